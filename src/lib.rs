@@ -1,0 +1,145 @@
+//! Plans which Python wheels must be rebuilt for a target CPython and Linux
+//! platform (IBM Z, `manylinux2014_s390x`, by default).
+//!
+//! The library is called in-process: from Rust through [`compute_plan`] /
+//! [`compute_plan_json`], from C and Go through the C ABI in [`ffi`]
+//! (`include/wheel_resolver.h`). The contract is `docs/contract.md`.
+//!
+//! Layout, in the order a call runs:
+//! [`config`] → [`scan`] (with [`wheel`]) → [`tags`] and [`markers`] →
+//! [`planner`] (with [`index`]) → [`plan`] → [`output`]; errors in [`error`].
+
+pub mod config;
+pub mod error;
+pub mod ffi;
+pub mod index;
+pub mod markers;
+pub mod output;
+pub mod plan;
+pub mod planner;
+pub mod policy;
+pub mod redact;
+pub mod reqfile;
+pub mod scan;
+pub mod tags;
+pub mod wheel;
+
+use crate::config::Config;
+use crate::error::{ErrorDetail, ResolverError, Result};
+use crate::plan::{Plan, ResolverInfo, SCHEMA_VERSION};
+use crate::planner::PlanInputs;
+use crate::tags::SupportedTags;
+
+/// Computes a plan from a config JSON document (contract section 2).
+///
+/// On success with `plan_path` set, the plan is also written there
+/// atomically; on error nothing is written.
+pub fn compute_plan(config_json: &str) -> Result<Plan> {
+    let config = Config::from_json(config_json)?;
+    compute_plan_with(&config)
+}
+
+/// Computes a plan from a parsed config.
+pub fn compute_plan_with(config: &Config) -> Result<Plan> {
+    let started = std::time::Instant::now();
+    let deadline = config
+        .time_budget_ms
+        .map(|ms| started + std::time::Duration::from_millis(ms));
+    let requirements = reqfile::load(config)?;
+    let scan = scan::scan_dir(&config.input_dir, requirements.is_given())?;
+    let tags = SupportedTags::for_target(config.python, &config.platform);
+    let markers = markers::target_environment(config.python, &config.platform)?;
+    let index = index::open(config, deadline)?;
+    let inputs = PlanInputs {
+        config,
+        wheels: &scan.wheels,
+        tags: &tags,
+        markers: &markers,
+        index: index.as_deref(),
+        extra_requirements: &requirements.requirements,
+        constraints: &requirements.constraints,
+    };
+    let mut outcome = planner::plan(&inputs)?;
+    let skipped = policy::apply(config, &mut outcome)?;
+
+    if config.strict && !outcome.missing.is_empty() {
+        let n = outcome.missing.len();
+        return Err(ResolverError::UnresolvedRequirements {
+            message: format!(
+                "strict mode: {n} requirement{} cannot be satisfied: {}",
+                if n == 1 { "" } else { "s" },
+                outcome.missing.join("; ")
+            ),
+            details: outcome
+                .missing
+                .iter()
+                .map(|m| ErrorDetail {
+                    file: None,
+                    field: None,
+                    reason: m.clone(),
+                })
+                .collect(),
+        });
+    }
+
+    let mut warnings = scan.warnings;
+    warnings.extend(outcome.warnings);
+    let dependency_expansions = outcome
+        .expansion_jobs
+        .iter()
+        .map(|&i| outcome.to_build[i].clone())
+        .collect();
+    let mut plan = Plan {
+        schema_version: SCHEMA_VERSION,
+        run_id: match &config.run_id {
+            Some(id) => id.clone(),
+            None => new_run_id()?,
+        },
+        python_version: config.python.to_string(),
+        python_tag: config.python.cp_tag(),
+        platform_tag: config.platform.tag.clone(),
+        upgrade_strategy: config.upgrade_strategy.as_str(),
+        plan: Vec::new(),
+        reuse: outcome.reuse,
+        to_build: outcome.to_build,
+        dependency_expansions,
+        missing_requirements: outcome.missing,
+        skipped,
+        warnings,
+        resolver: ResolverInfo::current(),
+    };
+    plan.rebuild_nodes();
+
+    if let Some(path) = &config.plan_path {
+        output::write_atomic(path, &plan_to_json(&plan)?)?;
+    }
+    Ok(plan)
+}
+
+/// Serialises a plan as pretty JSON with a trailing newline.
+pub fn plan_to_json(plan: &Plan) -> Result<Vec<u8>> {
+    let mut bytes = serde_json::to_vec_pretty(plan)
+        .map_err(|e| ResolverError::Internal(format!("serialising the plan: {e}")))?;
+    bytes.push(b'\n');
+    Ok(bytes)
+}
+
+/// Computes a plan and returns its JSON, or the error envelope's JSON.
+pub fn compute_plan_json(config_json: &str) -> String {
+    match compute_plan(config_json) {
+        Ok(plan) => serde_json::to_string(&plan).unwrap_or_else(|e| {
+            ResolverError::Internal(e.to_string())
+                .to_envelope()
+                .to_string()
+        }),
+        Err(e) => e.to_envelope().to_string(),
+    }
+}
+
+/// 32 random hex digits.
+fn new_run_id() -> Result<String> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| ResolverError::Internal(format!("no randomness for the run id: {e}")))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}

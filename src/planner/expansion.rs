@@ -1,0 +1,174 @@
+//! Contract 4.4: bounded dependency expansion of projects that are required
+//! but neither an input nor planned.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use pep508_rs::{PackageName, Requirement};
+
+use super::select::{best, names_prerelease, satisfies};
+use super::{sorted_names, SourcedRequirement, State};
+use crate::error::Result;
+use crate::plan::BuildReason;
+
+/// The requirements naming one candidate project at one depth.
+struct Candidate {
+    name: PackageName,
+    reqs: Vec<Requirement>,
+    parents: BTreeSet<PackageName>,
+}
+
+/// Expands breadth-first, level by level, names in normalised order.
+pub(crate) fn expand(state: &mut State<'_>) -> Result<()> {
+    let bounds = state.inputs.config.expansion.clone();
+    if bounds.max_depth == 0 {
+        return Ok(());
+    }
+    let index = state.inputs.index;
+    let mut jobs_left = bounds.max_jobs;
+    let mut frontier: Vec<SourcedRequirement> = state.missing.clone();
+    let mut depth = 1u32;
+    loop {
+        let mut groups: BTreeMap<String, Candidate> = BTreeMap::new();
+        for sr in &frontier {
+            let name = &sr.req.requirement.name;
+            if state.input_projects.contains(name) || state.planned.contains(name) {
+                continue;
+            }
+            let c = groups.entry(name.to_string()).or_insert_with(|| Candidate {
+                name: name.clone(),
+                reqs: Vec::new(),
+                parents: BTreeSet::new(),
+            });
+            c.reqs.push(sr.req.requirement.clone());
+            c.parents.extend(sr.parent.iter().cloned());
+        }
+        if groups.is_empty() {
+            return Ok(());
+        }
+        if let Some(index) = index {
+            let names: Vec<PackageName> = groups
+                .values()
+                .take(jobs_left as usize)
+                .map(|c| c.name.clone())
+                .collect();
+            index.prefetch(&names)?;
+        }
+
+        let mut next: Vec<SourcedRequirement> = Vec::new();
+        let mut not_expanded: Vec<String> = Vec::new();
+        let mut leaves: Vec<String> = Vec::new();
+        for (key, cand) in groups {
+            if jobs_left == 0 {
+                not_expanded.push(key);
+                continue;
+            }
+            let parents = sorted_names(&cand.parents);
+            let Some(index) = index else {
+                // Offline: the version is unknown (`latest`), and so are its
+                // requirements: expansion stops at depth 1.
+                push_job(state, &cand.name, None, depth, parents);
+                jobs_left -= 1;
+                continue;
+            };
+            let versions = index.versions(&cand.name)?;
+            let allow_pre = names_prerelease(&cand.reqs);
+            let chosen = best(
+                versions.iter().filter(|v| !v.yanked).map(|v| &v.version),
+                allow_pre,
+                |v| {
+                    cand.reqs.iter().all(|r| satisfies(r, v))
+                        && state.constraints_allow(&cand.name, v)
+                },
+            )
+            .cloned();
+            let Some(version) = chosen else {
+                let why = if versions.is_empty() {
+                    "no configured index knows it".to_owned()
+                } else {
+                    "no version on the index satisfies every requirement on it".to_owned()
+                };
+                state
+                    .outcome
+                    .warnings
+                    .push(format!("{key}: not expanded: {why}"));
+                continue;
+            };
+            push_job(state, &cand.name, Some(&version), depth, parents);
+            jobs_left -= 1;
+            state
+                .known
+                .entry(cand.name.clone())
+                .or_default()
+                .push(version.clone());
+            state.missing.retain(|m| {
+                !(m.req.requirement.name == cand.name && satisfies(&m.req.requirement, &version))
+            });
+            if depth >= bounds.max_depth {
+                leaves.push(key);
+                continue;
+            }
+            for dep in index.requires_dist(&cand.name, &version)? {
+                if !state.applies(&dep.requirement) {
+                    continue;
+                }
+                let satisfied = state
+                    .known
+                    .get(&dep.requirement.name)
+                    .is_some_and(|vs| vs.iter().any(|v| satisfies(&dep.requirement, v)));
+                if satisfied {
+                    continue;
+                }
+                let sr = SourcedRequirement {
+                    req: dep,
+                    parent: Some(cand.name.clone()),
+                };
+                state.missing.push(sr.clone());
+                next.push(sr);
+            }
+        }
+        if !not_expanded.is_empty() {
+            state.outcome.warnings.push(format!(
+                "dependency expansion stopped at expansion.max_jobs = {}: not expanded: {}",
+                bounds.max_jobs,
+                not_expanded.join(", ")
+            ));
+        }
+        if index.is_none() {
+            return Ok(());
+        }
+        if !leaves.is_empty() {
+            state.outcome.warnings.push(format!(
+                "dependency expansion stopped at expansion.max_depth = {}: requirements of {} were not examined",
+                bounds.max_depth,
+                leaves.join(", ")
+            ));
+        }
+        if next.is_empty() || depth >= bounds.max_depth {
+            return Ok(());
+        }
+        frontier = next;
+        depth += 1;
+    }
+}
+
+fn push_job(
+    state: &mut State<'_>,
+    name: &PackageName,
+    version: Option<&pep440_rs::Version>,
+    depth: u32,
+    parents: Vec<String>,
+) {
+    let job = state.job(
+        name,
+        version,
+        BuildReason::DependencyExpansion,
+        depth,
+        parents,
+    );
+    state
+        .outcome
+        .expansion_jobs
+        .push(state.outcome.to_build.len());
+    state.outcome.to_build.push(job);
+    state.planned.insert(name.clone());
+}

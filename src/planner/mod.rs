@@ -1,0 +1,225 @@
+//! The planner: from scanned wheels to build jobs (contract section 4).
+//!
+//! - [`decide`]: one reuse-or-rebuild decision per input release (4.2);
+//! - [`requirements`]: each Requires-Dist of the inputs (4.3);
+//! - [`expansion`]: bounded dependency expansion (4.4).
+
+pub mod decide;
+pub mod expansion;
+pub mod requirements;
+pub mod select;
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use pep440_rs::Version;
+use pep508_rs::{MarkerEnvironment, PackageName, Requirement};
+
+use crate::config::Config;
+use crate::error::Result;
+use crate::index::PackageIndex;
+use crate::plan::{BuildJob, BuildReason, Incompatible, ReuseEntry};
+use crate::scan::ScannedWheel;
+use crate::tags::SupportedTags;
+use crate::wheel::RequiresDist;
+
+/// A requirement together with where it came from.
+#[derive(Debug, Clone)]
+pub struct SourcedRequirement {
+    /// The requirement.
+    pub req: RequiresDist,
+    /// The normalised name of the project that requires it (`None` for a
+    /// requirements file).
+    pub parent: Option<PackageName>,
+}
+
+/// Everything the planner reads.
+pub struct PlanInputs<'a> {
+    /// The validated config.
+    pub config: &'a Config,
+    /// Input wheels in scan order.
+    pub wheels: &'a [ScannedWheel],
+    /// The target's tags.
+    pub tags: &'a SupportedTags,
+    /// The target's marker environment.
+    pub markers: &'a MarkerEnvironment,
+    /// Configured indexes, or `None` (offline).
+    pub index: Option<&'a dyn PackageIndex>,
+    /// Requirements from a requirements file, planned after the wheels'.
+    pub extra_requirements: &'a [RequiresDist],
+    /// Constraints every chosen version must satisfy.
+    pub constraints: &'a [Requirement],
+}
+
+/// What the planner decided.
+#[derive(Debug, Default)]
+pub struct PlanOutcome {
+    /// Reused releases, scan order.
+    pub reuse: Vec<ReuseEntry>,
+    /// Build jobs in contract order (expansions last).
+    pub to_build: Vec<BuildJob>,
+    /// Indexes into `to_build` of the expansion jobs.
+    pub expansion_jobs: Vec<usize>,
+    /// Requirements as written that the plan does not satisfy.
+    pub missing: Vec<String>,
+    /// Non-fatal observations.
+    pub warnings: Vec<String>,
+}
+
+/// The planner's working state.
+pub(crate) struct State<'a> {
+    pub inputs: &'a PlanInputs<'a>,
+    /// Concrete versions reused or planned, per project.
+    pub known: HashMap<PackageName, Vec<Version>>,
+    /// Projects that have an input wheel.
+    pub input_projects: HashSet<PackageName>,
+    /// Versions of each project among the input files.
+    pub input_versions: HashMap<PackageName, Vec<Version>>,
+    /// Projects with a build job (any version, `latest` included).
+    pub planned: HashSet<PackageName>,
+    /// For each planned dependency job: its index in `outcome.to_build`.
+    pub job_of: HashMap<(PackageName, Version), usize>,
+    /// Requirements not (yet) satisfied, in order.
+    pub missing: Vec<SourcedRequirement>,
+    pub outcome: PlanOutcome,
+}
+
+impl<'a> State<'a> {
+    fn new(inputs: &'a PlanInputs<'a>) -> Self {
+        Self {
+            inputs,
+            known: HashMap::new(),
+            input_projects: HashSet::new(),
+            input_versions: HashMap::new(),
+            planned: HashSet::new(),
+            job_of: HashMap::new(),
+            missing: Vec::new(),
+            outcome: PlanOutcome::default(),
+        }
+    }
+
+    /// A new build job for the target.
+    pub fn job(
+        &self,
+        name: &PackageName,
+        version: Option<&Version>,
+        reason: BuildReason,
+        depth: u32,
+        parents: Vec<String>,
+    ) -> BuildJob {
+        let cfg = self.inputs.config;
+        let (version, source_spec) = match version {
+            Some(v) => (v.to_string(), format!("{name}=={v}")),
+            None => ("latest".to_owned(), name.to_string()),
+        };
+        BuildJob {
+            name: name.to_string(),
+            version,
+            python_tag: cfg.python.cp_tag(),
+            platform_tag: cfg.platform.tag.clone(),
+            source_spec,
+            reason,
+            depth,
+            parents,
+            incompatible: None,
+            requirements: Vec::new(),
+            override_: None,
+            hints: Vec::new(),
+        }
+    }
+
+    /// True when every constraint on `name` accepts `version`.
+    pub fn constraints_allow(&self, name: &PackageName, version: &Version) -> bool {
+        self.inputs
+            .constraints
+            .iter()
+            .filter(|c| &c.name == name)
+            .all(|c| select::satisfies(c, version))
+    }
+
+    /// Does the target environment (no extras) select this requirement?
+    pub fn applies(&self, req: &Requirement) -> bool {
+        req.evaluate_markers(self.inputs.markers, &[])
+    }
+}
+
+/// Runs the whole of contract section 4 (offline, or against `inputs.index`).
+pub fn plan(inputs: &PlanInputs<'_>) -> Result<PlanOutcome> {
+    let mut state = State::new(inputs);
+
+    // 4.2: reuse or rebuild, one decision per release.
+    let releases = decide::decide(inputs.wheels, inputs.tags);
+    let mut incompatible_jobs = Vec::new();
+    for release in &releases {
+        state.input_projects.insert(release.name.clone());
+        state
+            .input_versions
+            .entry(release.name.clone())
+            .or_default()
+            .push(release.version.clone());
+        state
+            .known
+            .entry(release.name.clone())
+            .or_default()
+            .push(release.version.clone());
+        match release.decision {
+            Ok(wheel) => state.outcome.reuse.push(ReuseEntry {
+                name: release.name.to_string(),
+                version: release.version.to_string(),
+                path: wheel.path.display().to_string(),
+                file: wheel.file_name.clone(),
+            }),
+            Err(why) => {
+                let mut job = state.job(
+                    &release.name,
+                    Some(&release.version),
+                    BuildReason::IncompatibleWheel,
+                    0,
+                    Vec::new(),
+                );
+                job.incompatible = Some(Incompatible {
+                    kind: why.as_str(),
+                    files: release.files.iter().map(|w| w.file_name.clone()).collect(),
+                });
+                state.planned.insert(release.name.clone());
+                incompatible_jobs.push(job);
+            }
+        }
+    }
+    state.outcome.to_build = incompatible_jobs;
+
+    // 4.3: the inputs' requirements (markers applied), then a requirements file's.
+    let mut reqs: Vec<SourcedRequirement> = Vec::new();
+    for wheel in inputs.wheels {
+        for r in &wheel.requires_dist {
+            reqs.push(SourcedRequirement {
+                req: r.clone(),
+                parent: Some(wheel.filename.name.clone()),
+            });
+        }
+    }
+    for r in inputs.extra_requirements {
+        reqs.push(SourcedRequirement {
+            req: r.clone(),
+            parent: None,
+        });
+    }
+    reqs.retain(|r| state.applies(&r.req.requirement));
+    requirements::resolve(&mut state, reqs)?;
+
+    // 4.4: bounded expansion of what is still missing.
+    expansion::expand(&mut state)?;
+
+    let mut outcome = state.outcome;
+    outcome.missing = state.missing.iter().map(|m| m.req.text.clone()).collect();
+    Ok(outcome)
+}
+
+/// Sorted, de-duplicated names.
+pub(crate) fn sorted_names<'n>(names: impl IntoIterator<Item = &'n PackageName>) -> Vec<String> {
+    names
+        .into_iter()
+        .map(ToString::to_string)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect()
+}

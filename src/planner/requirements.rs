@@ -1,0 +1,134 @@
+//! Contract 4.3: each applicable requirement of the inputs, in order.
+
+use pep440_rs::Version;
+use pep508_rs::PackageName;
+
+use super::select::{best, names_prerelease, pinned_version, satisfies};
+use super::{SourcedRequirement, State};
+use crate::config::UpgradeStrategy;
+use crate::error::Result;
+use crate::plan::BuildReason;
+
+/// Plans builds for `reqs` (markers already applied) or records them missing.
+pub(crate) fn resolve(state: &mut State<'_>, reqs: Vec<SourcedRequirement>) -> Result<()> {
+    let cfg = state.inputs.config;
+    let index = state
+        .inputs
+        .index
+        .filter(|_| cfg.upgrade_strategy == UpgradeStrategy::Eager || cfg.fallback_latest);
+
+    if let Some(index) = index {
+        // Warm the index cache for every range the known versions cannot
+        // satisfy, so the look-ups run concurrently.
+        let mut names: Vec<PackageName> = reqs
+            .iter()
+            .map(|r| &r.req.requirement)
+            .filter(|r| pinned_version(r).is_none() && satisfied_by_known(state, r).is_none())
+            .map(|r| r.name.clone())
+            .collect();
+        names.sort();
+        names.dedup();
+        index.prefetch(&names)?;
+    }
+
+    for sr in reqs {
+        let req = &sr.req.requirement;
+        // 1. Satisfied by a reused or already planned version.
+        if let Some(version) = satisfied_by_known(state, req) {
+            note_requirer(state, &req.name, &version, &sr);
+            continue;
+        }
+        // 2. Pinned: build exactly that version.
+        if let Some(version) = pinned_version(req) {
+            if state.constraints_allow(&req.name, version) {
+                let version = version.clone();
+                plan_dependency(state, &sr, version, BuildReason::MissingDependency);
+            } else {
+                state.outcome.warnings.push(format!(
+                    "{}: the pinned version is excluded by the constraints",
+                    sr.req.text
+                ));
+                state.missing.push(sr);
+            }
+            continue;
+        }
+        // 3. The highest satisfying candidate among the inputs (and the index).
+        let mut candidates: Vec<Version> = state
+            .input_versions
+            .get(&req.name)
+            .cloned()
+            .unwrap_or_default();
+        if let Some(index) = index {
+            candidates.extend(
+                index
+                    .versions(&req.name)?
+                    .into_iter()
+                    .filter(|v| !v.yanked)
+                    .map(|v| v.version),
+            );
+        }
+        let allow_pre = names_prerelease([req]);
+        let chosen = best(&candidates, allow_pre, |v| {
+            satisfies(req, v) && state.constraints_allow(&req.name, v)
+        })
+        .cloned();
+        match chosen {
+            Some(version) => {
+                plan_dependency(state, &sr, version, BuildReason::MissingCompatibleWheel)
+            }
+            // 4. Missing.
+            None => state.missing.push(sr),
+        }
+    }
+    Ok(())
+}
+
+/// A reused or planned version of the project that satisfies `req`.
+fn satisfied_by_known(state: &State<'_>, req: &pep508_rs::Requirement) -> Option<Version> {
+    state
+        .known
+        .get(&req.name)?
+        .iter()
+        .find(|v| satisfies(req, v))
+        .cloned()
+}
+
+/// Records `sr`'s parent and text on the dependency job that satisfies it.
+fn note_requirer(
+    state: &mut State<'_>,
+    name: &PackageName,
+    version: &Version,
+    sr: &SourcedRequirement,
+) {
+    if let Some(&i) = state.job_of.get(&(name.clone(), version.clone())) {
+        let job = &mut state.outcome.to_build[i];
+        if let Some(parent) = &sr.parent {
+            let parent = parent.to_string();
+            if let Err(at) = job.parents.binary_search(&parent) {
+                job.parents.insert(at, parent);
+            }
+        }
+        if !job.requirements.contains(&sr.req.text) {
+            job.requirements.push(sr.req.text.clone());
+        }
+    }
+}
+
+fn plan_dependency(
+    state: &mut State<'_>,
+    sr: &SourcedRequirement,
+    version: Version,
+    reason: BuildReason,
+) {
+    let name = sr.req.requirement.name.clone();
+    let parents = sr.parent.iter().map(ToString::to_string).collect();
+    let mut job = state.job(&name, Some(&version), reason, 0, parents);
+    job.requirements.push(sr.req.text.clone());
+    state.job_of.insert(
+        (name.clone(), version.clone()),
+        state.outcome.to_build.len(),
+    );
+    state.outcome.to_build.push(job);
+    state.known.entry(name.clone()).or_default().push(version);
+    state.planned.insert(name);
+}

@@ -1,0 +1,174 @@
+//! Scanning `input_dir`: every `*.whl` (not recursive), in file-name byte
+//! order, parsed in parallel across the available cores.
+
+use std::ffi::OsString;
+use std::fs::File;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+
+use crate::error::{ErrorDetail, ResolverError, Result};
+use crate::wheel::{read_metadata, RequiresDist, WheelFilename};
+
+/// One scanned input wheel.
+#[derive(Debug, Clone)]
+pub struct ScannedWheel {
+    /// The file name.
+    pub file_name: String,
+    /// Full path.
+    pub path: PathBuf,
+    /// Parsed name.
+    pub filename: WheelFilename,
+    /// Requires-Dist (empty when METADATA is missing).
+    pub requires_dist: Vec<RequiresDist>,
+    /// False when the wheel had no METADATA.
+    pub has_metadata: bool,
+}
+
+/// The scan's result: wheels in scan order, and warnings.
+#[derive(Debug, Default)]
+pub struct Scan {
+    /// Wheels, file names sorted by bytes.
+    pub wheels: Vec<ScannedWheel>,
+    /// Non-fatal observations.
+    pub warnings: Vec<String>,
+}
+
+/// Scans `input_dir`. `allow_empty`: no wheels is not an error (a
+/// requirements file is the input).
+pub fn scan_dir(input_dir: &Path, allow_empty: bool) -> Result<Scan> {
+    let meta = std::fs::metadata(input_dir).map_err(|e| ResolverError::InputNotFound {
+        path: input_dir.display().to_string(),
+        message: e.to_string(),
+    })?;
+    if !meta.is_dir() {
+        return Err(ResolverError::InputNotFound {
+            path: input_dir.display().to_string(),
+            message: "not a directory".into(),
+        });
+    }
+    let mut warnings = Vec::new();
+    let mut names: Vec<OsString> = Vec::new();
+    let entries = std::fs::read_dir(input_dir).map_err(|e| ResolverError::io(input_dir, &e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| ResolverError::io(input_dir, &e))?;
+        let name = entry.file_name();
+        if !name.as_encoded_bytes().ends_with(b".whl") {
+            continue;
+        }
+        let file_type = entry
+            .file_type()
+            .map_err(|e| ResolverError::io(&entry.path(), &e))?;
+        if file_type.is_dir() {
+            warnings.push(format!(
+                "{}: a directory named like a wheel was skipped",
+                name.to_string_lossy()
+            ));
+            continue;
+        }
+        names.push(name);
+    }
+    names.sort_unstable_by(|a, b| a.as_encoded_bytes().cmp(b.as_encoded_bytes()));
+    if names.is_empty() && !allow_empty {
+        return Err(ResolverError::NoInput(format!(
+            "{} contains no *.whl files",
+            input_dir.display()
+        )));
+    }
+
+    let results = parallel_map(&names, |name| scan_one(input_dir, name));
+    let mut wheels = Vec::with_capacity(results.len());
+    let mut bad = Vec::new();
+    for r in results {
+        match r {
+            Ok((wheel, warning)) => {
+                wheels.push(wheel);
+                warnings.extend(warning);
+            }
+            Err(detail) => bad.push(detail),
+        }
+    }
+    if !bad.is_empty() {
+        let list: Vec<String> = bad
+            .iter()
+            .map(|d| format!("{} ({})", d.file.as_deref().unwrap_or("?"), d.reason))
+            .collect();
+        let n = bad.len();
+        return Err(ResolverError::InvalidWheel {
+            message: format!(
+                "{n} input file{} {} not valid wheel{}: {}",
+                if n == 1 { "" } else { "s" },
+                if n == 1 { "is" } else { "are" },
+                if n == 1 { "" } else { "s" },
+                list.join("; ")
+            ),
+            details: bad,
+        });
+    }
+    Ok(Scan { wheels, warnings })
+}
+
+fn scan_one(
+    dir: &Path,
+    name: &OsString,
+) -> std::result::Result<(ScannedWheel, Option<String>), ErrorDetail> {
+    let shown = name.to_string_lossy().into_owned();
+    let file_name = name
+        .to_str()
+        .ok_or_else(|| ErrorDetail::file(&shown, "the file name is not valid UTF-8"))?;
+    let filename: WheelFilename = file_name
+        .parse()
+        .map_err(|e: crate::wheel::WheelFilenameError| ErrorDetail::file(file_name, e.reason))?;
+    let path = dir.join(name);
+    let file =
+        File::open(&path).map_err(|e| ErrorDetail::file(file_name, format!("cannot open: {e}")))?;
+    let meta = read_metadata(BufReader::new(file), &filename.name)
+        .map_err(|e| ErrorDetail::file(file_name, e.to_string()))?;
+    let (requires_dist, has_metadata, warning) = match meta {
+        Some(m) => (m.requires_dist, true, None),
+        None => (
+            Vec::new(),
+            false,
+            Some(format!(
+                "{file_name}: no *.dist-info/METADATA; planned with no requirements"
+            )),
+        ),
+    };
+    Ok((
+        ScannedWheel {
+            file_name: file_name.to_owned(),
+            path,
+            filename,
+            requires_dist,
+            has_metadata,
+        },
+        warning,
+    ))
+}
+
+/// Maps `f` over `items` on up to `available_parallelism` scoped threads,
+/// keeping the order. Small inputs run on the calling thread.
+pub fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(items.len() / 16 + 1);
+    if threads <= 1 {
+        return items.iter().map(&f).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|c| {
+                let f = &f;
+                s.spawn(move || c.iter().map(f).collect::<Vec<R>>())
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| match h.join() {
+                Ok(v) => v,
+                Err(p) => std::panic::resume_unwind(p),
+            })
+            .collect()
+    })
+}

@@ -1,0 +1,212 @@
+//! Reading `*.dist-info/METADATA` out of a wheel: only the zip central
+//! directory and that one entry, capped against oversized or lying entries.
+
+use std::io::{Read, Seek};
+
+use pep508_rs::{PackageName, Requirement};
+
+/// The most METADATA bytes read from one wheel (also the zip-bomb guard).
+pub const METADATA_CAP: u64 = 1024 * 1024;
+
+/// One Requires-Dist: parsed, and as written (for `missing_requirements`).
+#[derive(Debug, Clone)]
+pub struct RequiresDist {
+    /// The parsed PEP 508 requirement.
+    pub requirement: Requirement,
+    /// The field value as written.
+    pub text: String,
+}
+
+impl RequiresDist {
+    /// Parses one requirement string.
+    pub fn parse(text: &str) -> Result<Self, MetadataError> {
+        let text = text.trim();
+        let requirement = text
+            .parse::<Requirement>()
+            .map_err(|e| MetadataError::Requirement {
+                line: text.to_owned(),
+                reason: e.message.to_string(),
+            })?;
+        Ok(Self {
+            requirement,
+            text: text.to_owned(),
+        })
+    }
+}
+
+/// What a wheel's METADATA says that the planner needs.
+#[derive(Debug, Clone, Default)]
+pub struct WheelMetadata {
+    /// Requires-Dist, in file order.
+    pub requires_dist: Vec<RequiresDist>,
+}
+
+/// Why METADATA could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MetadataError {
+    /// The archive is not a readable zip.
+    Archive(String),
+    /// The METADATA entry is larger than the cap.
+    TooLarge(u64),
+    /// METADATA is not UTF-8.
+    Encoding,
+    /// A Requires-Dist line is not PEP 508.
+    Requirement { line: String, reason: String },
+}
+
+impl std::fmt::Display for MetadataError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Archive(e) => write!(f, "not a readable zip archive: {e}"),
+            Self::TooLarge(n) => write!(
+                f,
+                "METADATA is larger than the {METADATA_CAP}-byte cap ({n} bytes)"
+            ),
+            Self::Encoding => write!(f, "METADATA is not valid UTF-8"),
+            Self::Requirement { line, reason } => {
+                write!(
+                    f,
+                    "Requires-Dist `{line}` is not a valid PEP 508 requirement: {reason}"
+                )
+            }
+        }
+    }
+}
+
+/// Reads the METADATA of the wheel in `reader`.
+///
+/// `Ok(None)`: the archive is fine but has no `*.dist-info/METADATA`.
+/// The entry is preferably `{name}-{version}.dist-info/METADATA` for this
+/// project; otherwise the only top-level `*.dist-info/METADATA`.
+pub fn read_metadata<R: Read + Seek>(
+    reader: R,
+    project: &PackageName,
+) -> Result<Option<WheelMetadata>, MetadataError> {
+    let mut archive =
+        zip::ZipArchive::new(reader).map_err(|e| MetadataError::Archive(e.to_string()))?;
+    // Entry names that are not valid text cannot be a METADATA path; skip them.
+    let names: Vec<String> = archive
+        .file_names()
+        .filter_map(|n| n.ok().map(|n| n.into_owned()))
+        .collect();
+    let Some(entry_name) = find_metadata_entry(names.iter().map(String::as_str), project) else {
+        return Ok(None);
+    };
+    let entry = archive
+        .by_name(&entry_name)
+        .map_err(|e| MetadataError::Archive(format!("{entry_name}: {e}")))?;
+    if entry.size() > METADATA_CAP {
+        return Err(MetadataError::TooLarge(entry.size()));
+    }
+    let mut bytes = Vec::with_capacity(entry.size() as usize);
+    // The declared size may lie: never inflate more than the cap.
+    entry
+        .take(METADATA_CAP + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| MetadataError::Archive(format!("{entry_name}: {e}")))?;
+    if bytes.len() as u64 > METADATA_CAP {
+        return Err(MetadataError::TooLarge(bytes.len() as u64));
+    }
+    let text = std::str::from_utf8(&bytes).map_err(|_| MetadataError::Encoding)?;
+    parse_metadata(text).map(Some)
+}
+
+fn find_metadata_entry<'a>(
+    names: impl Iterator<Item = &'a str>,
+    project: &PackageName,
+) -> Option<String> {
+    let mut candidates: Vec<&str> = names
+        .filter(|n| {
+            n.strip_suffix(".dist-info/METADATA")
+                .is_some_and(|dir| !dir.is_empty() && !dir.contains('/'))
+        })
+        .collect();
+    if candidates.len() > 1 {
+        // Prefer the dist-info of this very project.
+        let ours: Vec<&str> = candidates
+            .iter()
+            .copied()
+            .filter(|n| {
+                n.split_once('-')
+                    .and_then(|(name, _)| name.parse::<PackageName>().ok())
+                    .is_some_and(|name| &name == project)
+            })
+            .collect();
+        if !ours.is_empty() {
+            candidates = ours;
+        }
+    }
+    candidates.sort_unstable();
+    candidates.first().map(|s| (*s).to_owned())
+}
+
+/// Parses the header section of a core-metadata document (RFC 822 style,
+/// continuation lines start with white space) and its Requires-Dist fields.
+pub fn parse_metadata(text: &str) -> Result<WheelMetadata, MetadataError> {
+    let mut requires_dist = Vec::new();
+    let mut current: Option<(String, String)> = None;
+    let mut flush = |field: Option<(String, String)>| -> Result<(), MetadataError> {
+        if let Some((name, value)) = field {
+            if name.eq_ignore_ascii_case("Requires-Dist") {
+                requires_dist.push(RequiresDist::parse(&value)?);
+            }
+        }
+        Ok(())
+    };
+    for line in text.lines() {
+        if line.is_empty() {
+            break; // end of headers; the body is the description
+        }
+        if line.starts_with([' ', '\t']) {
+            if let Some((_, value)) = current.as_mut() {
+                value.push(' ');
+                value.push_str(line.trim());
+            }
+            continue;
+        }
+        flush(current.take())?;
+        if let Some((name, value)) = line.split_once(':') {
+            current = Some((name.trim().to_owned(), value.trim().to_owned()));
+        }
+    }
+    flush(current.take())?;
+    Ok(WheelMetadata { requires_dist })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_requires_dist_with_continuations_and_body() {
+        let md = "Metadata-Version: 2.1\nName: app\nRequires-Dist: lib>=1.0\nRequires-Dist: pytest;\n extra == \"test\"\nDescription-Content-Type: text/plain\n\nRequires-Dist: notme\n";
+        let m = parse_metadata(md).unwrap();
+        let names: Vec<String> = m
+            .requires_dist
+            .iter()
+            .map(|r| r.requirement.name.to_string())
+            .collect();
+        assert_eq!(names, vec!["lib", "pytest"]);
+    }
+
+    #[test]
+    fn bad_requirement_is_an_error() {
+        let err = parse_metadata("Requires-Dist: lib>=>1\n").unwrap_err();
+        assert!(err.to_string().contains("lib>=>1"), "{err}");
+    }
+
+    #[test]
+    fn picks_own_dist_info() {
+        let names = [
+            "x/METADATA",
+            "other-1.0.dist-info/METADATA",
+            "app-1.0.dist-info/METADATA",
+            "a/b.dist-info/METADATA",
+        ];
+        let p: PackageName = "app".parse().unwrap();
+        assert_eq!(
+            find_metadata_entry(names.into_iter(), &p).as_deref(),
+            Some("app-1.0.dist-info/METADATA")
+        );
+    }
+}

@@ -1,0 +1,174 @@
+//! Shared by the integration tests: running a parity case through the C ABI
+//! and comparing it as `fixtures/parity/README.md` says.
+#![allow(dead_code)]
+
+use std::collections::BTreeSet;
+use std::ffi::{CStr, CString};
+use std::path::{Path, PathBuf};
+
+use pep508_rs::{Requirement, VersionOrUrl};
+use serde_json::Value;
+
+/// The parity fixtures folder.
+pub fn parity_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/parity")
+}
+
+/// Every case folder, sorted.
+pub fn cases() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(parity_dir())
+        .expect("fixtures/parity")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join("case.json").is_file())
+        .collect();
+    v.sort();
+    v
+}
+
+/// True when the case needs a package index.
+pub fn needs_index(case: &Path) -> bool {
+    std::fs::read_to_string(case.join("config.json"))
+        .unwrap()
+        .contains("${INDEX_URL}")
+        || case.join("index").is_dir()
+        || read_json(&case.join("config.json")).get("index").is_some()
+}
+
+pub fn read_json(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// Calls `resolver_compute_plan` through the C ABI and frees the result
+/// with `resolver_free_string`.
+pub fn call_ffi(config: &str) -> Value {
+    let c = CString::new(config).unwrap();
+    unsafe {
+        let out = wheel_resolver::ffi::resolver_compute_plan(c.as_ptr());
+        assert!(!out.is_null());
+        let text = CStr::from_ptr(out)
+            .to_str()
+            .expect("UTF-8 result")
+            .to_owned();
+        wheel_resolver::ffi::resolver_free_string(out);
+        serde_json::from_str(&text).expect("JSON result")
+    }
+}
+
+/// The config of a case with paths made absolute and `${INDEX_URL}` replaced.
+pub fn case_config(case: &Path, index_url: Option<&str>) -> String {
+    let mut text = std::fs::read_to_string(case.join("config.json")).unwrap();
+    if let Some(url) = index_url {
+        text = text.replace("${INDEX_URL}", url);
+    }
+    let mut cfg: Value = serde_json::from_str(&text).unwrap();
+    let input = cfg["input_dir"].as_str().unwrap();
+    cfg["input_dir"] = Value::String(case.join(input).display().to_string());
+    cfg["run_id"] = Value::String("parity".into());
+    cfg.to_string()
+}
+
+fn pairs(v: &Value, keys: &[&str]) -> Vec<Value> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .map(|e| Value::Array(keys.iter().map(|k| e[*k].clone()).collect()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn req_key(s: &str) -> (String, BTreeSet<String>, String) {
+    let r: Requirement = s
+        .parse()
+        .unwrap_or_else(|e| panic!("requirement `{s}`: {e}"));
+    let specs = match &r.version_or_url {
+        Some(VersionOrUrl::VersionSpecifier(s)) => s.iter().map(ToString::to_string).collect(),
+        Some(VersionOrUrl::Url(u)) => [u.to_string()].into(),
+        None => BTreeSet::new(),
+    };
+    (
+        r.name.to_string(),
+        specs,
+        r.marker.try_to_string().unwrap_or_default(),
+    )
+}
+
+/// Compares a result with a case's `expect`; returns the differences.
+pub fn compare(case: &Path, result: &Value) -> Vec<String> {
+    let expect = read_json(&case.join("case.json"))["expect"].clone();
+    let mut diffs = Vec::new();
+    let want_error = expect.get("error").and_then(Value::as_str);
+    let got_error = result.get("error");
+    match (want_error, got_error) {
+        (Some(code), Some(err)) => {
+            if err["code"] != code {
+                diffs.push(format!("error code: want {code}, got {}", err["code"]));
+            }
+            let haystack = format!("{} {}", err["message"], err["details"]);
+            for m in expect
+                .get("error_mentions")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let m = m.as_str().unwrap();
+                if !haystack.contains(m) {
+                    diffs.push(format!("error does not mention `{m}`: {haystack}"));
+                }
+            }
+            return diffs;
+        }
+        (Some(code), None) => {
+            diffs.push(format!("want error {code}, got a plan"));
+            return diffs;
+        }
+        (None, Some(err)) => {
+            diffs.push(format!("want a plan, got error {err}"));
+            return diffs;
+        }
+        (None, None) => {}
+    }
+    let empty = Value::Array(vec![]);
+    let get = |k: &str| expect.get(k).cloned().unwrap_or(empty.clone());
+    let got_reuse = pairs(&result["reuse"], &["name", "version"]);
+    if Value::Array(got_reuse.clone()) != get("reuse") {
+        diffs.push(format!("reuse: want {}, got {:?}", get("reuse"), got_reuse));
+    }
+    let got_build = pairs(&result["to_build"], &["name", "version", "reason"]);
+    if Value::Array(got_build.clone()) != get("build") {
+        diffs.push(format!("build: want {}, got {:?}", get("build"), got_build));
+    }
+    let got_exp = pairs(
+        &result["dependency_expansions"],
+        &["name", "version", "depth", "parents"],
+    );
+    if Value::Array(got_exp.clone()) != get("dependency_expansions") {
+        diffs.push(format!(
+            "dependency_expansions: want {}, got {:?}",
+            get("dependency_expansions"),
+            got_exp
+        ));
+    }
+    let want_missing: Vec<_> = get("missing_requirements")
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| req_key(s.as_str().unwrap()))
+        .collect();
+    let got_missing: Vec<_> = result["missing_requirements"]
+        .as_array()
+        .map(|a| a.iter().map(|s| req_key(s.as_str().unwrap())).collect())
+        .unwrap_or_default();
+    if want_missing != got_missing {
+        diffs.push(format!(
+            "missing_requirements: want {want_missing:?}, got {got_missing:?}"
+        ));
+    }
+    if let Some(n) = expect.get("warnings").and_then(Value::as_u64) {
+        let got = result["warnings"].as_array().map_or(0, Vec::len) as u64;
+        if got < n {
+            diffs.push(format!("warnings: want at least {n}, got {got}"));
+        }
+    }
+    diffs
+}
