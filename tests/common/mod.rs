@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use pep508_rs::{Requirement, VersionOrUrl};
 use serde_json::Value;
 
+pub mod wheelgen;
+
 /// The parity fixtures folder.
 pub fn parity_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/parity")
