@@ -55,6 +55,7 @@ pub fn scan_dir(input_dir: &Path, allow_empty: bool) -> Result<Scan> {
         if !name.as_encoded_bytes().ends_with(b".whl") {
             continue;
         }
+        // `file_type` does not follow symlinks: a link is checked in `scan_one`.
         let file_type = entry
             .file_type()
             .map_err(|e| ResolverError::io(&entry.path(), &e))?;
@@ -75,7 +76,9 @@ pub fn scan_dir(input_dir: &Path, allow_empty: bool) -> Result<Scan> {
         )));
     }
 
-    let results = parallel_map(&names, |name| scan_one(input_dir, name));
+    // Symlinks may point anywhere inside input_dir, never outside it.
+    let root = std::fs::canonicalize(input_dir).map_err(|e| ResolverError::io(input_dir, &e))?;
+    let results = parallel_map(&names, |name| scan_one(input_dir, &root, name));
     let mut wheels = Vec::with_capacity(results.len());
     let mut bad = Vec::new();
     for r in results {
@@ -109,6 +112,7 @@ pub fn scan_dir(input_dir: &Path, allow_empty: bool) -> Result<Scan> {
 
 fn scan_one(
     dir: &Path,
+    root: &Path,
     name: &OsString,
 ) -> std::result::Result<(ScannedWheel, Option<String>), ErrorDetail> {
     let shown = name.to_string_lossy().into_owned();
@@ -120,7 +124,7 @@ fn scan_one(
         .map_err(|e: crate::wheel::WheelFilenameError| ErrorDetail::file(file_name, e.reason))?;
     let path = dir.join(name);
     let file =
-        File::open(&path).map_err(|e| ErrorDetail::file(file_name, format!("cannot open: {e}")))?;
+        open_regular_file(&path, root).map_err(|reason| ErrorDetail::file(file_name, reason))?;
     let meta = read_metadata(BufReader::new(file), &filename.name)
         .map_err(|e| ErrorDetail::file(file_name, e.to_string()))?;
     let (requires_dist, has_metadata, warning) = match meta {
@@ -143,6 +147,28 @@ fn scan_one(
         },
         warning,
     ))
+}
+
+/// Opens `path` for reading if it is a regular file, or a symlink to a
+/// regular file inside `root`. Never opens FIFOs, devices or sockets (which
+/// could block or never end).
+fn open_regular_file(path: &Path, root: &Path) -> std::result::Result<File, String> {
+    let link = std::fs::symlink_metadata(path).map_err(|e| format!("cannot read: {e}"))?;
+    if link.file_type().is_symlink() {
+        let target =
+            std::fs::canonicalize(path).map_err(|e| format!("symlink cannot be resolved: {e}"))?;
+        if !target.starts_with(root) {
+            return Err(format!(
+                "symlink points outside input_dir (to {}); it is not followed",
+                target.display()
+            ));
+        }
+    }
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
+    if !meta.is_file() {
+        return Err("not a regular file".to_owned());
+    }
+    File::open(path).map_err(|e| format!("cannot open: {e}"))
 }
 
 /// Maps `f` over `items` on up to `available_parallelism` scoped threads,

@@ -19,8 +19,13 @@ fn with(mut cfg: Value, patch: Value) -> String {
 
 fn error_of(config: &str) -> (String, String) {
     let out = common::call_ffi(config);
-    let err = out.get("error").unwrap_or_else(|| panic!("expected an error for {config}, got a plan"));
-    (err["code"].as_str().unwrap().to_owned(), format!("{} {}", err["message"], err["details"]))
+    let err = out
+        .get("error")
+        .unwrap_or_else(|| panic!("expected an error for {config}, got a plan"));
+    (
+        err["code"].as_str().unwrap().to_owned(),
+        format!("{} {}", err["message"], err["details"]),
+    )
 }
 
 #[test]
@@ -31,26 +36,71 @@ fn invalid_configs_name_the_field() {
         (json!({"target_python": "3"}), "target_python"),
         (json!({"target_python": "2.7"}), "target_python"),
         (json!({"target_python": "3.11.2"}), "target_python"),
-        (json!({"target_platform_tag": "win_amd64"}), "target_platform_tag"),
-        (json!({"target_platform_tag": "manylinux2014_sparc"}), "target_platform_tag"),
-        (json!({"target_platform_tag": "musllinux_x_s390x"}), "target_platform_tag"),
+        (
+            json!({"target_platform_tag": "win_amd64"}),
+            "target_platform_tag",
+        ),
+        (
+            json!({"target_platform_tag": "manylinux2014_sparc"}),
+            "target_platform_tag",
+        ),
+        (
+            json!({"target_platform_tag": "musllinux_x_s390x"}),
+            "target_platform_tag",
+        ),
         (json!({"upgrade_strategy": "latest"}), "upgrade_strategy"),
-        (json!({"expansion": {"max_depth": -1}}), "expansion.max_depth"),
+        (
+            json!({"expansion": {"max_depth": -1}}),
+            "expansion.max_depth",
+        ),
         (json!({"expansion": {"max_jobs": -3}}), "expansion.max_jobs"),
-        (json!({"expansion": {"max_jobs": 1.5}}), "expansion.max_jobs"),
+        (
+            json!({"expansion": {"max_jobs": 1.5}}),
+            "expansion.max_jobs",
+        ),
         (json!({"expansion": {"breadth": 2}}), "breadth"),
         (json!({"fallback_latest": "yes"}), "fallback_latest"),
-        (json!({"index": {"index_url": "ftp://example/simple"}}), "index.index_url"),
-        (json!({"index": {"index_url": "https://u:secret@example/simple", "strategy": "random"}}), "index.strategy"),
-        (json!({"index": {"index_url": "https://example/simple", "timeout_seconds": 0}}), "index.timeout_seconds"),
-        (json!({"index": {"index_url": "https://example/simple", "extra_index_urls": ["nope"]}}), "index.extra_index_urls[0]"),
-        (json!({"index": {"index_url": "https://example/simple", "trusted_hosts": ["a/b"]}}), "index.trusted_hosts[0]"),
-        (json!({"index": {"index_url": "https://example/simple", "tls": false}}), "tls"),
-        (json!({"overrides": {"numpy": {"version": "not a version"}}}), "overrides.numpy.version"),
+        (
+            json!({"index": {"index_url": "ftp://example/simple"}}),
+            "index.index_url",
+        ),
+        (
+            json!({"index": {"index_url": "https://u:secret@example/simple", "strategy": "random"}}),
+            "index.strategy",
+        ),
+        (
+            json!({"index": {"index_url": "https://example/simple", "timeout_seconds": 0}}),
+            "index.timeout_seconds",
+        ),
+        (
+            json!({"index": {"index_url": "https://example/simple", "extra_index_urls": ["nope"]}}),
+            "index.extra_index_urls[0]",
+        ),
+        (
+            json!({"index": {"index_url": "https://example/simple", "trusted_hosts": ["a/b"]}}),
+            "index.trusted_hosts[0]",
+        ),
+        (
+            json!({"index": {"index_url": "https://example/simple", "tls": false}}),
+            "tls",
+        ),
+        (
+            json!({"overrides": {"numpy": {"version": "not a version"}}}),
+            "overrides.numpy.version",
+        ),
         (json!({"overrides": {"numpy": {"colour": "red"}}}), "colour"),
-        (json!({"overrides": {"numpy": {"env": {"A": 1}}}}), "overrides.numpy.env.A"),
-        (json!({"known_failures": [{"name": "x", "version": "1.0"}]}), "status"),
-        (json!({"known_failures": [{"name": "x", "version": "??", "status": "failed"}]}), "known_failures[0].version"),
+        (
+            json!({"overrides": {"numpy": {"env": {"A": 1}}}}),
+            "overrides.numpy.env.A",
+        ),
+        (
+            json!({"known_failures": [{"name": "x", "version": "1.0"}]}),
+            "status",
+        ),
+        (
+            json!({"known_failures": [{"name": "x", "version": "??", "status": "failed"}]}),
+            "known_failures[0].version",
+        ),
         (json!({"run_id": "has space"}), "run_id"),
         (json!({"run_id": ""}), "run_id"),
         (json!({"strict": null}), "strict"),
@@ -61,7 +111,10 @@ fn invalid_configs_name_the_field() {
         let cfg = with(base(), patch.clone());
         let (code, text) = error_of(&cfg);
         assert_eq!(code, "invalid_config", "{patch}: {text}");
-        assert!(text.contains(field), "{patch}: error does not name `{field}`: {text}");
+        assert!(
+            text.contains(field),
+            "{patch}: error does not name `{field}`: {text}"
+        );
         assert!(!text.contains("secret"), "credentials leaked: {text}");
     }
 }
@@ -74,7 +127,10 @@ fn required_fields_and_bad_documents() {
         ("not json", "config"),
         ("", "config"),
         ("[]", "config"),
-        (r#"{"input_dir": "/x", "target_python": "3.11"} trailing"#, "config"),
+        (
+            r#"{"input_dir": "/x", "target_python": "3.11"} trailing"#,
+            "config",
+        ),
     ] {
         let (code, text) = error_of(doc);
         assert_eq!(code, "invalid_config", "{doc}");
@@ -93,9 +149,14 @@ fn null_and_non_utf8_input_get_envelopes() {
         let out = wheel_resolver::ffi::resolver_compute_plan(bad.as_ptr().cast());
         let text = std::ffi::CStr::from_ptr(out).to_str().unwrap().to_owned();
         wheel_resolver::ffi::resolver_free_string(out);
-        assert!(text.contains("\"invalid_config\"") && text.contains("UTF-8"), "{text}");
+        assert!(
+            text.contains("\"invalid_config\"") && text.contains("UTF-8"),
+            "{text}"
+        );
         wheel_resolver::ffi::resolver_free_string(std::ptr::null_mut());
-        let v = std::ffi::CStr::from_ptr(wheel_resolver::ffi::resolver_version()).to_str().unwrap();
+        let v = std::ffi::CStr::from_ptr(wheel_resolver::ffi::resolver_version())
+            .to_str()
+            .unwrap();
         assert_eq!(v, env!("CARGO_PKG_VERSION"));
     }
 }

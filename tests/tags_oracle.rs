@@ -15,16 +15,29 @@ fn tag_lists_match_packaging() {
         .filter(|p| p.file_name().is_some_and(|n| n != "verdicts.json"))
         .collect();
     files.sort();
-    assert!(files.len() >= 12, "expected at least 12 oracle files, found {}", files.len());
+    assert!(
+        files.len() >= 12,
+        "expected at least 12 oracle files, found {}",
+        files.len()
+    );
     for file in files {
-        let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        let doc: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
         let python = doc["python"].as_str().unwrap().parse().unwrap();
         let platform = doc["platform"].as_str().unwrap().parse().unwrap();
-        let want: Vec<String> =
-            doc["tags"].as_array().unwrap().iter().map(|t| t.as_str().unwrap().to_owned()).collect();
+        let want: Vec<String> = doc["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_str().unwrap().to_owned())
+            .collect();
         let got = SupportedTags::for_target(python, &platform).to_strings();
         if got != want {
-            let first = got.iter().zip(&want).position(|(a, b)| a != b).unwrap_or(got.len().min(want.len()));
+            let first = got
+                .iter()
+                .zip(&want)
+                .position(|(a, b)| a != b)
+                .unwrap_or(got.len().min(want.len()));
             panic!(
                 "{}: {} tags from the resolver, {} from packaging; first difference at {first}: resolver {:?}, packaging {:?}",
                 file.display(),
@@ -43,14 +56,17 @@ fn tag_lists_match_packaging() {
 fn reuse_verdicts_match_packaging() {
     use wheel_resolver::wheel::WheelFilename;
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/tags/verdicts.json");
-    let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let mut checked = 0;
     for (target, verdicts) in doc["targets"].as_object().unwrap() {
         let (py, plat) = target.split_once(' ').unwrap();
         let tags = SupportedTags::for_target(py.parse().unwrap(), &plat.parse().unwrap());
         for (name, want) in verdicts.as_object().unwrap() {
             let w: WheelFilename = name.parse().unwrap_or_else(|e| panic!("{name}: {e}"));
-            let got = tags.check(&w.python_tags, &w.abi_tags, &w.platform_tags).is_ok();
+            let got = tags
+                .check(&w.python_tags, &w.abi_tags, &w.platform_tags)
+                .is_ok();
             assert_eq!(got, want.as_bool().unwrap(), "{target}: {name}");
             checked += 1;
         }

@@ -21,17 +21,47 @@ impl RequiresDist {
     /// Parses one requirement string.
     pub fn parse(text: &str) -> Result<Self, MetadataError> {
         let text = text.trim();
-        let requirement = text
-            .parse::<Requirement>()
-            .map_err(|e| MetadataError::Requirement {
-                line: text.to_owned(),
-                reason: e.message.to_string(),
-            })?;
+        let error = |reason: String| MetadataError::Requirement {
+            line: text.to_owned(),
+            reason,
+        };
+        guard_names(text).map_err(error)?;
+        // pep508_rs 0.9 has `expect`s on paths its own lexer should rule out;
+        // `guard_names` rules out the ones known (found by the property
+        // tests), and a panic from any other is still an error, not a crash.
+        let parsed = std::panic::catch_unwind(|| text.parse::<Requirement>())
+            .map_err(|_| error("the PEP 508 parser failed on it".to_owned()))?;
+        let requirement = parsed.map_err(|e| error(e.message.to_string()))?;
         Ok(Self {
             requirement,
             text: text.to_owned(),
         })
     }
+}
+
+/// Rejects a project or extra name that ends in `.`, `-` or `_` before the
+/// next delimiter (pep508_rs 0.9 panics on `9. ` and `a[b.]`).
+fn guard_names(text: &str) -> Result<(), String> {
+    let is_name = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_');
+    let check = |run: &str, what: &str| match run.chars().last() {
+        Some(c @ ('.' | '-' | '_')) => Err(format!(
+            "{what} `{run}` must end with an alphanumeric character, not '{c}'"
+        )),
+        _ => Ok(()),
+    };
+    let rest = text.trim_start();
+    let end = rest.find(|c| !is_name(c)).unwrap_or(rest.len());
+    check(&rest[..end], "project name")?;
+    let rest = rest[end..].trim_start();
+    if let Some(extras) = rest.strip_prefix('[') {
+        let extras = extras.split(']').next().unwrap_or(extras);
+        for extra in extras.split(',') {
+            let extra = extra.trim();
+            let end = extra.find(|c| !is_name(c)).unwrap_or(extra.len());
+            check(&extra[..end], "extra name")?;
+        }
+    }
+    Ok(())
 }
 
 /// What a wheel's METADATA says that the planner needs.
@@ -187,6 +217,25 @@ mod tests {
             .map(|r| r.requirement.name.to_string())
             .collect();
         assert_eq!(names, vec!["lib", "pytest"]);
+    }
+
+    #[test]
+    fn names_the_parser_would_panic_on_are_errors() {
+        for bad in [
+            "9.",
+            "9. ",
+            "S9.;python_version>'3'",
+            "a_ >=1",
+            "a[b.]",
+            "a[ok, b- ]",
+            "a-[x]",
+        ] {
+            let err = RequiresDist::parse(bad).unwrap_err();
+            assert!(err.to_string().contains("alphanumeric"), "{bad}: {err}");
+        }
+        for good in ["a.b-c_d>=1", "a [x,y] >=1", "a[x]", "a ; extra == 'x'"] {
+            assert!(RequiresDist::parse(good).is_ok(), "{good}");
+        }
     }
 
     #[test]

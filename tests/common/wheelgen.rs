@@ -9,7 +9,8 @@ pub fn write_zip(dir: &Path, file_name: &str, entries: &[(&str, &[u8])]) -> Path
     let path = dir.join(file_name);
     let file = std::fs::File::create(&path).unwrap();
     let mut zip = zip::ZipWriter::new(file);
-    let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
     for (name, bytes) in entries {
         zip.start_file(*name, opts).unwrap();
         zip.write_all(bytes).unwrap();

@@ -1,0 +1,116 @@
+//! Property tests over everything that parses untrusted bytes (run in CI on
+//! stable; `fuzz/` has the coverage-guided cargo-fuzz targets for nightly).
+//! Properties: never panic; valid inputs round-trip; errors are coded.
+
+mod common;
+
+use std::io::Cursor;
+
+use proptest::prelude::*;
+use wheel_resolver::config::Config;
+use wheel_resolver::wheel::{parse_metadata, read_metadata, RequiresDist, WheelFilename};
+
+fn name() -> impl Strategy<Value = String> {
+    "[A-Za-z][A-Za-z0-9_.]{0,12}[A-Za-z0-9]"
+}
+fn version() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[0-9]{1,3}(\\.[0-9]{1,3}){0,3}",
+        "[0-9]{1,2}\\.[0-9]{1,2}(a|b|rc)[0-9]{1,2}",
+        "[0-9]{1,2}\\.[0-9]{1,2}\\.post[0-9]",
+        "[0-9]{1,2}!?[0-9]{1,2}\\.dev[0-9]",
+    ]
+}
+fn tag_set() -> impl Strategy<Value = String> {
+    prop::collection::vec("[a-z0-9_]{1,20}", 1..4).prop_map(|v| v.join("."))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn wheel_names_never_panic(s in "\\PC{0,80}") {
+        let _ = s.parse::<WheelFilename>();
+        let _ = format!("{s}.whl").parse::<WheelFilename>();
+    }
+
+    #[test]
+    fn valid_wheel_names_round_trip(n in name(), v in version(), build in proptest::option::of("[0-9][a-z0-9_]{0,4}"), py in tag_set(), abi in tag_set(), plat in tag_set()) {
+        let file = match &build {
+            Some(b) => format!("{n}-{v}-{b}-{py}-{abi}-{plat}.whl"),
+            None => format!("{n}-{v}-{py}-{abi}-{plat}.whl"),
+        };
+        match file.parse::<WheelFilename>() {
+            Ok(w) => {
+                prop_assert_eq!(w.raw_name, n);
+                prop_assert_eq!(w.build_tag, build);
+                prop_assert_eq!(w.python_tags.join("."), py);
+                prop_assert_eq!(w.platform_tags.join("."), plat);
+            }
+            // A generated version may still be invalid PEP 440 (e.g. `1!2.dev3` forms); never a name error.
+            Err(e) => prop_assert!(e.reason.contains("PEP 440"), "{}", e),
+        }
+    }
+
+    #[test]
+    fn metadata_text_never_panics(s in "\\PC{0,400}") {
+        let _ = parse_metadata(&s);
+        let _ = parse_metadata(&format!("Requires-Dist: {s}\n"));
+    }
+
+    #[test]
+    fn requirements_never_panic(s in "[ -~]{0,80}") {
+        let _ = RequiresDist::parse(&s);
+    }
+
+    #[test]
+    fn zip_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..2048)) {
+        let project = "app".parse().unwrap();
+        let _ = read_metadata(Cursor::new(&bytes), &project);
+        let mut with_magic = b"PK\x05\x06".to_vec();
+        with_magic.extend_from_slice(&bytes);
+        let _ = read_metadata(Cursor::new(&with_magic), &project);
+    }
+
+    #[test]
+    fn mutated_wheels_never_panic(flips in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..16), cut in any::<prop::sample::Index>()) {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = common::wheelgen::write_wheel(tmp.path(), "app-1.0-py3-none-any.whl", &["lib>=1; python_version >= '3'"]);
+        let mut bytes = std::fs::read(path).unwrap();
+        for (at, b) in flips {
+            let i = at.index(bytes.len());
+            bytes[i] ^= b;
+        }
+        let project = "app".parse().unwrap();
+        let _ = read_metadata(Cursor::new(&bytes), &project);
+        let n = cut.index(bytes.len());
+        let _ = read_metadata(Cursor::new(&bytes[..n]), &project);
+    }
+
+    #[test]
+    fn config_text_never_panics(s in "\\PC{0,200}") {
+        if let Err(e) = Config::from_json(&s) {
+            prop_assert_eq!(e.code(), "invalid_config");
+        }
+    }
+
+    #[test]
+    fn config_values_are_coded(
+        target_python in prop_oneof![Just(serde_json::json!("3.11")), any::<i64>().prop_map(serde_json::Value::from), "\\PC{0,8}".prop_map(serde_json::Value::from)],
+        platform in prop_oneof![Just(serde_json::json!("manylinux2014_s390x")), "[a-z0-9_]{0,30}".prop_map(serde_json::Value::from)],
+        depth in any::<i64>(),
+        jobs in any::<i64>(),
+        strategy in "[a-z-]{0,10}",
+    ) {
+        let cfg = serde_json::json!({
+            "input_dir": "/nonexistent",
+            "target_python": target_python,
+            "target_platform_tag": platform,
+            "upgrade_strategy": strategy,
+            "expansion": {"max_depth": depth, "max_jobs": jobs},
+        });
+        let out: serde_json::Value = serde_json::from_str(&wheel_resolver::compute_plan_json(&cfg.to_string())).unwrap();
+        let code = out["error"]["code"].as_str().unwrap_or("").to_owned();
+        prop_assert!(code == "invalid_config" || code == "input_not_found", "{}", out);
+    }
+}
