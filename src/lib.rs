@@ -60,7 +60,7 @@ pub fn compute_plan_with(config: &Config) -> Result<Plan> {
         constraints: &requirements.constraints,
     };
     let mut outcome = planner::plan(&inputs)?;
-    let skipped = policy::apply(config, &mut outcome)?;
+    let skipped = policy::apply(config, &mut outcome, &requirements.constraints)?;
 
     if config.strict && !outcome.missing.is_empty() {
         let n = outcome.missing.len();

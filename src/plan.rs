@@ -112,6 +112,11 @@ pub struct SkippedJob {
     pub detail: Option<String>,
     /// The job's reason, had it been built.
     pub reason: BuildReason,
+    /// Where the deciding event was recorded: `known_failures` or `history_db`.
+    pub source: &'static str,
+    /// Hints recorded with the job's events (also on the job, contract 4.6).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hints: Vec<serde_json::Value>,
 }
 
 /// Identifies the producer of a plan.

@@ -66,6 +66,20 @@ pub(crate) fn expand(state: &mut State<'_>) -> Result<()> {
             let Some(index) = index else {
                 // Offline: the version is unknown (`latest`), and so are its
                 // requirements: expansion stops at depth 1.
+                let constrained: Vec<String> = state
+                    .inputs
+                    .constraints
+                    .iter()
+                    .filter(|c| c.name == cand.name && c.version_or_url.is_some())
+                    .map(|c| format!("`{c}`"))
+                    .collect();
+                if !constrained.is_empty() {
+                    state.outcome.warnings.push(format!(
+                        "{key}: expanded offline as `latest`, which cannot be checked against the constraint{} {}",
+                        if constrained.len() == 1 { "" } else { "s" },
+                        constrained.join(", ")
+                    ));
+                }
                 push_job(state, &cand.name, None, depth, parents);
                 jobs_left -= 1;
                 continue;
@@ -82,8 +96,16 @@ pub(crate) fn expand(state: &mut State<'_>) -> Result<()> {
             )
             .cloned();
             let Some(version) = chosen else {
+                let conflict = state.constraint_conflict(
+                    "no version on the index satisfies every requirement on it and the constraints",
+                    &cand.name,
+                    versions.iter().filter(|v| !v.yanked).map(|v| &v.version),
+                    |v| cand.reqs.iter().all(|r| satisfies(r, v)),
+                );
                 let why = if versions.is_empty() {
                     "no configured index knows it".to_owned()
+                } else if let Some(conflict) = conflict {
+                    conflict
                 } else {
                     "no version on the index satisfies every requirement on it".to_owned()
                 };

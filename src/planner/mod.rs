@@ -136,6 +136,47 @@ impl<'a> State<'a> {
             .all(|c| select::satisfies(c, version))
     }
 
+    /// When the constraints (and not the requirements) rule out every
+    /// candidate: a warning naming the requirement `what`, the candidates
+    /// the requirements accept, and the constraints that exclude them.
+    pub fn constraint_conflict<'v>(
+        &self,
+        what: &str,
+        name: &PackageName,
+        candidates: impl IntoIterator<Item = &'v Version>,
+        accepted: impl Fn(&Version) -> bool,
+    ) -> Option<String> {
+        let mut wanted: Vec<&Version> = candidates.into_iter().filter(|v| accepted(v)).collect();
+        if wanted.is_empty() {
+            return None;
+        }
+        wanted.sort();
+        wanted.dedup();
+        let blocking: Vec<String> = self
+            .inputs
+            .constraints
+            .iter()
+            .filter(|c| &c.name == name && wanted.iter().any(|v| !select::satisfies(c, v)))
+            .map(|c| format!("`{c}`"))
+            .collect();
+        if blocking.is_empty() {
+            return None;
+        }
+        let shown: Vec<String> = wanted
+            .iter()
+            .rev()
+            .take(5)
+            .map(ToString::to_string)
+            .collect();
+        Some(format!(
+            "{what}: excluded by the constraint{} {}: no candidate satisfies both (candidates: {}{})",
+            if blocking.len() == 1 { "" } else { "s" },
+            blocking.join(", "),
+            shown.join(", "),
+            if wanted.len() > 5 { ", …" } else { "" },
+        ))
+    }
+
     /// Does the target environment (no extras) select this requirement?
     pub fn applies(&self, req: &Requirement) -> bool {
         req.evaluate_markers(self.inputs.markers, &[])

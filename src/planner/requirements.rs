@@ -44,10 +44,15 @@ pub(crate) fn resolve(state: &mut State<'_>, reqs: Vec<SourcedRequirement>) -> R
                 let version = version.clone();
                 plan_dependency(state, &sr, version, BuildReason::MissingDependency);
             } else {
-                state.outcome.warnings.push(format!(
-                    "{}: the pinned version is excluded by the constraints",
-                    sr.req.text
-                ));
+                let warning = state
+                    .constraint_conflict(&sr.req.text, &req.name, [version], |_| true)
+                    .unwrap_or_else(|| {
+                        format!(
+                            "{}: the pinned version is excluded by the constraints",
+                            sr.req.text
+                        )
+                    });
+                state.outcome.warnings.push(warning);
                 state.missing.push(sr);
             }
             continue;
@@ -76,8 +81,17 @@ pub(crate) fn resolve(state: &mut State<'_>, reqs: Vec<SourcedRequirement>) -> R
             Some(version) => {
                 plan_dependency(state, &sr, version, BuildReason::MissingCompatibleWheel)
             }
-            // 4. Missing.
-            None => state.missing.push(sr),
+            // 4. Missing (saying so when only the constraints are in the way).
+            None => {
+                if let Some(warning) =
+                    state.constraint_conflict(&sr.req.text, &req.name, &candidates, |v| {
+                        satisfies(req, v)
+                    })
+                {
+                    state.outcome.warnings.push(warning);
+                }
+                state.missing.push(sr)
+            }
         }
     }
     Ok(())
