@@ -46,9 +46,10 @@ pub fn compute_plan_with(config: &Config) -> Result<Plan> {
         .time_budget_ms
         .map(|ms| started + std::time::Duration::from_millis(ms));
     let requirements = reqfile::load(config)?;
-    let scan = scan::scan_dir(&config.input_dir, requirements.is_given())?;
-    let tags = SupportedTags::for_target(config.python, &config.platform);
     let markers = markers::target_environment(config.python, &config.platform)?;
+    let applies = |r: &wheel::RequiresDist| r.requirement.evaluate_markers(&markers, &[]);
+    let scan = scan::scan_dir(&config.input_dir, requirements.is_given(), &applies)?;
+    let tags = SupportedTags::for_target(config.python, &config.platform);
     let index = index::open(config, deadline)?;
     let inputs = PlanInputs {
         config,
@@ -84,6 +85,9 @@ pub fn compute_plan_with(config: &Config) -> Result<Plan> {
 
     let mut warnings = scan.warnings;
     warnings.extend(outcome.warnings);
+    if let Some(index) = &index {
+        warnings.extend(index.warnings());
+    }
     let dependency_expansions = outcome
         .expansion_jobs
         .iter()

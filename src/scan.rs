@@ -18,7 +18,7 @@ pub struct ScannedWheel {
     pub path: PathBuf,
     /// Parsed name.
     pub filename: WheelFilename,
-    /// Requires-Dist (empty when METADATA is missing).
+    /// Requires-Dist that `keep` selected, in file order (empty when METADATA is missing).
     pub requires_dist: Vec<RequiresDist>,
     /// False when the wheel had no METADATA.
     pub has_metadata: bool,
@@ -34,8 +34,14 @@ pub struct Scan {
 }
 
 /// Scans `input_dir`. `allow_empty`: no wheels is not an error (a
-/// requirements file is the input).
-pub fn scan_dir(input_dir: &Path, allow_empty: bool) -> Result<Scan> {
+/// requirements file is the input). `keep` selects the Requires-Dist worth
+/// keeping (the planner passes "its marker is true for the target"): it runs
+/// on the scanning threads, and what it drops is never stored.
+pub fn scan_dir(
+    input_dir: &Path,
+    allow_empty: bool,
+    keep: &(dyn Fn(&RequiresDist) -> bool + Sync),
+) -> Result<Scan> {
     let meta = std::fs::metadata(input_dir).map_err(|e| ResolverError::InputNotFound {
         path: input_dir.display().to_string(),
         message: e.to_string(),
@@ -78,7 +84,7 @@ pub fn scan_dir(input_dir: &Path, allow_empty: bool) -> Result<Scan> {
 
     // Symlinks may point anywhere inside input_dir, never outside it.
     let root = std::fs::canonicalize(input_dir).map_err(|e| ResolverError::io(input_dir, &e))?;
-    let results = parallel_map(&names, |name| scan_one(input_dir, &root, name));
+    let results = parallel_map(&names, |name| scan_one(input_dir, &root, name, keep));
     let mut wheels = Vec::with_capacity(results.len());
     let mut bad = Vec::new();
     for r in results {
@@ -114,6 +120,7 @@ fn scan_one(
     dir: &Path,
     root: &Path,
     name: &OsString,
+    keep: &(dyn Fn(&RequiresDist) -> bool + Sync),
 ) -> std::result::Result<(ScannedWheel, Option<String>), ErrorDetail> {
     let shown = name.to_string_lossy().into_owned();
     let file_name = name
@@ -128,7 +135,10 @@ fn scan_one(
     let meta = read_metadata(BufReader::new(file), &filename.name)
         .map_err(|e| ErrorDetail::file(file_name, e.to_string()))?;
     let (requires_dist, has_metadata, warning) = match meta {
-        Some(m) => (m.requires_dist, true, None),
+        Some(mut m) => {
+            m.requires_dist.retain(|r| keep(r));
+            (m.requires_dist, true, None)
+        }
         None => (
             Vec::new(),
             false,

@@ -109,10 +109,12 @@ impl PackageIndex for FakeIndex {
 fn plan_with_index(f: &Fixture, extra: Value) -> planner::PlanOutcome {
     let config = Config::from_json(&f.config(extra).to_string()).expect("config");
     let files = wheel_resolver::reqfile::load(&config).expect("files");
-    let scan = wheel_resolver::scan::scan_dir(&config.input_dir, files.is_given()).expect("scan");
-    let tags = wheel_resolver::tags::SupportedTags::for_target(config.python, &config.platform);
     let markers =
         wheel_resolver::markers::target_environment(config.python, &config.platform).unwrap();
+    let applies = |r: &RequiresDist| r.requirement.evaluate_markers(&markers, &[]);
+    let scan = wheel_resolver::scan::scan_dir(&config.input_dir, files.is_given(), &applies)
+        .expect("scan");
+    let tags = wheel_resolver::tags::SupportedTags::for_target(config.python, &config.platform);
     let index = FakeIndex(HashMap::from([
         ("lib".to_owned(), vec!["1.0", "2.0", "3.0"]),
         ("dep".to_owned(), vec!["1.0", "2.0", "3.0"]),

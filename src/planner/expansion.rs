@@ -1,11 +1,12 @@
 //! Contract 4.4: bounded dependency expansion of projects that are required
 //! but neither an input nor planned.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use pep508_rs::{PackageName, Requirement};
 
-use super::select::{best, names_prerelease, satisfies};
+use super::select::{best, names_prerelease, pinned_version, satisfies};
 use super::{sorted_names, SourcedRequirement, State};
 use crate::error::Result;
 use crate::plan::BuildReason;
@@ -25,7 +26,7 @@ pub(crate) fn expand(state: &mut State<'_>) -> Result<()> {
     }
     let index = state.inputs.index;
     let mut jobs_left = bounds.max_jobs;
-    let mut frontier: Vec<SourcedRequirement> = state.missing.clone();
+    let mut frontier: Vec<SourcedRequirement<'_>> = state.missing.clone();
     let mut depth = 1u32;
     loop {
         let mut groups: BTreeMap<String, Candidate> = BTreeMap::new();
@@ -40,7 +41,8 @@ pub(crate) fn expand(state: &mut State<'_>) -> Result<()> {
                 parents: BTreeSet::new(),
             });
             c.reqs.push(sr.req.requirement.clone());
-            c.parents.extend(sr.parent.iter().cloned());
+            c.parents
+                .extend(sr.parent.iter().map(|p| p.clone().into_owned()));
         }
         if groups.is_empty() {
             return Ok(());
@@ -54,7 +56,9 @@ pub(crate) fn expand(state: &mut State<'_>) -> Result<()> {
             index.prefetch(&names)?;
         }
 
-        let mut next: Vec<SourcedRequirement> = Vec::new();
+        let mut next: Vec<SourcedRequirement<'_>> = Vec::new();
+        // Versions planned at this level, to drop the requirements they satisfy.
+        let mut expanded: HashMap<PackageName, pep440_rs::Version> = HashMap::new();
         let mut not_expanded: Vec<String> = Vec::new();
         let mut leaves: Vec<String> = Vec::new();
         for (key, cand) in groups {
@@ -86,8 +90,14 @@ pub(crate) fn expand(state: &mut State<'_>) -> Result<()> {
             };
             let versions = index.versions(&cand.name)?;
             let allow_pre = names_prerelease(&cand.reqs);
+            // Contract 6: a yanked release is chosen only when pinned exactly.
+            let pinned_to =
+                |v: &pep440_rs::Version| cand.reqs.iter().any(|r| pinned_version(r) == Some(v));
             let chosen = best(
-                versions.iter().filter(|v| !v.yanked).map(|v| &v.version),
+                versions
+                    .iter()
+                    .filter(|v| !v.yanked || pinned_to(&v.version))
+                    .map(|v| &v.version),
                 allow_pre,
                 |v| {
                     cand.reqs.iter().all(|r| satisfies(r, v))
@@ -122,9 +132,7 @@ pub(crate) fn expand(state: &mut State<'_>) -> Result<()> {
                 .entry(cand.name.clone())
                 .or_default()
                 .push(version.clone());
-            state.missing.retain(|m| {
-                !(m.req.requirement.name == cand.name && satisfies(&m.req.requirement, &version))
-            });
+            expanded.insert(cand.name.clone(), version.clone());
             if depth >= bounds.max_depth {
                 leaves.push(key);
                 continue;
@@ -141,18 +149,24 @@ pub(crate) fn expand(state: &mut State<'_>) -> Result<()> {
                     continue;
                 }
                 let sr = SourcedRequirement {
-                    req: dep,
-                    parent: Some(cand.name.clone()),
+                    req: Cow::Owned(dep),
+                    parent: Some(Cow::Owned(cand.name.clone())),
                 };
                 state.missing.push(sr.clone());
                 next.push(sr);
             }
         }
+        if !expanded.is_empty() {
+            state.missing.retain(|m| {
+                let r = &m.req.requirement;
+                !expanded.get(&r.name).is_some_and(|v| satisfies(r, v))
+            });
+        }
         if !not_expanded.is_empty() {
             state.outcome.warnings.push(format!(
                 "dependency expansion stopped at expansion.max_jobs = {}: not expanded: {}",
                 bounds.max_jobs,
-                not_expanded.join(", ")
+                super::name_list(&not_expanded)
             ));
         }
         if index.is_none() {
@@ -162,7 +176,7 @@ pub(crate) fn expand(state: &mut State<'_>) -> Result<()> {
             state.outcome.warnings.push(format!(
                 "dependency expansion stopped at expansion.max_depth = {}: requirements of {} were not examined",
                 bounds.max_depth,
-                leaves.join(", ")
+                super::name_list(&leaves)
             ));
         }
         if next.is_empty() || depth >= bounds.max_depth {

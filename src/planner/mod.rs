@@ -9,6 +9,7 @@ pub mod expansion;
 pub mod requirements;
 pub mod select;
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use pep440_rs::Version;
@@ -22,14 +23,16 @@ use crate::scan::ScannedWheel;
 use crate::tags::SupportedTags;
 use crate::wheel::RequiresDist;
 
-/// A requirement together with where it came from.
+/// A requirement together with where it came from. Borrowed from the scan
+/// (or the requirements file) where it can be: planning clones no
+/// requirement of the inputs.
 #[derive(Debug, Clone)]
-pub struct SourcedRequirement {
+pub struct SourcedRequirement<'a> {
     /// The requirement.
-    pub req: RequiresDist,
+    pub req: Cow<'a, RequiresDist>,
     /// The normalised name of the project that requires it (`None` for a
     /// requirements file).
-    pub parent: Option<PackageName>,
+    pub parent: Option<Cow<'a, PackageName>>,
 }
 
 /// Everything the planner reads.
@@ -77,9 +80,11 @@ pub(crate) struct State<'a> {
     /// Projects with a build job (any version, `latest` included).
     pub planned: HashSet<PackageName>,
     /// For each planned dependency job: its index in `outcome.to_build`.
-    pub job_of: HashMap<(PackageName, Version), usize>,
+    pub job_of: HashMap<PackageName, Vec<(Version, usize)>>,
     /// Requirements not (yet) satisfied, in order.
-    pub missing: Vec<SourcedRequirement>,
+    pub missing: Vec<SourcedRequirement<'a>>,
+    /// Requirement texts already recorded on each dependency job (by index).
+    pub job_texts: HashMap<usize, HashSet<String>>,
     pub outcome: PlanOutcome,
 }
 
@@ -93,6 +98,7 @@ impl<'a> State<'a> {
             planned: HashSet::new(),
             job_of: HashMap::new(),
             missing: Vec::new(),
+            job_texts: HashMap::new(),
             outcome: PlanOutcome::default(),
         }
     }
@@ -229,22 +235,26 @@ pub fn plan(inputs: &PlanInputs<'_>) -> Result<PlanOutcome> {
     state.outcome.to_build = incompatible_jobs;
 
     // 4.3: the inputs' requirements (markers applied), then a requirements file's.
-    let mut reqs: Vec<SourcedRequirement> = Vec::new();
+    // (The scan already dropped the wheels' requirements whose marker is
+    // false for the target; see `scan::scan_dir`.)
+    let mut reqs: Vec<SourcedRequirement<'_>> = Vec::new();
     for wheel in inputs.wheels {
-        for r in &wheel.requires_dist {
-            reqs.push(SourcedRequirement {
-                req: r.clone(),
-                parent: Some(wheel.filename.name.clone()),
-            });
-        }
+        let parent = &wheel.filename.name;
+        reqs.extend(wheel.requires_dist.iter().map(|r| SourcedRequirement {
+            req: Cow::Borrowed(r),
+            parent: Some(Cow::Borrowed(parent)),
+        }));
     }
-    for r in inputs.extra_requirements {
-        reqs.push(SourcedRequirement {
-            req: r.clone(),
-            parent: None,
-        });
-    }
-    reqs.retain(|r| state.applies(&r.req.requirement));
+    reqs.extend(
+        inputs
+            .extra_requirements
+            .iter()
+            .filter(|r| state.applies(&r.requirement))
+            .map(|r| SourcedRequirement {
+                req: Cow::Borrowed(r),
+                parent: None,
+            }),
+    );
     requirements::resolve(&mut state, reqs)?;
 
     // 4.4: bounded expansion of what is still missing.
@@ -253,6 +263,19 @@ pub fn plan(inputs: &PlanInputs<'_>) -> Result<PlanOutcome> {
     let mut outcome = state.outcome;
     outcome.missing = state.missing.iter().map(|m| m.req.text.clone()).collect();
     Ok(outcome)
+}
+
+/// `a, b, c`, or the first 20 and `and N more`, for warnings.
+pub(crate) fn name_list(names: &[String]) -> String {
+    const SHOWN: usize = 20;
+    if names.len() <= SHOWN {
+        return names.join(", ");
+    }
+    format!(
+        "{}, and {} more",
+        names[..SHOWN].join(", "),
+        names.len() - SHOWN
+    )
 }
 
 /// Sorted, de-duplicated names.

@@ -10,7 +10,7 @@ use crate::error::Result;
 use crate::plan::BuildReason;
 
 /// Plans builds for `reqs` (markers already applied) or records them missing.
-pub(crate) fn resolve(state: &mut State<'_>, reqs: Vec<SourcedRequirement>) -> Result<()> {
+pub(crate) fn resolve<'a>(state: &mut State<'a>, reqs: Vec<SourcedRequirement<'a>>) -> Result<()> {
     let cfg = state.inputs.config;
     let index = state
         .inputs
@@ -112,36 +112,50 @@ fn note_requirer(
     state: &mut State<'_>,
     name: &PackageName,
     version: &Version,
-    sr: &SourcedRequirement,
+    sr: &SourcedRequirement<'_>,
 ) {
-    if let Some(&i) = state.job_of.get(&(name.clone(), version.clone())) {
-        let job = &mut state.outcome.to_build[i];
-        if let Some(parent) = &sr.parent {
-            let parent = parent.to_string();
-            if let Err(at) = job.parents.binary_search(&parent) {
-                job.parents.insert(at, parent);
-            }
+    let Some(&(_, i)) = state
+        .job_of
+        .get(name)
+        .and_then(|jobs| jobs.iter().find(|(v, _)| v == version))
+    else {
+        return;
+    };
+    let job = &mut state.outcome.to_build[i];
+    if let Some(parent) = &sr.parent {
+        let parent: &str = parent.as_ref().as_ref();
+        if let Err(at) = job.parents.binary_search_by(|p| p.as_str().cmp(parent)) {
+            job.parents.insert(at, parent.to_owned());
         }
-        if !job.requirements.contains(&sr.req.text) {
-            job.requirements.push(sr.req.text.clone());
-        }
+    }
+    let texts = state.job_texts.entry(i).or_default();
+    if !texts.contains(&sr.req.text) {
+        texts.insert(sr.req.text.clone());
+        job.requirements.push(sr.req.text.clone());
     }
 }
 
 fn plan_dependency(
     state: &mut State<'_>,
-    sr: &SourcedRequirement,
+    sr: &SourcedRequirement<'_>,
     version: Version,
     reason: BuildReason,
 ) {
     let name = sr.req.requirement.name.clone();
-    let parents = sr.parent.iter().map(ToString::to_string).collect();
+    let parents = sr.parent.iter().map(|p| p.to_string()).collect();
     let mut job = state.job(&name, Some(&version), reason, 0, parents);
     job.requirements.push(sr.req.text.clone());
-    state.job_of.insert(
-        (name.clone(), version.clone()),
-        state.outcome.to_build.len(),
-    );
+    let i = state.outcome.to_build.len();
+    state
+        .job_texts
+        .entry(i)
+        .or_default()
+        .insert(sr.req.text.clone());
+    state
+        .job_of
+        .entry(name.clone())
+        .or_default()
+        .push((version.clone(), i));
     state.outcome.to_build.push(job);
     state.known.entry(name.clone()).or_default().push(version);
     state.planned.insert(name);

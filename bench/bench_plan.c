@@ -1,0 +1,52 @@
+/* One plan through the C ABI, timed: prints a JSON line with the wall time
+ * and CPU time of resolver_compute_plan alone and the process's peak RSS.
+ * Usage: bench_plan CONFIG.json */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "wheel_resolver.h"
+
+static double now_ms(clockid_t clock) {
+    struct timespec ts;
+    clock_gettime(clock, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static size_t count(const char *hay, const char *needle) {
+    size_t n = 0;
+    for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle)) n++;
+    return n;
+}
+
+int main(int argc, char **argv) {
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s CONFIG.json\n", argv[0]);
+        return 2;
+    }
+    FILE *f = fopen(argv[1], "rb");
+    if (!f) {
+        perror(argv[1]);
+        return 2;
+    }
+    static char config[1 << 16];
+    size_t len = fread(config, 1, sizeof config - 1, f);
+    fclose(f);
+    config[len] = '\0';
+
+    double wall0 = now_ms(CLOCK_MONOTONIC), cpu0 = now_ms(CLOCK_PROCESS_CPUTIME_ID);
+    char *plan = resolver_compute_plan(config);
+    double wall = now_ms(CLOCK_MONOTONIC) - wall0, cpu = now_ms(CLOCK_PROCESS_CPUTIME_ID) - cpu0;
+
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    int failed = strncmp(plan, "{\"error\"", 8) == 0;
+    printf("{\"wall_ms\": %.2f, \"cpu_ms\": %.2f, \"maxrss_kb\": %ld, \"bytes\": %zu, \"reuse\": %zu, \"build\": %zu, \"error\": %s}\n",
+           wall, cpu, ru.ru_maxrss, strlen(plan), count(plan, "\"action\":\"reuse\""),
+           count(plan, "\"action\":\"build\""), failed ? "true" : "false");
+    if (failed) fprintf(stderr, "%.400s\n", plan);
+    resolver_free_string(plan);
+    return failed;
+}

@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""`make bench`: plans synthetic corpora through the C ABI and the Go CLI and
+prints wall time, CPU time and peak RSS of each (median of several runs,
+each run a fresh process). Figures only; nothing here asserts a time.
+
+Usage: run.py BENCH_PLAN_BIN GO_CLI_BIN [--sizes 2000,10000] [--runs 5]
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def measure(argv, env=None):
+    """Runs argv; returns (wall_ms, cpu_ms, maxrss_kb, stdout) via wait4."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    out, err = proc.stdout.read(), proc.stderr.read()
+    _, status, ru = os.wait4(proc.pid, 0)
+    wall = (time.perf_counter() - start) * 1e3
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        sys.exit(f"{argv[0]} failed ({proc.returncode}): {err.decode()[:500]}")
+    return wall, (ru.ru_utime + ru.ru_stime) * 1e3, ru.ru_maxrss, out
+
+
+def skewed_corpus(n, out):
+    """n wheels, each with 30 requirements on one hub project (distinct pins
+    and ranges): the many-requirements-on-one-project case."""
+    import zipfile
+    out.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        reqs = [f"hub=={i % 500}.{k}" if k % 3 == 0 else f"hub>={k}.0,<{k + i % 7 + 1}.0" for k in range(30)]
+        meta = f"Metadata-Version: 2.1\nName: s{i:05d}\nVersion: 1.0\n" + "".join(f"Requires-Dist: {r}\n" for r in reqs)
+        with zipfile.ZipFile(out / f"s{i:05d}-1.0-py3-none-any.whl", "w") as z:
+            z.writestr(f"s{i:05d}-1.0.dist-info/METADATA", meta)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("bench_plan")
+    ap.add_argument("go_cli")
+    ap.add_argument("--sizes", default="2000,10000")
+    ap.add_argument("--runs", type=int, default=5)
+    args = ap.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    print(f"machine: {os.cpu_count()} cores, {os.uname().machine}, {os.uname().release}")
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="resolver-bench-") as tmp:
+        tmp = Path(tmp)
+        corpora = []
+        for n in sizes:
+            d = tmp / f"corpus-{n}"
+            t = time.perf_counter()
+            subprocess.run([sys.executable, HERE / "gen_corpus.py", str(n), d], check=True)
+            size = sum(p.stat().st_size for p in d.iterdir())
+            print(f"corpus {n}: generated in {time.perf_counter() - t:.1f} s, {size / 1e6:.1f} MB")
+            corpora.append((f"{n} wheels", n, d))
+        d = tmp / "skewed-2000"
+        skewed_corpus(2000, d)
+        corpora.append(("2000 wheels x 30 reqs on one project", 2000, d))
+
+        for label, n, d in corpora:
+            cfg = {"input_dir": str(d), "target_python": "3.11", "target_platform_tag": "manylinux2014_s390x",
+                   "run_id": "bench", "expansion": {"max_depth": 2, "max_jobs": 50}}
+            cfg_path = tmp / f"config-{n}-{d.name}.json"
+            cfg_path.write_text(json.dumps(cfg))
+            # C ABI: the plan call itself (in-process timer) and the whole process.
+            inner, outer, cpu, rss = [], [], [], []
+            for _ in range(args.runs):
+                w, c, r, out = measure([args.bench_plan, str(cfg_path)])
+                line = json.loads(out)
+                inner.append(line["wall_ms"]); outer.append(w); cpu.append(line["cpu_ms"]); rss.append(r)
+            rows.append((label, "C ABI (resolver_compute_plan)", statistics.median(inner), statistics.median(cpu),
+                         max(rss), line["reuse"], line["build"]))
+            gw, gc, gr = [], [], []
+            for _ in range(args.runs):
+                outdir = tmp / "go-out"
+                w, c, r, _ = measure([args.go_cli, "--input", str(d), "--output", str(outdir), "--python", "3.11",
+                                      "--platform-tag", "manylinux2014_s390x", "--run-id", "bench"])
+                gw.append(w); gc.append(c); gr.append(r)
+            rows.append((label, "Go CLI (whole process)", statistics.median(gw), statistics.median(gc), max(gr), "", ""))
+
+    print()
+    print(f"{'corpus':<38} {'path':<30} {'wall ms':>9} {'cpu ms':>9} {'peak RSS MB':>12} {'reuse':>6} {'build':>6}")
+    for label, path, wall, cpu, rss, reuse, build in rows:
+        print(f"{label:<38} {path:<30} {wall:>9.1f} {cpu:>9.1f} {rss / 1024:>12.1f} {reuse!s:>6} {build!s:>6}")
+    c_abi = {label: wall for label, path, wall, *_ in rows if path.startswith("C ABI")}
+    if len(sizes) >= 2:
+        a, b = sizes[0], sizes[-1]
+        wa, wb = c_abi[f"{a} wheels"], c_abi[f"{b} wheels"]
+        print(f"\nscaling (C ABI): {wa / a * 1e3:.1f} us/wheel at {a}, {wb / b * 1e3:.1f} us/wheel at {b} "
+              f"(x{wb / wa:.2f} time for x{b / a:.0f} wheels)")
+    print(f"(median of {args.runs} runs each; peak RSS is the max over runs)")
+
+
+if __name__ == "__main__":
+    main()

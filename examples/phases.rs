@@ -1,0 +1,44 @@
+//! Per-phase timings of one plan, for profiling (`perf record` this binary):
+//! `cargo run --release --example phases -- CONFIG.json`. Offline configs only.
+use std::time::Instant;
+
+use wheel_resolver::{
+    compute_plan_with, config, markers, plan_to_json, planner, scan, tags, wheel,
+};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let path = std::env::args().nth(1).ok_or("usage: phases CONFIG.json")?;
+    let cfg = config::Config::from_json(&std::fs::read_to_string(path)?)?;
+    let markers = markers::target_environment(cfg.python, &cfg.platform)?;
+    let applies = |r: &wheel::RequiresDist| r.requirement.evaluate_markers(&markers, &[]);
+
+    let t = Instant::now();
+    let scan = scan::scan_dir(&cfg.input_dir, false, &applies)?;
+    let scan_time = t.elapsed();
+    let tags = tags::SupportedTags::for_target(cfg.python, &cfg.platform);
+    let inputs = planner::PlanInputs {
+        config: &cfg,
+        wheels: &scan.wheels,
+        tags: &tags,
+        markers: &markers,
+        index: None,
+        extra_requirements: &[],
+        constraints: &[],
+    };
+    let t = Instant::now();
+    let outcome = planner::plan(&inputs)?;
+    let plan_time = t.elapsed();
+    let t = Instant::now();
+    let plan = compute_plan_with(&cfg)?;
+    let whole_time = t.elapsed();
+    let t = Instant::now();
+    let json = plan_to_json(&plan)?;
+    let json_time = t.elapsed();
+    eprintln!(
+        "{} wheels: scan {scan_time:?}, plan {plan_time:?}, whole call {whole_time:?}, JSON {json_time:?} ({} bytes, {} jobs)",
+        scan.wheels.len(),
+        json.len(),
+        outcome.to_build.len()
+    );
+    Ok(())
+}

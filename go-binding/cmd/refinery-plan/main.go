@@ -1,0 +1,302 @@
+// Command refinery-plan computes a wheel rebuild plan in-process with the
+// wheel-resolver library: a drop-in for the legacy CLI's plan step.
+//
+// Usage:
+//
+//	refinery-plan --input DIR --output DIR --python 3.11 [flags]
+//	refinery-plan --config refinery.toml --output out/
+//
+// The config file (JSON or TOML) holds a [refinery] section whose keys are
+// the config fields of the resolver contract; flags override its values.
+// The plan is written atomically to <output>/plan.json and summarised on
+// standard output (on standard error with --json, which prints the plan).
+//
+// Exit status: 0 on success, 1 on a plan error (printed as
+// "error: <code>: <message>"), 2 on a usage error.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+
+	"github.com/BurntSushi/toml"
+
+	resolver "github.com/wheel-refinery/resolver/go-binding"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// usageError is a problem with the command line or the config file.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+// listFlag is a repeatable string flag.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
+type options struct {
+	config, input, output, cache, python, platformTag, upgradeStrategy string
+	indexURL, historyDB, runID                                         string
+	extraIndexURLs, trustedHosts                                       listFlag
+	fallbackLatest, skipKnownFailures, strict, printJSON               bool
+	set                                                                map[string]bool
+}
+
+func parseFlags(args []string, stderr io.Writer) (*options, error) {
+	o := &options{}
+	fs := flag.NewFlagSet("refinery-plan", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.config, "config", "", "legacy config file (JSON or TOML) with a [refinery] section")
+	fs.StringVar(&o.input, "input", "", "directory of input wheels (input_dir)")
+	fs.StringVar(&o.output, "output", "", "output directory; the plan is written to <output>/plan.json (output_dir)")
+	fs.StringVar(&o.cache, "cache", "", "cache directory (cache_dir)")
+	fs.StringVar(&o.python, "python", "", "target CPython MAJOR.MINOR, e.g. 3.11 (target_python)")
+	fs.StringVar(&o.platformTag, "platform-tag", "", "target platform tag, default manylinux2014_s390x (target_platform_tag)")
+	fs.StringVar(&o.upgradeStrategy, "upgrade-strategy", "", "pinned or eager (upgrade_strategy)")
+	fs.StringVar(&o.indexURL, "index-url", "", "package index simple-API URL (index.index_url)")
+	fs.Var(&o.extraIndexURLs, "extra-index-url", "further index URL; repeatable (index.extra_index_urls)")
+	fs.Var(&o.trustedHosts, "trusted-host", "host allowed over plain HTTP; repeatable (index.trusted_hosts)")
+	fs.BoolVar(&o.fallbackLatest, "fallback-latest", false, "consult the index for unsatisfied ranges (fallback_latest)")
+	fs.BoolVar(&o.skipKnownFailures, "skip-known-failures", false, "leave known failures out of the plan (skip_known_failures)")
+	fs.StringVar(&o.historyDB, "history-db", "", "legacy SQLite build history (history_db)")
+	fs.StringVar(&o.runID, "run-id", "", "fixed run id (run_id)")
+	fs.BoolVar(&o.strict, "strict", false, "fail when any requirement is missing (strict)")
+	fs.BoolVar(&o.printJSON, "json", false, "print the plan JSON on standard output (the summary goes to standard error)")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: refinery-plan [--config FILE] [--input DIR] [--output DIR] [--python X.Y] [flags]\n\nFlags:\n")
+		fs.VisitAll(func(f *flag.Flag) {
+			arg, help := flag.UnquoteUsage(f)
+			fmt.Fprintf(stderr, "  --%s %s\n    \t%s\n", f.Name, arg, help)
+		})
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, usagef("unexpected argument %q", fs.Arg(0))
+	}
+	o.set = map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { o.set[f.Name] = true })
+	return o, nil
+}
+
+// loadConfigFile returns the [refinery] section of a JSON or TOML file.
+func loadConfigFile(path string) (map[string]any, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, usagef("config file: %v", err)
+	}
+	var doc map[string]any
+	switch ext := strings.ToLower(filepath.Ext(path)); {
+	case ext == ".json":
+		err = decodeJSON(data, &doc)
+	case ext == ".toml":
+		_, err = toml.Decode(string(data), &doc)
+	default:
+		if err = decodeJSON(data, &doc); err != nil {
+			_, err = toml.Decode(string(data), &doc)
+		}
+	}
+	if err != nil {
+		return nil, usagef("config file %s: %v", path, err)
+	}
+	section, ok := doc["refinery"].(map[string]any)
+	if !ok {
+		return nil, usagef("config file %s: no [refinery] section", path)
+	}
+	return section, nil
+}
+
+func decodeJSON(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber() // keep integers such as timestamps exact
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return errors.New("more than one JSON value")
+	}
+	return nil
+}
+
+// buildConfig merges the config file and the flags into a config document.
+func buildConfig(o *options) (map[string]any, error) {
+	cfg := map[string]any{}
+	if o.config != "" {
+		section, err := loadConfigFile(o.config)
+		if err != nil {
+			return nil, err
+		}
+		cfg = section
+	}
+	for flagName, value := range map[string]any{
+		"input":               o.input,
+		"output":              o.output,
+		"cache":               o.cache,
+		"python":              o.python,
+		"platform-tag":        o.platformTag,
+		"upgrade-strategy":    o.upgradeStrategy,
+		"fallback-latest":     o.fallbackLatest,
+		"skip-known-failures": o.skipKnownFailures,
+		"history-db":          o.historyDB,
+		"run-id":              o.runID,
+		"strict":              o.strict,
+	} {
+		if o.set[flagName] {
+			cfg[fieldOf[flagName]] = value
+		}
+	}
+	if o.set["index-url"] || o.set["extra-index-url"] || o.set["trusted-host"] {
+		index, _ := cfg["index"].(map[string]any)
+		if index == nil {
+			if cfg["index"] != nil {
+				return nil, usagef("config file: index must be a table")
+			}
+			index = map[string]any{}
+		}
+		if o.set["index-url"] {
+			index["index_url"] = o.indexURL
+		}
+		if o.set["extra-index-url"] {
+			index["extra_index_urls"] = []string(o.extraIndexURLs)
+		}
+		if o.set["trusted-host"] {
+			index["trusted_hosts"] = []string(o.trustedHosts)
+		}
+		cfg["index"] = index
+	}
+	return cfg, nil
+}
+
+// fieldOf maps flag names to contract config fields.
+var fieldOf = map[string]string{
+	"input":               "input_dir",
+	"output":              "output_dir",
+	"cache":               "cache_dir",
+	"python":              "target_python",
+	"platform-tag":        "target_platform_tag",
+	"upgrade-strategy":    "upgrade_strategy",
+	"fallback-latest":     "fallback_latest",
+	"skip-known-failures": "skip_known_failures",
+	"history-db":          "history_db",
+	"run-id":              "run_id",
+	"strict":              "strict",
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	o, err := parseFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		var ue usageError
+		if errors.As(err, &ue) {
+			fmt.Fprintf(stderr, "refinery-plan: %v\n", err)
+		}
+		return 2 // the flag package has printed its own message
+	}
+	cfg, err := buildConfig(o)
+	if err != nil {
+		fmt.Fprintf(stderr, "refinery-plan: %v\n", err)
+		return 2
+	}
+	output, _ := cfg["output_dir"].(string)
+	if output == "" && !o.printJSON {
+		fmt.Fprintln(stderr, "refinery-plan: --output is required (or output_dir in the config file, or --json)")
+		return 2
+	}
+	doc, err := json.Marshal(cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "refinery-plan: config: %v\n", err)
+		return 2
+	}
+
+	planJSON, err := resolver.ComputePlanJSON(ctx, doc)
+	if err != nil {
+		fmt.Fprintf(stderr, "error: %s\n", oneLine(err.Error()))
+		return 1
+	}
+	var plan resolver.Plan
+	if err := json.Unmarshal(planJSON, &plan); err != nil {
+		fmt.Fprintf(stderr, "error: %s: the plan cannot be decoded: %v\n", resolver.CodeInternal, err)
+		return 1
+	}
+	summaryOut := stdout
+	if o.printJSON {
+		summaryOut = stderr
+	}
+	if output != "" {
+		path := filepath.Join(output, resolver.PlanFileName)
+		if err := resolver.WritePlanFile(path, planJSON); err != nil {
+			fmt.Fprintf(stderr, "error: %s\n", oneLine(err.Error()))
+			return 1
+		}
+		defer fmt.Fprintf(summaryOut, "wrote %s\n", path)
+	}
+	if o.printJSON {
+		var pretty bytes.Buffer
+		_ = json.Indent(&pretty, planJSON, "", "  ")
+		pretty.WriteByte('\n')
+		_, _ = stdout.Write(pretty.Bytes())
+	}
+	summarize(summaryOut, &plan)
+	return 0
+}
+
+// summarize prints a short human summary of a plan.
+func summarize(w io.Writer, p *resolver.Plan) {
+	fmt.Fprintf(w, "plan %s (python %s, %s, %s): %d reuse, %d build, %d missing, %d expansions",
+		p.RunID, p.PythonVersion, p.PlatformTag, p.UpgradeStrategy,
+		len(p.Reuse), len(p.ToBuild), len(p.MissingRequirements), len(p.DependencyExpansions))
+	if len(p.Skipped) > 0 {
+		fmt.Fprintf(w, ", %d skipped", len(p.Skipped))
+	}
+	fmt.Fprintln(w)
+	if len(p.ToBuild) > 0 {
+		counts := map[string]int{}
+		for _, b := range p.ToBuild {
+			counts[b.Reason]++
+		}
+		reasons := make([]string, 0, len(counts))
+		for r := range counts {
+			reasons = append(reasons, r)
+		}
+		sort.Strings(reasons)
+		parts := make([]string, len(reasons))
+		for i, r := range reasons {
+			parts[i] = fmt.Sprintf("%s: %d", r, counts[r])
+		}
+		fmt.Fprintf(w, "  build reasons: %s\n", strings.Join(parts, ", "))
+	}
+	for _, m := range p.MissingRequirements {
+		fmt.Fprintf(w, "  missing: %s\n", m)
+	}
+	for _, warn := range p.Warnings {
+		fmt.Fprintf(w, "  warning: %s\n", oneLine(warn))
+	}
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}

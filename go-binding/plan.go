@@ -1,0 +1,131 @@
+package resolver
+
+import "encoding/json"
+
+// SchemaVersion is the plan shape this binding knows.
+const SchemaVersion = 1
+
+// Build reasons (the legacy strings of BuildJob.Reason).
+const (
+	ReasonIncompatibleWheel      = "incompatible wheel"
+	ReasonMissingDependency      = "missing dependency"
+	ReasonMissingCompatibleWheel = "missing compatible wheel for requirement"
+	ReasonDependencyExpansion    = "dependency expansion"
+)
+
+// Plan node actions (PlanNode.Action).
+const (
+	ActionReuse = "reuse"
+	ActionBuild = "build"
+)
+
+// Plan is the resolver's output, plan.json (contract section 3): a superset
+// of the legacy planner's {"run_id", "plan": [...]}.
+type Plan struct {
+	SchemaVersion   int    `json:"schema_version"`
+	RunID           string `json:"run_id"`
+	PythonVersion   string `json:"python_version"`
+	PythonTag       string `json:"python_tag"`
+	PlatformTag     string `json:"platform_tag"`
+	UpgradeStrategy string `json:"upgrade_strategy"`
+	// Nodes is the legacy "plan" list: every reuse node, then every build node.
+	Nodes []PlanNode `json:"plan"`
+	// Reuse lists the reused input releases, in scan order.
+	Reuse []ReuseEntry `json:"reuse"`
+	// ToBuild lists the build jobs, in contract order.
+	ToBuild []BuildJob `json:"to_build"`
+	// DependencyExpansions are the expansion jobs (also in ToBuild).
+	DependencyExpansions []BuildJob `json:"dependency_expansions"`
+	// MissingRequirements are requirements (as written) the plan does not
+	// satisfy.
+	MissingRequirements []string `json:"missing_requirements"`
+	// Skipped are jobs left out as known failures.
+	Skipped []SkippedJob `json:"skipped"`
+	// Warnings are non-fatal observations.
+	Warnings []string `json:"warnings"`
+	// Resolver identifies the producer.
+	Resolver ResolverInfo `json:"resolver"`
+}
+
+// PlanNode is one node of the legacy "plan" list.
+type PlanNode struct {
+	Name        string `json:"name"`
+	Version     string `json:"version"`
+	PythonTag   string `json:"python_tag"`
+	PlatformTag string `json:"platform_tag"`
+	// Action is ActionReuse or ActionBuild.
+	Action string `json:"action"`
+}
+
+// ReuseEntry is a reused input release.
+type ReuseEntry struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+	// Path of the reusable wheel chosen (the best-ranked tag).
+	Path string `json:"path"`
+	// File is its file name.
+	File string `json:"file"`
+}
+
+// BuildJob is one job for the builder.
+type BuildJob struct {
+	// Name is the PEP 503 normalised name.
+	Name string `json:"name"`
+	// Version is the PEP 440 normalised version, or "latest".
+	Version     string `json:"version"`
+	PythonTag   string `json:"python_tag"`
+	PlatformTag string `json:"platform_tag"`
+	// SourceSpec is name==version, or the bare name for "latest".
+	SourceSpec string `json:"source_spec"`
+	// Reason is one of the Reason* constants.
+	Reason string `json:"reason"`
+	// Depth is 0 for inputs and their direct requirements' builds, the
+	// expansion depth otherwise.
+	Depth int `json:"depth"`
+	// Parents are the sorted normalised names of the projects whose
+	// requirements led here.
+	Parents []string `json:"parents"`
+	// Incompatible says, for "incompatible wheel", why no input file of the
+	// release is reusable.
+	Incompatible *Incompatible `json:"incompatible,omitempty"`
+	// Requirements are, for dependency builds, the requirements (as written)
+	// this job satisfies.
+	Requirements []string `json:"requirements,omitempty"`
+	// Override holds the override settings for the builder (contract 4.5).
+	Override *Override `json:"override,omitempty"`
+	// Hints are the hints recorded with known failures (contract 4.6), as
+	// raw JSON values.
+	Hints []json.RawMessage `json:"hints,omitempty"`
+}
+
+// Incompatible explains why an input release is not reusable.
+type Incompatible struct {
+	// Kind is "python", "abi" or "platform".
+	Kind string `json:"kind"`
+	// Files are the input files of the release.
+	Files []string `json:"files"`
+}
+
+// SkippedJob is a job left out because of a known failure (contract 4.6).
+type SkippedJob struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+	// Status is the status of the most recent event.
+	Status string `json:"status"`
+	// Timestamp is its timestamp as recorded (raw JSON string or number).
+	Timestamp json.RawMessage `json:"timestamp,omitempty"`
+	Detail    string          `json:"detail,omitempty"`
+	// Reason is the job's reason, had it been built.
+	Reason string `json:"reason"`
+	// Source says where the deciding event was recorded: "known_failures"
+	// or "history_db".
+	Source string `json:"source"`
+	// Hints are the hints recorded with the job's events, as raw JSON.
+	Hints []json.RawMessage `json:"hints,omitempty"`
+}
+
+// ResolverInfo identifies the producer of a plan.
+type ResolverInfo struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Installs what `make test` needs on a fresh Debian machine (run as root by
+# .ci/run; also fine on a developer machine: every step is skipped when its
+# tool is already there). Rust (rustup), Go, Python 3.11 + pip and gcc are
+# expected to be installed already.
+#
+# One section per concern; append your own installs under a clearly marked
+# section, pinned, and skip them when already present.
+set -euo pipefail
+
+log() { echo "ci-setup: $*"; }
+
+# Debian packages: `apt-get update` once, only when something is missing.
+apt_updated=0
+apt_install() {
+    if [[ $apt_updated -eq 0 ]]; then
+        apt-get update -qq
+        apt_updated=1
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"
+}
+
+# --- Rust toolchain components (make lint) -------------------------------------
+if ! cargo fmt --version >/dev/null 2>&1; then
+    log "installing rustfmt"
+    rustup component add rustfmt
+fi
+if ! cargo clippy --version >/dev/null 2>&1; then
+    log "installing clippy"
+    rustup component add clippy
+fi
+
+# --- cbindgen (make header, make header-check) -----------------------------------
+# Pinned: another version may format include/wheel_resolver.h differently.
+# Keep in step with CBINDGEN_VERSION in scripts/gen-header.sh.
+CBINDGEN_VERSION="0.29.4"
+cbindgen_bin="${CARGO_HOME:-$HOME/.cargo}/bin/cbindgen"
+if [[ -x "$cbindgen_bin" && "$("$cbindgen_bin" --version 2>/dev/null)" == "cbindgen $CBINDGEN_VERSION" ]]; then
+    log "cbindgen $CBINDGEN_VERSION already installed"
+else
+    log "installing cbindgen $CBINDGEN_VERSION"
+    cargo install cbindgen --version "$CBINDGEN_VERSION" --locked
+fi
+
+# --- C harness (make test-c) ---------------------------------------------------
+# gcc comes with the machine; valgrind runs the leak check.
+if ! command -v make >/dev/null 2>&1; then
+    log "installing make"
+    apt_install make
+fi
+if ! command -v valgrind >/dev/null 2>&1; then
+    log "installing valgrind"
+    apt_install valgrind
+fi
+
+# --- Python test servers ---------------------------------------------------------
+# Local package-index servers for tests/parity_index.rs, tests/index_*.rs and
+# `make bench-index`: pypiserver (PEP 503 HTML; htpasswd auth made with passlib),
+# devpi-server + devpi-client (PEP 691 JSON). Pinned. python3 -m http.server and
+# scripts/index_test_server.py need only the stdlib; the TLS test uses openssl.
+PYPISERVER_VERSION="2.4.2"
+PASSLIB_VERSION="1.7.4"
+DEVPI_SERVER_VERSION="6.20.3"
+DEVPI_CLIENT_VERSION="7.3.0"
+py_has() { [[ "$(python3 -m pip show "$1" 2>/dev/null | sed -n 's/^Version: //p')" == "$2" ]]; }
+if py_has pypiserver "$PYPISERVER_VERSION" && py_has passlib "$PASSLIB_VERSION" \
+    && py_has devpi-server "$DEVPI_SERVER_VERSION" && py_has devpi-client "$DEVPI_CLIENT_VERSION"; then
+    log "index test servers already installed"
+else
+    log "installing index test servers (pypiserver, passlib, devpi-server, devpi-client)"
+    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
+        "pypiserver==$PYPISERVER_VERSION" "passlib==$PASSLIB_VERSION" \
+        "devpi-server==$DEVPI_SERVER_VERSION" "devpi-client==$DEVPI_CLIENT_VERSION"
+    # pyenv puts console scripts behind shims that need a rehash.
+    if command -v pyenv >/dev/null 2>&1; then pyenv rehash; fi
+fi
+if ! command -v openssl >/dev/null 2>&1; then
+    log "installing openssl"
+    apt_install openssl
+fi
+
+# --- Go binding (make test-go) -----------------------------------------------------
+# Go itself comes with the machine; Go engineer: add any extra installs here.
+
+log "done"

@@ -1,0 +1,203 @@
+#!/usr/bin/env python3
+"""A small static package-index server for the index tests (stdlib only).
+
+Serves DIR like `python3 -m http.server`, plus what that one lacks:
+  --ranges            honour `Range: bytes=...` (206 + Content-Range)
+  --negotiate         PEP 691 content negotiation: for a directory, serve its
+                      index.json as application/vnd.pypi.simple.v1+json when
+                      the Accept header prefers it, else its index.html
+  --cert F --key F    serve HTTPS with that certificate
+  --auth USER:PASS    require HTTP Basic auth for everything
+  --status P=CODE     answer CODE for every path starting with P (repeatable)
+  --delay P=SECONDS   sleep before answering paths starting with P (repeatable)
+  --redirect P=URL    redirect (302) paths starting with P to URL + rest
+  --flaky P=N         answer 503 to the first N requests for paths starting with P
+  --log FILE          append one JSON line per request (path, range, status,
+                      bytes sent, whether Authorization was sent)
+
+Binds 127.0.0.1 on --port (0: a free port) and prints `PORT <n>` once
+listening. Used only by tests, on loopback.
+"""
+import argparse
+import base64
+import json
+import os
+import posixpath
+import re
+import ssl
+import sys
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+JSON_TYPE = "application/vnd.pypi.simple.v1+json"
+HTML_TYPE = "text/html; charset=utf-8"
+LOCK = threading.Lock()
+
+
+def parse_pairs(values):
+    out = []
+    for v in values or []:
+        prefix, _, rest = v.partition("=")
+        out.append((prefix, rest))
+    return out
+
+
+def prefers_json(accept):
+    """True when the Accept header ranks the PEP 691 JSON type highest."""
+    best_json, best_html = 0.0, 0.0
+    for part in (accept or "").split(","):
+        fields = [f.strip() for f in part.split(";")]
+        mime, q = fields[0].lower(), 1.0
+        for f in fields[1:]:
+            if f.startswith("q="):
+                try:
+                    q = float(f[2:])
+                except ValueError:
+                    q = 0.0
+        if mime == JSON_TYPE:
+            best_json = max(best_json, q)
+        elif mime in ("application/vnd.pypi.simple.v1+html", "text/html", "*/*"):
+            best_html = max(best_html, q)
+    return best_json > 0 and best_json >= best_html
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    opts = None
+
+    def log_message(self, fmt, *args):  # quiet
+        pass
+
+    def record(self, status, sent):
+        if not self.opts.log:
+            return
+        entry = {
+            "path": self.path,
+            "range": self.headers.get("Range"),
+            "accept": self.headers.get("Accept"),
+            "auth": self.headers.get("Authorization") is not None,
+            "status": status,
+            "bytes": sent,
+        }
+        with LOCK, open(self.opts.log, "a", encoding="utf-8") as f:
+            f.write(json.dumps(entry) + "\n")
+
+    def send(self, status, body=b"", ctype="text/plain", extra=None, head=False):
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in (extra or {}).items():
+            self.send_header(k, v)
+        # Logged before the body goes out, so a client that has its answer
+        # always finds the request in the log.
+        self.record(status, 0 if head else len(body))
+        self.end_headers()
+        if not head:
+            self.wfile.write(body)
+
+    def do_HEAD(self):
+        self.do_GET(head=True)
+
+    def do_GET(self, head=False):
+        path = urllib.parse.urlsplit(self.path).path
+        for prefix, secs in self.opts.delays:
+            if path.startswith(prefix):
+                time.sleep(float(secs))
+        if self.opts.auth:
+            want = "Basic " + base64.b64encode(self.opts.auth.encode()).decode()
+            if self.headers.get("Authorization") != want:
+                return self.send(401, b"auth", extra={"WWW-Authenticate": 'Basic realm="t"'}, head=head)
+        for i, (prefix, n) in enumerate(self.opts.flaky):
+            if path.startswith(prefix):
+                with LOCK:
+                    left = int(n)
+                    if left > 0:
+                        self.opts.flaky[i] = (prefix, str(left - 1))
+                if left > 0:
+                    return self.send(503, b"flaky", head=head)
+        for prefix, code in self.opts.statuses:
+            if path.startswith(prefix):
+                return self.send(int(code), b"injected", head=head)
+        for prefix, target in self.opts.redirects:
+            if path.startswith(prefix):
+                return self.send(302, extra={"Location": target + path[len(prefix):]}, head=head)
+        rel = posixpath.normpath(urllib.parse.unquote(path)).lstrip("/")
+        if rel.startswith(".."):
+            return self.send(403, head=head)
+        full = os.path.join(self.opts.dir, rel)
+        if os.path.isdir(full):
+            if not path.endswith("/"):
+                return self.send(301, extra={"Location": path + "/"}, head=head)
+            j, h = os.path.join(full, "index.json"), os.path.join(full, "index.html")
+            if self.opts.negotiate and os.path.isfile(j) and prefers_json(self.headers.get("Accept")):
+                return self.send(200, open(j, "rb").read(), JSON_TYPE, {"Vary": "Accept"}, head)
+            if os.path.isfile(h):
+                return self.send(200, open(h, "rb").read(), HTML_TYPE, {"Vary": "Accept"}, head)
+            return self.send(404, b"no index", head=head)
+        if not os.path.isfile(full):
+            return self.send(404, b"not found", head=head)
+        data = open(full, "rb").read()
+        ctype = "application/octet-stream"
+        rng = self.headers.get("Range")
+        if self.opts.ranges and rng:
+            m = re.fullmatch(r"bytes=(\d*)-(\d*)", rng.strip())
+            if m and (m.group(1) or m.group(2)):
+                size = len(data)
+                if m.group(1):
+                    start = int(m.group(1))
+                    end = min(int(m.group(2)), size - 1) if m.group(2) else size - 1
+                else:
+                    start, end = max(0, size - int(m.group(2))), size - 1
+                if start >= size or start > end:
+                    return self.send(416, extra={"Content-Range": f"bytes */{size}"}, head=head)
+                extra = {"Content-Range": f"bytes {start}-{end}/{size}", "Accept-Ranges": "bytes"}
+                return self.send(206, data[start:end + 1], ctype, extra, head)
+        return self.send(200, data, ctype, head=head)
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # The default backlog (5) drops concurrent connects (a 1 s SYN retry).
+    request_queue_size = 128
+
+    def handle_error(self, request, client_address):
+        # Clients that give up (timeouts, refused certificates) are expected.
+        if not isinstance(sys.exc_info()[1], (ConnectionError, ssl.SSLError, TimeoutError)):
+            super().handle_error(request, client_address)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("dir")
+    p.add_argument("--port", type=int, default=0)
+    p.add_argument("--ranges", action="store_true")
+    p.add_argument("--negotiate", action="store_true")
+    p.add_argument("--cert")
+    p.add_argument("--key")
+    p.add_argument("--auth")
+    p.add_argument("--status", action="append")
+    p.add_argument("--delay", action="append")
+    p.add_argument("--redirect", action="append")
+    p.add_argument("--flaky", action="append")
+    p.add_argument("--log")
+    a = p.parse_args()
+    a.statuses, a.delays, a.redirects = parse_pairs(a.status), parse_pairs(a.delay), parse_pairs(a.redirect)
+    a.flaky = parse_pairs(a.flaky)
+    Handler.opts = a
+    server = Server(("127.0.0.1", a.port), Handler)
+    if a.cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(a.cert, a.key)
+        server.socket = ctx.wrap_socket(server.socket, server_side=True)
+    print(f"PORT {server.server_address[1]}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

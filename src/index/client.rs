@@ -1,0 +1,319 @@
+//! The HTTP client of one `compute_plan` call: blocking ureq agents (one
+//! verifying, one for trusted HTTPS hosts), redirects checked hop by hop,
+//! retries with backoff, size caps, per-request timeouts and the call's
+//! deadline.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use ureq::tls::{RootCerts, TlsConfig, TlsProvider};
+use url::Url;
+
+use super::security::{origin, shown, take_credentials, Origin, Transport, TrustPolicy};
+use crate::error::{ResolverError, Result};
+
+/// Redirects followed per request.
+pub const MAX_REDIRECTS: usize = 5;
+/// Attempts per request for connection errors, timeouts, 429 and 5xx.
+pub const ATTEMPTS: usize = 3;
+/// Pause before the second and third attempt.
+pub const BACKOFF: [Duration; 2] = [Duration::from_millis(100), Duration::from_millis(300)];
+/// Connections kept per host (one per look-up thread).
+const IDLE_PER_HOST: usize = 8;
+
+/// A successful (2xx) response, read whole.
+#[derive(Debug)]
+pub struct Response {
+    /// The URL that answered (after redirects), without credentials.
+    pub url: Url,
+    /// The status code.
+    pub status: u16,
+    /// `Content-Type`, if any.
+    pub content_type: Option<String>,
+    /// `Content-Range`, if any.
+    pub content_range: Option<String>,
+    /// `Location` of a redirect.
+    pub location: Option<String>,
+    /// The body (at most the cap given).
+    pub body: Vec<u8>,
+}
+
+/// What one request attempt ended with.
+enum Attempt {
+    /// Any status; the body is read only for 2xx.
+    Answer(Response),
+    /// Worth another attempt (connection error, timeout, 429, 5xx).
+    Retry(String),
+}
+
+/// The blocking HTTP client shared by every look-up of one call.
+pub struct Client {
+    verified: ureq::Agent,
+    unverified: ureq::Agent,
+    policy: TrustPolicy,
+    credentials: HashMap<Origin, String>,
+    timeout: Duration,
+    deadline: Option<Instant>,
+}
+
+impl Client {
+    /// A client for `policy`, sending `credentials` (by origin), bounding each
+    /// request by `timeout` and everything by `deadline`.
+    pub fn new(
+        policy: TrustPolicy,
+        credentials: HashMap<Origin, String>,
+        timeout: Duration,
+        deadline: Option<Instant>,
+    ) -> Self {
+        Self {
+            verified: agent(false),
+            unverified: agent(true),
+            policy,
+            credentials,
+            timeout,
+            deadline,
+        }
+    }
+
+    /// The trust policy.
+    pub fn policy(&self) -> &TrustPolicy {
+        &self.policy
+    }
+
+    /// GETs `url` following redirects. `Ok(None)`: 404 or 410. The body is
+    /// capped at `cap` bytes (larger: `index_error`).
+    pub fn get(&self, url: &Url, headers: &[(&str, &str)], cap: u64) -> Result<Option<Response>> {
+        let mut url = url.clone();
+        let mut credentials = take_credentials(&mut url);
+        for _ in 0..=MAX_REDIRECTS {
+            let answer = self.get_once(&url, credentials.as_deref(), headers, cap)?;
+            match answer.status {
+                200..=299 => return Ok(Some(answer)),
+                301 | 302 | 303 | 307 | 308 => {
+                    let Some(location) = answer.location else {
+                        return Err(index_error(&url, "a redirect without a Location header"));
+                    };
+                    let mut next = url.join(&location).map_err(|e| {
+                        index_error(&url, &format!("a redirect to a bad URL: {e}"))
+                    })?;
+                    let next_credentials = take_credentials(&mut next);
+                    // Credentials stay with their origin.
+                    credentials = next_credentials.or_else(|| {
+                        (origin(&next) == origin(&url))
+                            .then_some(credentials)
+                            .flatten()
+                    });
+                    url = next;
+                }
+                404 | 410 => return Ok(None),
+                401 => {
+                    return Err(index_error(
+                        &url,
+                        "HTTP 401: the index wants credentials (user:password@ in the index URL) or refused the ones given",
+                    ))
+                }
+                403 => {
+                    return Err(index_error(
+                        &url,
+                        "HTTP 403: access forbidden (credentials missing or refused)",
+                    ))
+                }
+                s => return Err(index_error(&url, &format!("unexpected HTTP status {s}"))),
+            }
+        }
+        Err(index_error(
+            &url,
+            &format!("more than {MAX_REDIRECTS} redirects"),
+        ))
+    }
+
+    /// One request (no redirects followed), retried with backoff.
+    fn get_once(
+        &self,
+        url: &Url,
+        credentials: Option<&str>,
+        headers: &[(&str, &str)],
+        cap: u64,
+    ) -> Result<Response> {
+        let transport = self.policy.transport(url)?;
+        let mut last = String::new();
+        for attempt in 0..ATTEMPTS {
+            if attempt > 0 {
+                let pause = BACKOFF[(attempt - 1).min(BACKOFF.len() - 1)];
+                if self
+                    .remaining()
+                    .is_some_and(|left| left <= pause + Duration::from_millis(1))
+                {
+                    return Err(out_of_time(url, &last));
+                }
+                std::thread::sleep(pause);
+            }
+            let timeout = match self.remaining() {
+                Some(left) if left.is_zero() => return Err(out_of_time(url, &last)),
+                Some(left) => left.min(self.timeout),
+                None => self.timeout,
+            };
+            match self.attempt(url, transport, credentials, headers, cap, timeout)? {
+                Attempt::Answer(r) => return Ok(r),
+                Attempt::Retry(why) => last = why,
+            }
+        }
+        if self.remaining().is_some_and(|left| left.is_zero()) {
+            return Err(out_of_time(url, &last));
+        }
+        Err(ResolverError::IndexUnreachable {
+            url: shown(url),
+            message: format!("{last} (after {ATTEMPTS} attempts)"),
+        })
+    }
+
+    fn attempt(
+        &self,
+        url: &Url,
+        transport: Transport,
+        credentials: Option<&str>,
+        headers: &[(&str, &str)],
+        cap: u64,
+        timeout: Duration,
+    ) -> Result<Attempt> {
+        let agent = match transport {
+            Transport::Unverified => &self.unverified,
+            Transport::Verified | Transport::Plain => &self.verified,
+        };
+        let mut req = agent
+            .get(url.as_str())
+            .config()
+            .timeout_global(Some(timeout))
+            .build();
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let credentials =
+            credentials.or_else(|| self.credentials.get(&origin(url)).map(String::as_str));
+        if let Some(auth) = credentials {
+            req = req.header("Authorization", auth);
+        }
+        let mut resp = match req.call() {
+            Ok(r) => r,
+            Err(e) => return classify(url, e),
+        };
+        let status = resp.status().as_u16();
+        if status == 429 || (500..=599).contains(&status) {
+            return Ok(Attempt::Retry(format!("HTTP {status}")));
+        }
+        let header = |name: &str| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let content_type = header("content-type");
+        let content_range = header("content-range");
+        let location = header("location");
+        let body = if (200..=299).contains(&status) {
+            match resp.body_mut().with_config().limit(cap).read_to_vec() {
+                Ok(b) => b,
+                Err(ureq::Error::BodyExceedsLimit(_)) => {
+                    return Err(index_error(
+                        url,
+                        &format!("the response is larger than the {cap}-byte cap"),
+                    ))
+                }
+                Err(e) => return classify(url, e),
+            }
+        } else {
+            Vec::new()
+        };
+        Ok(Attempt::Answer(Response {
+            url: url.clone(),
+            status,
+            content_type,
+            content_range,
+            location,
+            body,
+        }))
+    }
+
+    /// Time left before the deadline (`None`: no deadline).
+    fn remaining(&self) -> Option<Duration> {
+        self.deadline
+            .map(|d| d.saturating_duration_since(Instant::now()))
+    }
+}
+
+/// An agent that never follows redirects itself and reports every status.
+fn agent(accept_any_certificate: bool) -> ureq::Agent {
+    let tls = TlsConfig::builder()
+        .provider(TlsProvider::Rustls)
+        .root_certs(RootCerts::WebPki)
+        .disable_verification(accept_any_certificate)
+        .build();
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .tls_config(tls)
+        .max_idle_connections_per_host(IDLE_PER_HOST)
+        .user_agent(format!("wheel-resolver/{}", env!("CARGO_PKG_VERSION")))
+        .build()
+        .new_agent()
+}
+
+/// Maps a transport error: certificate problems are `insecure_index`, the
+/// rest are worth retrying or `index_error`.
+fn classify(url: &Url, e: ureq::Error) -> Result<Attempt> {
+    if let Some(cert) = certificate_error(&e) {
+        return Err(ResolverError::InsecureIndex {
+            url: shown(url),
+            message: format!(
+                "the TLS certificate does not verify ({cert}); add `{}` to index.trusted_hosts to accept it",
+                super::security::host_port(url)
+            ),
+        });
+    }
+    match e {
+        ureq::Error::Timeout(t) => Ok(Attempt::Retry(format!("timed out ({t})"))),
+        ureq::Error::Io(io) => Ok(Attempt::Retry(io.to_string())),
+        ureq::Error::ConnectionFailed => Ok(Attempt::Retry("connection failed".into())),
+        ureq::Error::HostNotFound => Ok(Attempt::Retry("host not found".into())),
+        ureq::Error::BodyStalled => Ok(Attempt::Retry("the response stalled".into())),
+        ureq::Error::Protocol(p) => Ok(Attempt::Retry(format!("HTTP protocol error: {p}"))),
+        ureq::Error::Tls(t) => Ok(Attempt::Retry(format!("TLS error: {t}"))),
+        ureq::Error::Rustls(t) => Ok(Attempt::Retry(format!("TLS error: {t}"))),
+        ureq::Error::Decompress(_, io) => Err(index_error(
+            url,
+            &format!("the compressed response is corrupt: {io}"),
+        )),
+        other => Err(index_error(url, &other.to_string())),
+    }
+}
+
+fn certificate_error(e: &ureq::Error) -> Option<String> {
+    let rustls_error = match e {
+        ureq::Error::Rustls(r) => Some(r),
+        ureq::Error::Io(io) => io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()),
+        _ => None,
+    }?;
+    match rustls_error {
+        rustls::Error::InvalidCertificate(c) => Some(format!("{c:?}")),
+        _ => None,
+    }
+}
+
+/// `index_error` for a URL.
+pub fn index_error(url: &Url, message: &str) -> ResolverError {
+    ResolverError::IndexError {
+        url: shown(url),
+        message: message.to_owned(),
+    }
+}
+
+fn out_of_time(url: &Url, last: &str) -> ResolverError {
+    let mut message = "the time budget (time_budget_ms) ran out".to_owned();
+    if !last.is_empty() {
+        message.push_str(&format!("; last attempt: {last}"));
+    }
+    ResolverError::IndexUnreachable {
+        url: shown(url),
+        message,
+    }
+}

@@ -1,0 +1,142 @@
+//! The Requires-Dist of one release on an index: PEP 658/714 `.metadata`
+//! when offered, else the wheel's own METADATA read by HTTP range requests
+//! (or a capped full download when the server ignores ranges).
+
+use pep508_rs::PackageName;
+use url::Url;
+
+use super::client::{index_error, Client};
+use super::files::ProjectFile;
+use super::range_reader::RemoteFile;
+use super::security::shown;
+use crate::error::Result;
+use crate::tags::SupportedTags;
+use crate::wheel::{parse_metadata, read_metadata, RequiresDist, METADATA_CAP};
+
+/// The most bytes transferred to read one wheel's METADATA.
+pub const WHEEL_CAP: u64 = 64 * 1024 * 1024;
+
+/// The Requires-Dist of a release from its `files`; notes in `warnings`
+/// why there are none when no file can tell.
+pub fn requires_dist(
+    client: &Client,
+    name: &PackageName,
+    version: &pep440_rs::Version,
+    files: &[ProjectFile],
+    tags: &SupportedTags,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<RequiresDist>> {
+    let Some(file) = choose_wheel(files, tags) else {
+        warnings.push(format!(
+            "{name} {version}: the index has no wheel of it, so its requirements are unknown and were not expanded"
+        ));
+        return Ok(Vec::new());
+    };
+    if file.file.has_metadata {
+        let url = metadata_url(&file.file.url);
+        if let Some(resp) = client.get(&url, &[], METADATA_CAP)? {
+            let text = std::str::from_utf8(&resp.body)
+                .map_err(|_| index_error(&url, "the core metadata is not UTF-8"))?;
+            let meta = parse_metadata(text)
+                .map_err(|e| index_error(&url, &format!("invalid core metadata: {e}")))?;
+            return Ok(meta.requires_dist);
+        }
+    }
+    let url = &file.file.url;
+    let Some(mut remote) = RemoteFile::open(client, url, WHEEL_CAP)? else {
+        return Err(index_error(
+            url,
+            "the index lists this wheel but answers 404 for it",
+        ));
+    };
+    match read_metadata(&mut remote, name) {
+        Ok(Some(meta)) => Ok(meta.requires_dist),
+        Ok(None) => {
+            warnings.push(format!(
+                "{name} {version}: {} has no *.dist-info/METADATA; planned with no requirements",
+                shown(url)
+            ));
+            Ok(Vec::new())
+        }
+        Err(e) => Err(remote.take_error().unwrap_or_else(|| {
+            index_error(url, &format!("cannot read the wheel's METADATA: {e}"))
+        })),
+    }
+}
+
+/// PEP 658: the metadata file is the file's URL with `.metadata` appended.
+pub fn metadata_url(file_url: &Url) -> Url {
+    let mut url = file_url.clone();
+    let path = format!("{}.metadata", url.path());
+    url.set_path(&path);
+    url
+}
+
+/// The wheel whose metadata stands for the release: the most preferred
+/// target-compatible one, else any (non-yanked first, then by file name).
+fn choose_wheel<'f>(files: &'f [ProjectFile], tags: &SupportedTags) -> Option<&'f ProjectFile> {
+    files
+        .iter()
+        .filter_map(|f| {
+            let w = f.wheel.as_ref()?;
+            let priority = tags
+                .check(&w.python_tags, &w.abi_tags, &w.platform_tags)
+                .unwrap_or(usize::MAX);
+            Some(((priority, f.file.yanked, f.file.filename.as_str()), f))
+        })
+        .min_by(|a, b| a.0.cmp(&b.0))
+        .map(|(_, f)| f)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::simple_api::IndexFile;
+    use crate::tags::{PythonVersion, TargetPlatform};
+
+    fn pf(name: &str, yanked: bool) -> ProjectFile {
+        ProjectFile {
+            file: IndexFile {
+                filename: name.into(),
+                url: Url::parse(&format!("https://x/p/{name}#sha256=00")).unwrap(),
+                yanked,
+                has_metadata: false,
+            },
+            wheel: name.parse().ok(),
+        }
+    }
+
+    #[test]
+    fn prefers_compatible_then_any_wheel() {
+        let tags = SupportedTags::for_target(
+            "3.11".parse::<PythonVersion>().unwrap(),
+            &"manylinux2014_s390x".parse::<TargetPlatform>().unwrap(),
+        );
+        let files = [
+            pf("a-1.0.tar.gz", false),
+            pf("a-1.0-cp311-cp311-manylinux2014_x86_64.whl", false),
+            pf("a-1.0-py3-none-any.whl", true),
+            pf("a-1.0-cp311-cp311-manylinux2014_s390x.whl", false),
+        ];
+        let chosen = choose_wheel(&files, &tags).unwrap();
+        assert_eq!(
+            chosen.file.filename,
+            "a-1.0-cp311-cp311-manylinux2014_s390x.whl"
+        );
+        let chosen = choose_wheel(&files[..2], &tags).unwrap();
+        assert_eq!(
+            chosen.file.filename,
+            "a-1.0-cp311-cp311-manylinux2014_x86_64.whl"
+        );
+        assert!(choose_wheel(&files[..1], &tags).is_none());
+    }
+
+    #[test]
+    fn metadata_url_appends() {
+        let u = Url::parse("https://x/p/a-1.0-py3-none-any.whl?x=1").unwrap();
+        assert_eq!(
+            metadata_url(&u).as_str(),
+            "https://x/p/a-1.0-py3-none-any.whl.metadata?x=1"
+        );
+    }
+}

@@ -1,0 +1,197 @@
+//! The configured indexes as one [`PackageIndex`]: `index_url` then
+//! `extra_index_urls`, first-index or best-match, every project fetched at
+//! most once per call, independent projects looked up concurrently.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use pep440_rs::Version;
+use pep508_rs::PackageName;
+use url::Url;
+
+use super::client::{index_error, Client};
+use super::files::Project;
+use super::simple_api::{parse_page, ACCEPT};
+use super::{metadata, IndexVersion, PackageIndex};
+use crate::config::IndexStrategy;
+use crate::error::Result;
+use crate::tags::SupportedTags;
+use crate::wheel::RequiresDist;
+
+/// Most concurrent project look-ups.
+pub const MAX_THREADS: usize = 8;
+/// The most bytes of one project page.
+pub const PAGE_CAP: u64 = 64 * 1024 * 1024;
+
+type Slot = Arc<Mutex<Option<Arc<Project>>>>;
+
+/// The indexes of one call.
+pub struct RemoteIndexes {
+    client: Client,
+    /// Simple-API base URLs (ending in `/`), in the order asked.
+    bases: Vec<Url>,
+    strategy: IndexStrategy,
+    tags: SupportedTags,
+    projects: Mutex<HashMap<PackageName, Slot>>,
+    warnings: Mutex<Vec<String>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl RemoteIndexes {
+    /// Indexes at `bases` (credentials already taken out) through `client`.
+    pub fn new(
+        client: Client,
+        bases: Vec<Url>,
+        strategy: IndexStrategy,
+        tags: SupportedTags,
+    ) -> Self {
+        Self {
+            client,
+            bases,
+            strategy,
+            tags,
+            projects: Mutex::new(HashMap::new()),
+            warnings: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The project's files, fetched once per call.
+    fn project(&self, name: &PackageName) -> Result<Arc<Project>> {
+        let slot = lock(&self.projects)
+            .entry(name.clone())
+            .or_default()
+            .clone();
+        let mut guard = lock(&slot);
+        if let Some(p) = guard.as_ref() {
+            return Ok(p.clone());
+        }
+        let project = Arc::new(self.fetch_project(name)?);
+        *guard = Some(project.clone());
+        Ok(project)
+    }
+
+    fn fetch_project(&self, name: &PackageName) -> Result<Project> {
+        let mut merged: Option<Project> = None;
+        let mut warnings = Vec::new();
+        for base in &self.bases {
+            let Some(found) = self.fetch_page(base, name, &mut warnings)? else {
+                continue;
+            };
+            match (&mut merged, self.strategy) {
+                (None, IndexStrategy::FirstIndex) => {
+                    merged = Some(found);
+                    break;
+                }
+                (None, IndexStrategy::BestMatch) => merged = Some(found),
+                (Some(m), _) => m.merge(found),
+            }
+        }
+        lock(&self.warnings).extend(warnings);
+        Ok(merged.unwrap_or_default())
+    }
+
+    /// One index's page for `name`; `None` when that index does not know it.
+    fn fetch_page(
+        &self,
+        base: &Url,
+        name: &PackageName,
+        warnings: &mut Vec<String>,
+    ) -> Result<Option<Project>> {
+        let url = base
+            .join(&format!("{name}/"))
+            .map_err(|e| index_error(base, &format!("cannot form the project URL: {e}")))?;
+        let Some(resp) = self.client.get(&url, &[("Accept", ACCEPT)], PAGE_CAP)? else {
+            return Ok(None);
+        };
+        let files = parse_page(&resp.body, resp.content_type.as_deref(), &resp.url)
+            .map_err(|e| index_error(&resp.url, &e))?;
+        Ok(Some(Project::from_files(name, files, warnings)))
+    }
+}
+
+impl PackageIndex for RemoteIndexes {
+    fn versions(&self, name: &PackageName) -> Result<Vec<IndexVersion>> {
+        let project = self.project(name)?;
+        Ok(project
+            .versions
+            .iter()
+            .map(|(version, files)| IndexVersion {
+                version: version.clone(),
+                yanked: Project::is_yanked(files),
+            })
+            .collect())
+    }
+
+    fn requires_dist(&self, name: &PackageName, version: &Version) -> Result<Vec<RequiresDist>> {
+        let project = self.project(name)?;
+        let mut warnings = Vec::new();
+        let files = project.versions.get(version).map_or(&[][..], Vec::as_slice);
+        let result = metadata::requires_dist(
+            &self.client,
+            name,
+            version,
+            files,
+            &self.tags,
+            &mut warnings,
+        );
+        lock(&self.warnings).extend(warnings);
+        result
+    }
+
+    fn prefetch(&self, names: &[PackageName]) -> Result<()> {
+        let mut todo: Vec<&PackageName> = names.iter().collect();
+        todo.sort();
+        todo.dedup();
+        let threads = todo.len().min(MAX_THREADS);
+        if threads <= 1 {
+            for name in todo {
+                self.project(name)?;
+            }
+            return Ok(());
+        }
+        let next = AtomicUsize::new(0);
+        let mut results: Vec<(usize, Result<()>)> = std::thread::scope(|s| {
+            let workers: Vec<_> = (0..threads)
+                .map(|_| {
+                    s.spawn(|| {
+                        let mut out = Vec::new();
+                        loop {
+                            let i = next.fetch_add(1, Ordering::Relaxed);
+                            let Some(name) = todo.get(i) else {
+                                return out;
+                            };
+                            let r = self.project(name).map(|_| ());
+                            let failed = r.is_err();
+                            out.push((i, r));
+                            if failed {
+                                // Stop handing out work: the call fails anyway.
+                                next.fetch_add(todo.len(), Ordering::Relaxed);
+                                return out;
+                            }
+                        }
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|w| match w.join() {
+                    Ok(v) => v,
+                    Err(p) => std::panic::resume_unwind(p),
+                })
+                .collect()
+        });
+        results.sort_by_key(|(i, _)| *i);
+        results.into_iter().try_for_each(|(_, r)| r)
+    }
+
+    fn warnings(&self) -> Vec<String> {
+        let mut w = lock(&self.warnings).clone();
+        w.sort();
+        w.dedup();
+        w
+    }
+}

@@ -1,0 +1,418 @@
+/* C ABI proof for wheel-resolver (contract section 1).
+ *
+ * Links the static library and checks, through include/wheel_resolver.h only:
+ * a real plan, an invalid-wheel error, the error envelopes for bad configs,
+ * resolver_free_string(NULL), resolver_version(), and concurrent calls from
+ * many threads. Each check prints one line; the last line is exactly
+ * "N passed, M failed" (CI reads it). Exit status: 0 iff nothing failed.
+ *
+ * Usage: harness [--iterations N] FIXTURES_DIR EXPECTED_VERSION
+ *   FIXTURES_DIR      fixtures/parity (made absolute here)
+ *   EXPECTED_VERSION  the package version in Cargo.toml
+ *   --iterations N    calls per thread in the concurrency check (default 50;
+ *                     the valgrind run uses fewer)
+ */
+#define _XOPEN_SOURCE 700 /* realpath */
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "wheel_resolver.h"
+
+#define RUN_ID "c-harness-run"
+#define THREADS 8
+#define DEFAULT_ITERATIONS 50
+
+static int passed;
+static int failed;
+
+/* Records one check: prints "ok   - NAME" or "FAIL - NAME: WHY". */
+static void check(int ok, const char *name, const char *why_fmt, ...)
+{
+    if (ok) {
+        passed++;
+        printf("ok   - %s\n", name);
+    } else {
+        va_list ap;
+        failed++;
+        printf("FAIL - %s: ", name);
+        va_start(ap, why_fmt);
+        vprintf(why_fmt, ap);
+        va_end(ap);
+        printf("\n");
+    }
+    fflush(stdout);
+}
+
+static void *xmalloc(size_t n)
+{
+    void *p = malloc(n);
+    if (p == NULL) {
+        fprintf(stderr, "harness: out of memory\n");
+        exit(2);
+    }
+    return p;
+}
+
+/* Returns "prefix" + JSON string literal of `s` + "suffix", malloc'd. */
+static char *json_wrap(const char *prefix, const char *s, const char *suffix)
+{
+    size_t n = strlen(prefix) + strlen(suffix) + 3 + 6 * strlen(s);
+    char *out = xmalloc(n);
+    char *w = out;
+    const unsigned char *r;
+    w += sprintf(w, "%s\"", prefix);
+    for (r = (const unsigned char *)s; *r != '\0'; r++) {
+        if (*r == '"' || *r == '\\') {
+            *w++ = '\\';
+            *w++ = (char)*r;
+        } else if (*r < 0x20) {
+            w += sprintf(w, "\\u%04x", *r);
+        } else {
+            *w++ = (char)*r;
+        }
+    }
+    sprintf(w, "\"%s", suffix);
+    return out;
+}
+
+/* A config for input directory `dir` (absolute), with extra JSON members
+ * `extra` (e.g. ",\"x\":1", or ""). */
+static char *config_for(const char *dir, const char *extra)
+{
+    char suffix[512];
+    snprintf(suffix, sizeof suffix,
+             ",\"target_python\":\"3.11\",\"target_platform_tag\":\"manylinux2014_s390x\","
+             "\"run_id\":\"" RUN_ID "\"%s}",
+             extra);
+    return json_wrap("{\"input_dir\":", dir, suffix);
+}
+
+static char *path_join(const char *a, const char *b)
+{
+    char *out = xmalloc(strlen(a) + strlen(b) + 2);
+    sprintf(out, "%s/%s", a, b);
+    return out;
+}
+
+/* Calls the resolver and parses the result; returns NULL (and records a
+ * failure) when the result is NULL or not JSON. The raw result is freed. */
+static json_value *plan_json(const char *name, const char *config)
+{
+    char *raw = resolver_compute_plan(config);
+    json_value *doc;
+    if (raw == NULL) {
+        check(0, name, "resolver_compute_plan returned NULL");
+        return NULL;
+    }
+    doc = json_parse(raw);
+    if (doc == NULL || doc->kind != JSON_OBJECT) {
+        check(0, name, "result is not a JSON object: %.300s", raw);
+        json_free(doc);
+        doc = NULL;
+    }
+    resolver_free_string(raw);
+    return doc;
+}
+
+/* Checks that `doc` is an error envelope with code `code`; returns its
+ * message (owned by `doc`) or NULL. */
+static const char *expect_error(const char *name, const json_value *doc, const char *code)
+{
+    const json_value *err = json_get(doc, "error");
+    const char *got = json_str(json_get(err, "code"));
+    const char *message = json_str(json_get(err, "message"));
+    if (err == NULL) {
+        check(0, name, "expected error %s, got no \"error\" member", code);
+        return NULL;
+    }
+    if (got == NULL || strcmp(got, code) != 0) {
+        check(0, name, "expected error code %s, got %s (message: %s)", code,
+              got ? got : "(none)", message ? message : "(none)");
+        return NULL;
+    }
+    if (message == NULL || message[0] == '\0') {
+        check(0, name, "error %s has no message", code);
+        return NULL;
+    }
+    if (json_array_len(json_get(err, "details")) == (size_t)-1) {
+        check(0, name, "error %s has no \"details\" array", code);
+        return NULL;
+    }
+    return message;
+}
+
+/* Whether `needle` occurs in the error's message or in any detail string. */
+static int error_mentions(const json_value *doc, const char *needle)
+{
+    const json_value *err = json_get(doc, "error");
+    const json_value *details = json_get(err, "details");
+    const char *message = json_str(json_get(err, "message"));
+    size_t n = json_array_len(details);
+    size_t i, j;
+    if (message != NULL && strstr(message, needle) != NULL) {
+        return 1;
+    }
+    for (i = 0; n != (size_t)-1 && i < n; i++) {
+        const json_value *d = json_at(details, i);
+        for (j = 0; d != NULL && d->kind == JSON_OBJECT && j < d->len; j++) {
+            const char *s = json_str(d->items[j]);
+            if (s != NULL && strstr(s, needle) != NULL) {
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* Whether array entry `i` of `arr` has name/version (and reason, if non-NULL). */
+static int entry_is(const json_value *arr, size_t i, const char *name, const char *version,
+                    const char *reason)
+{
+    const json_value *e = json_at(arr, i);
+    const char *n = json_str(json_get(e, "name"));
+    const char *v = json_str(json_get(e, "version"));
+    const char *r = json_str(json_get(e, "reason"));
+    return n != NULL && strcmp(n, name) == 0 && v != NULL && strcmp(v, version) == 0
+        && (reason == NULL || (r != NULL && strcmp(r, reason) == 0));
+}
+
+static void test_version(const char *expected)
+{
+    const char *v1 = resolver_version();
+    const char *v2 = resolver_version();
+    check(v1 != NULL && v1[0] != '\0', "resolver_version() is a non-empty string", "got %s",
+          v1 == NULL ? "NULL" : "\"\"");
+    if (v1 == NULL) {
+        return;
+    }
+    check(strcmp(v1, expected) == 0, "resolver_version() equals the Cargo.toml version",
+          "got \"%s\", Cargo.toml says \"%s\"", v1, expected);
+    check(v1 == v2, "resolver_version() is static (same pointer on every call)",
+          "%p then %p", (const void *)v1, (const void *)v2);
+}
+
+static void test_free_null(void)
+{
+    resolver_free_string(NULL); /* must simply return */
+    check(1, "resolver_free_string(NULL) is a no-op", "");
+}
+
+static void test_basic_plan(const char *fixtures)
+{
+    const char *name = "01_basic: plan";
+    char *dir = path_join(fixtures, "01_basic/input");
+    char *config = config_for(dir, "");
+    json_value *doc = plan_json(name, config);
+    if (doc != NULL) {
+        const json_value *reuse = json_get(doc, "reuse");
+        const json_value *to_build = json_get(doc, "to_build");
+        const json_value *nodes = json_get(doc, "plan");
+        const json_value *schema = json_get(doc, "schema_version");
+        const char *run_id = json_str(json_get(doc, "run_id"));
+        const json_value *err = json_get(doc, "error");
+        check(err == NULL && schema != NULL && schema->kind == JSON_NUMBER && schema->number == 1,
+              "01_basic: result is a plan (schema_version 1, no error)", "error: %s",
+              err ? json_str(json_get(err, "message")) : "schema_version missing or not 1");
+        check(run_id != NULL && strcmp(run_id, RUN_ID) == 0, "01_basic: run_id is the fixed one",
+              "got %s", run_id ? run_id : "(none)");
+        check(json_array_len(reuse) == 2 && entry_is(reuse, 0, "purepkg", "1.0.0", NULL)
+                  && entry_is(reuse, 1, "s390pkg", "3.1.4", NULL),
+              "01_basic: reuse is [purepkg 1.0.0, s390pkg 3.1.4]", "reuse has %ld entries",
+              (long)json_array_len(reuse));
+        check(json_array_len(to_build) == 1
+                  && entry_is(to_build, 0, "nativepkg", "2.0.0", "incompatible wheel"),
+              "01_basic: to_build is [nativepkg 2.0.0 \"incompatible wheel\"]",
+              "to_build has %ld entries", (long)json_array_len(to_build));
+        check(json_array_len(nodes) == 3 && entry_is(nodes, 0, "purepkg", "1.0.0", NULL)
+                  && entry_is(nodes, 1, "s390pkg", "3.1.4", NULL)
+                  && entry_is(nodes, 2, "nativepkg", "2.0.0", NULL),
+              "01_basic: plan lists reuse entries, then to_build entries",
+              "plan has %ld entries", (long)json_array_len(nodes));
+        json_free(doc);
+    }
+    free(config);
+    free(dir);
+}
+
+static void test_invalid_wheels(const char *fixtures)
+{
+    const char *name = "28_invalid_inputs: invalid_wheel naming both bad files";
+    char *dir = path_join(fixtures, "28_invalid_inputs_fail_clearly/input");
+    char *config = config_for(dir, "");
+    json_value *doc = plan_json(name, config);
+    if (doc != NULL) {
+        const char *message = expect_error(name, doc, "invalid_wheel");
+        if (message != NULL) {
+            int a = error_mentions(doc, "not-a-wheel.whl");
+            int b = error_mentions(doc, "broken-1.0-py3-none-any.whl");
+            int good = error_mentions(doc, "purepkg-1.0.0-py3-none-any.whl");
+            check(a && b && !good, name,
+                  "not-a-wheel.whl %s, broken-1.0-py3-none-any.whl %s, the valid "
+                  "purepkg wheel %s (message: %s)",
+                  a ? "named" : "NOT named", b ? "named" : "NOT named",
+                  good ? "WRONGLY named" : "not named", message);
+        }
+        json_free(doc);
+    }
+    free(config);
+    free(dir);
+}
+
+/* One error-envelope check: `config` must give error `code`, and when
+ * `mention` is non-NULL the message or details must contain it. */
+static void expect_envelope(const char *name, const char *config, const char *code,
+                            const char *mention)
+{
+    json_value *doc = plan_json(name, config);
+    if (doc != NULL) {
+        const char *message = expect_error(name, doc, code);
+        if (message != NULL) {
+            if (mention == NULL) {
+                check(1, name, "");
+            } else {
+                check(strstr(message, mention) != NULL, name,
+                      "message does not name \"%s\": %s", mention, message);
+            }
+        }
+        json_free(doc);
+    }
+}
+
+static void test_error_envelopes(const char *fixtures)
+{
+    char *dir = path_join(fixtures, "01_basic/input");
+    char *missing = path_join(fixtures, "01_basic/no-such-input-dir");
+    char *unknown = config_for(dir, ",\"no_such_option\":true");
+    char *missing_config = config_for(missing, "");
+    static const char not_utf8[] = "{\"input_dir\":\"\xff\xfe\",\"target_python\":\"3.11\"}";
+
+    expect_envelope("NULL config -> invalid_config", NULL, "invalid_config", NULL);
+    expect_envelope("\"not json\" -> invalid_config", "not json", "invalid_config", NULL);
+    expect_envelope("invalid UTF-8 -> invalid_config", not_utf8, "invalid_config", NULL);
+    expect_envelope("unknown field -> invalid_config naming the field", unknown, "invalid_config",
+                    "no_such_option");
+    expect_envelope("missing input_dir -> input_not_found", missing_config, "input_not_found",
+                    NULL);
+
+    free(missing_config);
+    free(unknown);
+    free(missing);
+    free(dir);
+}
+
+typedef struct {
+    const char *config;
+    const char *expected;
+    int iterations;
+    int mismatches; /* results that differ from `expected` (or are NULL) */
+} worker_args;
+
+static void *worker(void *arg)
+{
+    worker_args *w = arg;
+    int i;
+    for (i = 0; i < w->iterations; i++) {
+        char *raw = resolver_compute_plan(w->config);
+        if (raw == NULL || strcmp(raw, w->expected) != 0) {
+            w->mismatches++;
+        }
+        resolver_free_string(raw);
+    }
+    return NULL;
+}
+
+static void test_concurrency(const char *fixtures, int iterations)
+{
+    char name[128];
+    char *dir = path_join(fixtures, "01_basic/input");
+    char *config = config_for(dir, "");
+    char *reference = resolver_compute_plan(config);
+    json_value *parsed = json_parse(reference);
+    pthread_t threads[THREADS];
+    worker_args args[THREADS];
+    int started = 0, mismatches = 0, i;
+
+    snprintf(name, sizeof name,
+             "%d threads x %d calls on 01_basic are byte-identical to a single-threaded call",
+             THREADS, iterations);
+    if (parsed == NULL || json_get(parsed, "reuse") == NULL || json_get(parsed, "error") != NULL) {
+        check(0, name, "the single-threaded reference call failed: %s",
+              reference ? reference : "NULL");
+    } else {
+        for (i = 0; i < THREADS; i++) {
+            int rc;
+            args[i].config = config;
+            args[i].expected = reference;
+            args[i].iterations = iterations;
+            args[i].mismatches = 0;
+            rc = pthread_create(&threads[i], NULL, worker, &args[i]);
+            if (rc != 0) {
+                fprintf(stderr, "harness: pthread_create: %s\n", strerror(rc));
+                break;
+            }
+            started++;
+        }
+        for (i = 0; i < started; i++) {
+            pthread_join(threads[i], NULL);
+            mismatches += args[i].mismatches;
+        }
+        check(started == THREADS && mismatches == 0, name,
+              "%d of %d threads started, %d of %d results differ", started, THREADS,
+              mismatches, started * iterations);
+    }
+    json_free(parsed);
+    resolver_free_string(reference);
+    free(config);
+    free(dir);
+}
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: harness [--iterations N] FIXTURES_DIR EXPECTED_VERSION\n");
+    exit(2);
+}
+
+int main(int argc, char **argv)
+{
+    int iterations = DEFAULT_ITERATIONS;
+    int argi = 1;
+    char *fixtures;
+
+    if (argc - argi >= 2 && strcmp(argv[argi], "--iterations") == 0) {
+        char *end;
+        long n;
+        errno = 0;
+        n = strtol(argv[argi + 1], &end, 10);
+        if (errno != 0 || *end != '\0' || n < 1 || n > 100000) {
+            usage();
+        }
+        iterations = (int)n;
+        argi += 2;
+    }
+    if (argc - argi != 2) {
+        usage();
+    }
+    fixtures = realpath(argv[argi], NULL);
+    if (fixtures == NULL) {
+        fprintf(stderr, "harness: %s: %s\n", argv[argi], strerror(errno));
+        return 2;
+    }
+
+    test_version(argv[argi + 1]);
+    test_free_null();
+    test_basic_plan(fixtures);
+    test_invalid_wheels(fixtures);
+    test_error_envelopes(fixtures);
+    test_concurrency(fixtures, iterations);
+
+    free(fixtures);
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed == 0 ? 0 : 1;
+}
