@@ -127,11 +127,7 @@ pub(crate) fn expand(state: &mut State<'_>) -> Result<()> {
             };
             push_job(state, &cand.name, Some(&version), depth, parents);
             jobs_left -= 1;
-            state
-                .known
-                .entry(cand.name.clone())
-                .or_default()
-                .push(version.clone());
+            state.known.insert(&cand.name, version.clone());
             expanded.insert(cand.name.clone(), version.clone());
             if depth >= bounds.max_depth {
                 leaves.push(key);
@@ -141,11 +137,7 @@ pub(crate) fn expand(state: &mut State<'_>) -> Result<()> {
                 if !state.applies(&dep.requirement) {
                     continue;
                 }
-                let satisfied = state
-                    .known
-                    .get(&dep.requirement.name)
-                    .is_some_and(|vs| vs.iter().any(|v| satisfies(&dep.requirement, v)));
-                if satisfied {
+                if state.known.satisfies(&dep.requirement) {
                     continue;
                 }
                 let sr = SourcedRequirement {

@@ -6,6 +6,7 @@
 
 pub mod decide;
 pub mod expansion;
+pub mod known;
 pub mod requirements;
 pub mod select;
 
@@ -72,7 +73,7 @@ pub struct PlanOutcome {
 pub(crate) struct State<'a> {
     pub inputs: &'a PlanInputs<'a>,
     /// Concrete versions reused or planned, per project.
-    pub known: HashMap<PackageName, Vec<Version>>,
+    pub known: known::KnownVersions,
     /// Projects that have an input wheel.
     pub input_projects: HashSet<PackageName>,
     /// Versions of each project among the input files.
@@ -80,7 +81,7 @@ pub(crate) struct State<'a> {
     /// Projects with a build job (any version, `latest` included).
     pub planned: HashSet<PackageName>,
     /// For each planned dependency job: its index in `outcome.to_build`.
-    pub job_of: HashMap<PackageName, Vec<(Version, usize)>>,
+    pub job_of: HashMap<PackageName, HashMap<Version, usize>>,
     /// Requirements not (yet) satisfied, in order.
     pub missing: Vec<SourcedRequirement<'a>>,
     /// Requirement texts already recorded on each dependency job (by index).
@@ -92,7 +93,7 @@ impl<'a> State<'a> {
     fn new(inputs: &'a PlanInputs<'a>) -> Self {
         Self {
             inputs,
-            known: HashMap::new(),
+            known: known::KnownVersions::default(),
             input_projects: HashSet::new(),
             input_versions: HashMap::new(),
             planned: HashSet::new(),
@@ -203,11 +204,7 @@ pub fn plan(inputs: &PlanInputs<'_>) -> Result<PlanOutcome> {
             .entry(release.name.clone())
             .or_default()
             .push(release.version.clone());
-        state
-            .known
-            .entry(release.name.clone())
-            .or_default()
-            .push(release.version.clone());
+        state.known.insert(&release.name, release.version.clone());
         match release.decision {
             Ok(wheel) => state.outcome.reuse.push(ReuseEntry {
                 name: release.name.to_string(),

@@ -99,12 +99,7 @@ pub(crate) fn resolve<'a>(state: &mut State<'a>, reqs: Vec<SourcedRequirement<'a
 
 /// A reused or planned version of the project that satisfies `req`.
 fn satisfied_by_known(state: &State<'_>, req: &pep508_rs::Requirement) -> Option<Version> {
-    state
-        .known
-        .get(&req.name)?
-        .iter()
-        .find(|v| satisfies(req, v))
-        .cloned()
+    state.known.satisfying(req).cloned()
 }
 
 /// Records `sr`'s parent and text on the dependency job that satisfies it.
@@ -114,11 +109,7 @@ fn note_requirer(
     version: &Version,
     sr: &SourcedRequirement<'_>,
 ) {
-    let Some(&(_, i)) = state
-        .job_of
-        .get(name)
-        .and_then(|jobs| jobs.iter().find(|(v, _)| v == version))
-    else {
+    let Some(&i) = state.job_of.get(name).and_then(|jobs| jobs.get(version)) else {
         return;
     };
     let job = &mut state.outcome.to_build[i];
@@ -155,8 +146,8 @@ fn plan_dependency(
         .job_of
         .entry(name.clone())
         .or_default()
-        .push((version.clone(), i));
+        .insert(version.clone(), i);
     state.outcome.to_build.push(job);
-    state.known.entry(name.clone()).or_default().push(version);
+    state.known.insert(&name, version);
     state.planned.insert(name);
 }

@@ -1,7 +1,7 @@
 //! Overrides (contract 4.5): per-project build settings applied to the
 //! planned builds.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use pep440_rs::Version;
 use pep508_rs::{PackageName, Requirement};
@@ -36,6 +36,9 @@ pub fn apply(
 ) -> Result<Vec<String>> {
     let overrides = normalized(config)?;
     let mut warnings = Vec::new();
+    if overrides.is_empty() {
+        return Ok(warnings);
+    }
     for (name, (key, ov)) in &overrides {
         let version = match &ov.version {
             Some(v) => Some(v.trim().parse::<Version>().map_err(|_| {
@@ -104,37 +107,40 @@ pub fn apply(
 }
 
 /// Two jobs of one project that an override gave the same version become
-/// one (the first; parents and requirements merged).
+/// one (the first; parents and requirements merged). Linear: one pass with
+/// a map from `name==version` to the first job's index.
 fn merge_duplicates(outcome: &mut PlanOutcome, warnings: &mut Vec<String>) {
     let jobs = &mut outcome.to_build;
     let mut keep = vec![true; jobs.len()];
-    for i in 0..jobs.len() {
-        if !keep[i] {
+    let mut first_of: HashMap<(String, String), usize> = HashMap::with_capacity(jobs.len());
+    let mut any = false;
+    for j in 0..jobs.len() {
+        let key = (jobs[j].name.clone(), jobs[j].version.clone());
+        let Some(&i) = first_of.get(&key) else {
+            first_of.insert(key, j);
             continue;
+        };
+        any = true;
+        keep[j] = false;
+        let dup = std::mem::take(&mut jobs[j].parents);
+        let dup_reqs = std::mem::take(&mut jobs[j].requirements);
+        let first = &mut jobs[i];
+        for p in dup {
+            if let Err(at) = first.parents.binary_search(&p) {
+                first.parents.insert(at, p);
+            }
         }
-        let (head, tail) = jobs.split_at_mut(i + 1);
-        let first = &mut head[i];
-        for (offset, dup) in tail.iter().enumerate() {
-            let j = i + 1 + offset;
-            if !keep[j] || dup.name != first.name || dup.version != first.version {
-                continue;
+        for r in dup_reqs {
+            if !first.requirements.contains(&r) {
+                first.requirements.push(r);
             }
-            keep[j] = false;
-            for p in &dup.parents {
-                if let Err(at) = first.parents.binary_search(p) {
-                    first.parents.insert(at, p.clone());
-                }
-            }
-            for r in &dup.requirements {
-                if !first.requirements.contains(r) {
-                    first.requirements.push(r.clone());
-                }
-            }
-            warnings.push(format!(
-                "overrides: two build jobs of {} became {}; they are built once",
-                first.name, first.source_spec
-            ));
         }
+        warnings.push(format!(
+            "overrides: two build jobs of {} became {}; they are built once",
+            first.name, first.source_spec
+        ));
     }
-    super::retain_jobs(outcome, &keep);
+    if any {
+        super::retain_jobs(outcome, &keep);
+    }
 }

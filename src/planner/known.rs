@@ -1,0 +1,165 @@
+//! The versions reused or planned so far, per project, with look-ups that
+//! stay cheap when one project has thousands of versions and thousands of
+//! requirements on it (no scan of every version per requirement).
+
+use std::collections::{BTreeSet, HashMap};
+use std::ops::Bound;
+
+use pep440_rs::{Operator, Version};
+use pep508_rs::{PackageName, Requirement};
+
+use super::select::{pinned_version, satisfies, specifiers};
+
+/// Reused and planned concrete versions per project (`latest` is not one).
+#[derive(Debug, Default)]
+pub struct KnownVersions {
+    by_project: HashMap<PackageName, BTreeSet<Version>>,
+}
+
+impl KnownVersions {
+    /// Records `version` of `name`.
+    pub fn insert(&mut self, name: &PackageName, version: Version) {
+        match self.by_project.get_mut(name) {
+            Some(set) => {
+                set.insert(version);
+            }
+            None => {
+                self.by_project
+                    .insert(name.clone(), BTreeSet::from([version]));
+            }
+        }
+    }
+
+    /// A known version of the project that satisfies `req` (PEP 440,
+    /// pre-releases allowed): for a pin the first match, otherwise the
+    /// highest.
+    pub fn satisfying(&self, req: &Requirement) -> Option<&Version> {
+        let set = self.by_project.get(&req.name)?;
+        if let Some(pin) = pinned_version(req) {
+            // `==V` / `===V`: only V and its local versions (which sort
+            // right after V) can match.
+            let public = if pin.local().is_empty() {
+                pin.clone()
+            } else {
+                pin.clone().without_local()
+            };
+            return set
+                .range(&public..)
+                .take_while(|v| same_public_version(v, pin))
+                .find(|v| satisfies(req, v));
+        }
+        let (lower, upper) = bounds(req);
+        set.range((lower, upper)).rev().find(|v| satisfies(req, v))
+    }
+
+    /// True when some known version satisfies `req`.
+    pub fn satisfies(&self, req: &Requirement) -> bool {
+        self.satisfying(req).is_some()
+    }
+}
+
+/// `v` and `pin` are the same public version (equal but for a local label:
+/// `1.0+abc` and `1.0`). Local versions of V sort right after V.
+fn same_public_version(v: &Version, pin: &Version) -> bool {
+    public(v) == public(pin)
+}
+
+/// The version without its local label.
+fn public(v: &Version) -> std::borrow::Cow<'_, Version> {
+    if v.local().is_empty() {
+        std::borrow::Cow::Borrowed(v)
+    } else {
+        std::borrow::Cow::Owned(v.clone().without_local())
+    }
+}
+
+/// A version range outside of which no version can satisfy `req`: the
+/// tightest lower bound of its `>=`, `>`, `~=`, `==` and `===` clauses and the
+/// tightest upper bound of its `<` clauses. (`<=V` and `==V` also admit
+/// `V+local`, which sorts above `V`, so they give no upper bound here.)
+fn bounds(req: &Requirement) -> (Bound<&Version>, Bound<&Version>) {
+    let mut lower: Bound<&Version> = Bound::Unbounded;
+    let mut upper: Bound<&Version> = Bound::Unbounded;
+    let Some(specs) = specifiers(req) else {
+        return (lower, upper);
+    };
+    for spec in specs.iter() {
+        let v = spec.version();
+        let tighter_lower = !matches!(lower, Bound::Included(l) if l >= v);
+        let tighter_upper = !matches!(upper, Bound::Excluded(u) if u <= v);
+        match spec.operator() {
+            Operator::GreaterThanEqual
+            | Operator::GreaterThan
+            | Operator::TildeEqual
+            | Operator::Equal
+            | Operator::ExactEqual
+                if tighter_lower =>
+            {
+                lower = Bound::Included(v);
+            }
+            Operator::LessThan if tighter_upper => upper = Bound::Excluded(v),
+            _ => {}
+        }
+    }
+    // An empty or inverted window: nothing can satisfy; keep it valid for `range`.
+    if let (Bound::Included(l), Bound::Excluded(u)) = (lower, upper) {
+        if l >= u {
+            return (Bound::Included(l), Bound::Included(l));
+        }
+    }
+    (lower, upper)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn known(versions: &[&str]) -> KnownVersions {
+        let mut k = KnownVersions::default();
+        let name: PackageName = "lib".parse().unwrap();
+        for v in versions {
+            k.insert(&name, v.parse().unwrap());
+        }
+        k
+    }
+
+    fn find(k: &KnownVersions, req: &str) -> Option<String> {
+        k.satisfying(&req.parse().unwrap()).map(ToString::to_string)
+    }
+
+    #[test]
+    fn agrees_with_a_full_scan() {
+        let k = known(&[
+            "0.9",
+            "1.0",
+            "1.0+local",
+            "1.0.post1",
+            "1.1rc1",
+            "1.5",
+            "2.0",
+            "2.0.1",
+            "3.0.dev1",
+        ]);
+        assert_eq!(find(&k, "lib==1.0").as_deref(), Some("1.0"));
+        assert_eq!(find(&k, "lib==1.0+local").as_deref(), Some("1.0+local"));
+        assert_eq!(find(&k, "lib==1.0.0").as_deref(), Some("1.0"));
+        assert_eq!(find(&k, "lib==1.0.1").as_deref(), None);
+        assert_eq!(find(&k, "lib===1.0").as_deref(), Some("1.0"));
+        assert_eq!(find(&k, "lib==1.*").as_deref(), Some("1.5"));
+        assert_eq!(find(&k, "lib>=1.1,<2").as_deref(), Some("1.5"));
+        // PEP 440: `>1.0` excludes 1.0's post and local releases, `<1.1` 1.1's pre-releases.
+        assert_eq!(find(&k, "lib>1.0,<1.1").as_deref(), None);
+        assert_eq!(
+            find(&k, "lib>=1.0.post1,<1.1").as_deref(),
+            Some("1.0.post1")
+        );
+        assert_eq!(find(&k, "lib<=1.0").as_deref(), Some("1.0+local"));
+        assert_eq!(find(&k, "lib~=2.0").as_deref(), Some("2.0.1"));
+        assert_eq!(find(&k, "lib>=3").as_deref(), None);
+        assert_eq!(find(&k, "lib>=3.0.dev0").as_deref(), Some("3.0.dev1"));
+        assert_eq!(find(&k, "lib>=2,<1").as_deref(), None);
+        assert_eq!(find(&k, "lib!=2.0.1").as_deref(), Some("3.0.dev1"));
+        assert_eq!(find(&k, "lib").as_deref(), Some("3.0.dev1"));
+        assert_eq!(find(&k, "other>=0").as_deref(), None);
+    }
+}
