@@ -42,6 +42,9 @@ char *resolver_compute_plan(const char *config_json);
 /**
  * Frees a string returned by `resolver_compute_plan`. NULL is a no-op.
  *
+ * Thread safety: any thread may free a result, whichever thread computed
+ * it; each result must be freed exactly once.
+ *
  * # Safety
  * `s` must be NULL or a pointer returned by `resolver_compute_plan` that has
  * not been freed yet.

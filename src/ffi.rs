@@ -79,10 +79,16 @@ pub unsafe extern "C" fn resolver_compute_plan(config_json: *const c_char) -> *m
         },
         |msg| envelope(&ResolverError::Internal(format!("panic: {msg}"))),
     );
-    panic_boundary(|| into_c_string(json), |_| std::ptr::null_mut())
+    panic_boundary(
+        || into_c_string(json),
+        |msg| into_c_string(envelope(&ResolverError::Internal(format!("panic: {msg}")))),
+    )
 }
 
 /// Frees a string returned by `resolver_compute_plan`. NULL is a no-op.
+///
+/// Thread safety: any thread may free a result, whichever thread computed
+/// it; each result must be freed exactly once.
 ///
 /// # Safety
 /// `s` must be NULL or a pointer returned by `resolver_compute_plan` that has

@@ -84,7 +84,10 @@ pub fn scan_dir(
 
     // Symlinks may point anywhere inside input_dir, never outside it.
     let root = std::fs::canonicalize(input_dir).map_err(|e| ResolverError::io(input_dir, &e))?;
-    let results = parallel_map(&names, |name| scan_one(input_dir, &root, name, keep));
+    // Paths in the plan are absolute (as given, not resolved), whatever the
+    // caller's working directory was.
+    let dir = std::path::absolute(input_dir).map_err(|e| ResolverError::io(input_dir, &e))?;
+    let results = parallel_map(&names, |name| scan_one(&dir, &root, name, keep));
     let mut wheels = Vec::with_capacity(results.len());
     let mut bad = Vec::new();
     for r in results {

@@ -284,3 +284,12 @@ fn expansion_bound_is_reported() {
         "{w:?}"
     );
 }
+
+#[test]
+fn reuse_paths_are_absolute_for_a_relative_input_dir() {
+    // `cargo test` runs in the package root, so this relative path resolves.
+    let out = plan(json!({"input_dir": "fixtures/parity/01_basic/input", "target_python": "3.11"}));
+    let path = out["reuse"][0]["path"].as_str().unwrap();
+    assert!(path.starts_with('/'), "{path}");
+    assert!(std::path::Path::new(path).is_file(), "{path}");
+}
