@@ -82,4 +82,20 @@ fi
 # --- Go binding (make test-go) -----------------------------------------------------
 # Go itself comes with the machine; Go engineer: add any extra installs here.
 
+# --- Sanitizers (make test-c-asan, make test-go-asan) -------------------------------
+# gcc's AddressSanitizer (with LeakSanitizer) and UBSan runtimes. On Debian 12
+# gcc-12 pulls them in (libgcc-12-dev depends on libasan8 and libubsan1); they
+# are installed here only when the compiler cannot find them.
+san_missing=()
+for rt in libasan.so:libasan8 libubsan.so:libubsan1; do
+    lib="$(gcc -print-file-name="${rt%%:*}")"
+    [[ -e "$lib" ]] || san_missing+=("${rt#*:}")
+done
+if [[ ${#san_missing[@]} -eq 0 ]]; then
+    log "sanitizer runtimes already installed"
+else
+    log "installing sanitizer runtimes (${san_missing[*]})"
+    apt_install "${san_missing[@]}"
+fi
+
 log "done"

@@ -1,19 +1,17 @@
 //! Config `constraints` (and `-c` in a requirements file): every version the
 //! resolver chooses satisfies them; a constraint that rules out every
 //! candidate leaves the requirement missing and is named in a warning.
+//!
+//! The tests that need an index run through the public API against a real
+//! local index (`scripts/index_test_server.py` serving a static tree of
+//! wheels built on the fly), loopback only.
 
 mod policy_common;
+mod support;
 
-use std::collections::HashMap;
-
-use pep440_rs::Version;
-use pep508_rs::PackageName;
 use policy_common::{error, nv, pairs, plan, warnings, Fixture};
 use serde_json::{json, Value};
-use wheel_resolver::config::Config;
-use wheel_resolver::index::{IndexVersion, PackageIndex};
-use wheel_resolver::planner::{self, PlanInputs};
-use wheel_resolver::wheel::RequiresDist;
+use support::{test_server, write_tree, write_wheel, Server, TreeFile};
 
 #[test]
 fn a_pin_excluded_by_a_constraint_is_missing_and_the_constraint_named() {
@@ -78,68 +76,41 @@ fn offline_expansion_of_a_constrained_project_says_it_cannot_check() {
     assert!(warnings(&p).contains("`dep<2`"), "{}", warnings(&p));
 }
 
-/// An in-memory index: versions per project, no dependencies.
-struct FakeIndex(HashMap<String, Vec<&'static str>>);
-
-impl PackageIndex for FakeIndex {
-    fn versions(&self, name: &PackageName) -> wheel_resolver::error::Result<Vec<IndexVersion>> {
-        Ok(self
-            .0
-            .get(name.as_ref())
-            .map(|vs| {
-                vs.iter()
-                    .map(|v| IndexVersion {
-                        version: v.parse().expect("version"),
-                        yanked: false,
-                    })
-                    .collect()
+/// A real local index offering `lib` and `dep` 1.0, 2.0 and 3.0 (pure
+/// wheels without dependencies, built on the fly), served by
+/// `scripts/index_test_server.py` with PEP 691 negotiation. The tree lives as
+/// long as the returned directory. `None` when python3 is missing (not in CI).
+fn index() -> Option<(Server, tempfile::TempDir)> {
+    let tree = tempfile::tempdir().unwrap();
+    let wheels = tempfile::tempdir().unwrap();
+    let project = |name: &str| -> Vec<TreeFile> {
+        ["1.0", "2.0", "3.0"]
+            .iter()
+            .map(|v| {
+                let file = format!("{name}-{v}-py3-none-any.whl");
+                TreeFile::plain(write_wheel(wheels.path(), &file, &[], 0))
             })
-            .unwrap_or_default())
-    }
-    fn requires_dist(
-        &self,
-        _: &PackageName,
-        _: &Version,
-    ) -> wheel_resolver::error::Result<Vec<RequiresDist>> {
-        Ok(Vec::new())
-    }
-}
-
-/// Runs the planner with `index` on the fixture's inputs and files.
-fn plan_with_index(f: &Fixture, extra: Value) -> planner::PlanOutcome {
-    let config = Config::from_json(&f.config(extra).to_string()).expect("config");
-    let files = wheel_resolver::reqfile::load(&config).expect("files");
-    let markers =
-        wheel_resolver::markers::target_environment(config.python, &config.platform).unwrap();
-    let applies = |r: &RequiresDist| r.requirement.evaluate_markers(&markers, &[]);
-    let scan = wheel_resolver::scan::scan_dir(&config.input_dir, files.is_given(), &applies)
-        .expect("scan");
-    let tags = wheel_resolver::tags::SupportedTags::for_target(config.python, &config.platform);
-    let index = FakeIndex(HashMap::from([
-        ("lib".to_owned(), vec!["1.0", "2.0", "3.0"]),
-        ("dep".to_owned(), vec!["1.0", "2.0", "3.0"]),
-    ]));
-    let inputs = PlanInputs {
-        config: &config,
-        wheels: &scan.wheels,
-        tags: &tags,
-        markers: &markers,
-        index: Some(&index),
-        extra_requirements: &files.requirements,
-        constraints: &files.constraints,
+            .collect()
     };
-    planner::plan(&inputs).expect("plan")
+    write_tree(
+        tree.path(),
+        &[("lib", project("lib")), ("dep", project("dep"))],
+        true,
+    );
+    test_server(tree.path(), &["--negotiate"], false).map(|server| (server, tree))
 }
 
-fn built(o: &planner::PlanOutcome) -> Vec<(String, String)> {
-    o.to_build
-        .iter()
-        .map(|j| (j.name.clone(), j.version.clone()))
-        .collect()
+/// `extra` with `index` pointing at the server's simple API.
+fn with_index(server: &Server, mut extra: Value) -> Value {
+    extra["index"] = json!({"index_url": format!("{}/simple/", server.origin)});
+    extra
 }
 
 #[test]
 fn fallback_eager_and_expansion_choose_only_constrained_versions() {
+    let Some((server, _tree)) = index() else {
+        return;
+    };
     let f = Fixture::new();
     f.wheel("app-1.0-cp311-cp311-manylinux2014_x86_64.whl", &["lib>=1"]);
     let c = f.write("constraints.txt", "lib<3\n");
@@ -147,38 +118,43 @@ fn fallback_eager_and_expansion_choose_only_constrained_versions() {
         json!({"constraints": c, "fallback_latest": true}),
         json!({"constraints": c, "upgrade_strategy": "eager"}),
     ] {
-        let mut extra = extra;
-        extra["index"] = json!({"index_url": "https://unused.invalid/simple"});
-        let o = plan_with_index(&f, extra);
-        assert_eq!(built(&o), pairs(&[("app", "1.0"), ("lib", "2.0")]));
+        let p = plan(&f.config(with_index(&server, extra)));
+        assert_eq!(
+            nv(&p["to_build"]),
+            pairs(&[("app", "1.0"), ("lib", "2.0")]),
+            "{p}"
+        );
     }
     // Expansion (no fallback): the constraint also bounds the index choice.
     let f = Fixture::new();
     f.wheel("app-1.0-cp311-cp311-manylinux2014_x86_64.whl", &["dep>=1"]);
     let c = f.write("constraints.txt", "dep!=3.0\n");
-    let o = plan_with_index(
-        &f,
-        json!({"constraints": c, "index": {"index_url": "https://unused.invalid/simple"}}),
+    let p = plan(&f.config(with_index(&server, json!({"constraints": c}))));
+    assert_eq!(
+        nv(&p["to_build"]),
+        pairs(&[("app", "1.0"), ("dep", "2.0")]),
+        "{p}"
     );
-    assert_eq!(built(&o), pairs(&[("app", "1.0"), ("dep", "2.0")]));
 }
 
 #[test]
 fn a_constraint_no_candidate_meets_leaves_the_requirement_missing_and_warns() {
+    let Some((server, _tree)) = index() else {
+        return;
+    };
     let f = Fixture::new();
     f.wheel(
         "app-1.0-cp311-cp311-manylinux2014_x86_64.whl",
         &["lib>=2", "dep>=1"],
     );
     let c = f.write("constraints.txt", "lib<2\ndep>5\n");
-    let o = plan_with_index(
-        &f,
-        json!({"constraints": c, "fallback_latest": true,
-               "index": {"index_url": "https://unused.invalid/simple"}}),
-    );
-    assert_eq!(built(&o), pairs(&[("app", "1.0")]));
-    assert_eq!(o.missing, vec!["lib>=2".to_owned(), "dep>=1".to_owned()]);
-    let w = o.warnings.join("\n");
+    let p = plan(&f.config(with_index(
+        &server,
+        json!({"constraints": c, "fallback_latest": true}),
+    )));
+    assert_eq!(nv(&p["to_build"]), pairs(&[("app", "1.0")]), "{p}");
+    assert_eq!(p["missing_requirements"], json!(["lib>=2", "dep>=1"]));
+    let w = warnings(&p);
     assert!(
         w.contains("lib>=2: excluded by the constraint `lib<2`"),
         "{w}"
