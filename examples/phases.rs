@@ -13,8 +13,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let applies = |r: &wheel::RequiresDist| r.requirement.evaluate_markers(&markers, &[]);
 
     let t = Instant::now();
-    let scan = scan::scan_dir(&cfg.input_dir, false, &applies)?;
+    let keep_none = std::env::var_os("KEEP_NONE").is_some();
+    let scan = scan::scan_dir(&cfg.input_dir, false, &|r: &wheel::RequiresDist| !keep_none && applies(r))?;
     let scan_time = t.elapsed();
+    eprintln!("after scan: {}", peak_rss());
     let tags = tags::SupportedTags::for_target(cfg.python, &cfg.platform);
     let inputs = planner::PlanInputs {
         config: &cfg,
@@ -28,12 +30,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let t = Instant::now();
     let outcome = planner::plan(&inputs)?;
     let plan_time = t.elapsed();
+    eprintln!("after plan: {}", peak_rss());
     let t = Instant::now();
     let plan = compute_plan_with(&cfg)?;
     let whole_time = t.elapsed();
     let t = Instant::now();
     let json = plan_to_json(&plan)?;
     let json_time = t.elapsed();
+    eprintln!("after whole call and JSON: {}", peak_rss());
     eprintln!(
         "{} wheels: scan {scan_time:?}, plan {plan_time:?}, whole call {whole_time:?}, JSON {json_time:?} ({} bytes, {} jobs)",
         scan.wheels.len(),
@@ -41,4 +45,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         outcome.to_build.len()
     );
     Ok(())
+}
+
+/// VmHWM and VmRSS from /proc/self/status (Linux).
+fn peak_rss() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.starts_with("VmHWM") || l.starts_with("VmRSS"))
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

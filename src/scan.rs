@@ -140,6 +140,8 @@ fn scan_one(
     let (requires_dist, has_metadata, warning) = match meta {
         Some(mut m) => {
             m.requires_dist.retain(|r| keep(r));
+            // What is kept lives as long as the plan: give back the slack.
+            m.requires_dist.shrink_to_fit();
             (m.requires_dist, true, None)
         }
         None => (

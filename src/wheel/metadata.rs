@@ -26,6 +26,7 @@ impl RequiresDist {
             reason,
         };
         guard_names(text).map_err(error)?;
+        guard_marker_text(text).map_err(error)?;
         // pep508_rs 0.9 has `expect`s on paths its own lexer should rule out;
         // `guard_names` rules out the ones known (found by the property
         // tests), and a panic from any other is still an error, not a crash.
@@ -60,6 +61,50 @@ fn guard_names(text: &str) -> Result<(), String> {
             let end = extra.find(|c| !is_name(c)).unwrap_or(extra.len());
             check(&extra[..end], "extra name")?;
         }
+    }
+    Ok(())
+}
+
+/// Rejects non-ASCII text in the marker part (after `;`) where pep508_rs 0.9
+/// could read it as the next `and`/`or` word: it counts that word in chars
+/// but slices it in bytes, and panics mid-character (found by the fuzz
+/// targets: `a ; extra == "x" ԭ`). Allowed: non-ASCII inside a quoted string
+/// that follows an operator (`==`, `in`, ...), `;`, `(`, `and` or `or`.
+fn guard_marker_text(text: &str) -> Result<(), String> {
+    let Some(semi) = text.find(';') else {
+        return Ok(());
+    };
+    let marker = &text[semi + 1..];
+    if marker.is_ascii() {
+        return Ok(());
+    }
+    let reject = || Err("non-ASCII text outside a quoted marker value".to_owned());
+    let mut rest = marker;
+    let mut before = &text[..=semi]; // what precedes `rest`
+    while let Some(c) = rest.chars().next() {
+        if c == '"' || c == '\'' {
+            let body = &rest[1..];
+            let Some(end) = body.find(c) else {
+                return if body.is_ascii() { Ok(()) } else { reject() };
+            };
+            let prev = before.trim_end();
+            let value_position = prev.ends_with(['=', '<', '>', ';', '('])
+                || [" in", " and", " or"]
+                    .iter()
+                    .any(|w| format!(" {prev}").ends_with(w));
+            if !body[..end].is_ascii() && !value_position {
+                return reject();
+            }
+            before = "\"";
+            rest = &body[end + 1..];
+            continue;
+        }
+        if !c.is_ascii() {
+            return reject();
+        }
+        let len = c.len_utf8();
+        before = &text[..text.len() - rest.len() + len];
+        rest = &rest[len..];
     }
     Ok(())
 }
@@ -112,41 +157,52 @@ pub fn read_metadata<R: Read + Seek>(
     reader: R,
     project: &PackageName,
 ) -> Result<Option<WheelMetadata>, MetadataError> {
-    let mut archive =
-        zip::ZipArchive::new(reader).map_err(|e| MetadataError::Archive(e.to_string()))?;
-    // Entry names that are not valid text cannot be a METADATA path; skip them.
-    let names: Vec<String> = archive
-        .file_names()
-        .filter_map(|n| n.ok().map(|n| n.into_owned()))
-        .collect();
-    let Some(entry_name) = find_metadata_entry(names.iter().map(String::as_str), project) else {
-        return Ok(None);
+    let bytes = {
+        let mut archive =
+            zip::ZipArchive::new(reader).map_err(|e| MetadataError::Archive(e.to_string()))?;
+        // Entry names that are not valid text cannot be a METADATA path; skip them.
+        let names = archive.file_names().filter_map(|n| n.ok());
+        let Some(entry_name) = find_metadata_entry(names, project) else {
+            return Ok(None);
+        };
+        let entry = archive
+            .by_name(&entry_name)
+            .map_err(|e| MetadataError::Archive(format!("{entry_name}: {e}")))?;
+        if entry.size() > METADATA_CAP {
+            return Err(MetadataError::TooLarge(entry.size()));
+        }
+        let mut bytes = Vec::with_capacity(entry.size() as usize);
+        // The declared size may lie: never inflate more than the cap.
+        entry
+            .take(METADATA_CAP + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| MetadataError::Archive(format!("{entry_name}: {e}")))?;
+        if bytes.len() as u64 > METADATA_CAP {
+            return Err(MetadataError::TooLarge(bytes.len() as u64));
+        }
+        bytes
+        // The archive (central directory, buffers) is freed here, before the
+        // requirements that outlive this call are allocated.
     };
-    let entry = archive
-        .by_name(&entry_name)
-        .map_err(|e| MetadataError::Archive(format!("{entry_name}: {e}")))?;
-    if entry.size() > METADATA_CAP {
-        return Err(MetadataError::TooLarge(entry.size()));
-    }
-    let mut bytes = Vec::with_capacity(entry.size() as usize);
-    // The declared size may lie: never inflate more than the cap.
-    entry
-        .take(METADATA_CAP + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| MetadataError::Archive(format!("{entry_name}: {e}")))?;
-    if bytes.len() as u64 > METADATA_CAP {
-        return Err(MetadataError::TooLarge(bytes.len() as u64));
-    }
     let text = std::str::from_utf8(&bytes).map_err(|_| MetadataError::Encoding)?;
     parse_metadata(text).map(Some)
 }
 
-fn find_metadata_entry<'a>(
-    names: impl Iterator<Item = &'a str>,
+fn find_metadata_entry<S: AsRef<str>>(
+    names: impl Iterator<Item = S>,
     project: &PackageName,
 ) -> Option<String> {
-    let mut candidates: Vec<&str> = names
+    let names: Vec<S> = names
         .filter(|n| {
+            n.as_ref()
+                .strip_suffix(".dist-info/METADATA")
+                .is_some_and(|dir| !dir.is_empty() && !dir.contains('/'))
+        })
+        .collect();
+    let mut candidates: Vec<&str> = names
+        .iter()
+        .map(AsRef::as_ref)
+        .filter(|n: &&str| {
             n.strip_suffix(".dist-info/METADATA")
                 .is_some_and(|dir| !dir.is_empty() && !dir.contains('/'))
         })

@@ -261,7 +261,7 @@ pub fn test_server(dir: &Path, args: &[&str], https: bool) -> Option<Server> {
 pub fn devpi(files: &[PathBuf]) -> Option<Server> {
     let ok = require(has_program("devpi-server", "--version"), "devpi-server")
         && require(
-            has_program("devpi-init", "--version"),
+            has_program("devpi-init", "--help"),
             "devpi-server (devpi-init)",
         )
         && require(has_program("devpi", "--version"), "devpi-client (devpi)");
