@@ -1,5 +1,7 @@
 //! Per-phase timings of one plan, for profiling (`perf record` this binary):
 //! `cargo run --release --example phases -- CONFIG.json`. Offline configs only.
+//! `KEEP_NONE=1` drops every Requires-Dist at scan time (to see what the scan
+//! itself costs).
 use std::time::Instant;
 
 use wheel_resolver::{

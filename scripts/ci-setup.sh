@@ -98,4 +98,18 @@ else
     apt_install "${san_missing[@]}"
 fi
 
+# --- Fuzzing (make test-fuzz, make fuzz, make fuzz-smoke) ---------------------------
+# cargo-fuzz, pinned, for the targets in fuzz/. It needs a nightly toolchain,
+# which this script does not install: without nightly, `make test-fuzz` prints
+# a notice and skips the smoke run.
+CARGO_FUZZ_VERSION="0.13.2"
+if ! cargo +nightly --version >/dev/null 2>&1; then
+    log "no nightly toolchain; cargo-fuzz not installed (make test-fuzz will skip)"
+elif [[ "$(cargo fuzz --version 2>/dev/null)" == "cargo-fuzz $CARGO_FUZZ_VERSION" ]]; then
+    log "cargo-fuzz $CARGO_FUZZ_VERSION already installed"
+else
+    log "installing cargo-fuzz $CARGO_FUZZ_VERSION"
+    cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked
+fi
+
 log "done"
