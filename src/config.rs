@@ -68,6 +68,19 @@ pub struct IndexConfig {
     pub timeout_seconds: f64,
 }
 
+impl IndexConfig {
+    /// Every index URL in the order they are asked (`index_url`, then
+    /// `extra_index_urls`), each with its config field path for errors.
+    pub fn urls(&self) -> impl Iterator<Item = (String, &String)> {
+        std::iter::once(("index.index_url".to_owned(), &self.index_url)).chain(
+            self.extra_index_urls
+                .iter()
+                .enumerate()
+                .map(|(i, u)| (format!("index.extra_index_urls[{i}]"), u)),
+        )
+    }
+}
+
 fn default_max_depth() -> u32 {
     2
 }
@@ -346,14 +359,7 @@ impl Config {
 }
 
 fn validate_index(index: &IndexConfig) -> Result<()> {
-    let urls = std::iter::once(("index.index_url".to_owned(), &index.index_url)).chain(
-        index
-            .extra_index_urls
-            .iter()
-            .enumerate()
-            .map(|(i, u)| (format!("index.extra_index_urls[{i}]"), u)),
-    );
-    for (field, url) in urls {
+    for (field, url) in index.urls() {
         let lower = url.to_ascii_lowercase();
         if !(lower.starts_with("http://") || lower.starts_with("https://")) {
             return Err(ResolverError::config(

@@ -76,14 +76,7 @@ pub fn open(config: &Config, deadline: Option<Instant>) -> Result<Option<Box<dyn
     let policy = security::TrustPolicy::new(&index.trusted_hosts);
     let mut credentials = HashMap::new();
     let mut bases = Vec::new();
-    let fields = std::iter::once(("index.index_url".to_owned(), &index.index_url)).chain(
-        index
-            .extra_index_urls
-            .iter()
-            .enumerate()
-            .map(|(i, u)| (format!("index.extra_index_urls[{i}]"), u)),
-    );
-    for (field, raw) in fields {
+    for (field, raw) in index.urls() {
         let mut url = url::Url::parse(raw.trim()).map_err(|e| {
             ResolverError::config(
                 field.clone(),
