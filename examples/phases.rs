@@ -16,7 +16,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let t = Instant::now();
     let keep_none = std::env::var_os("KEEP_NONE").is_some();
-    let scan = scan::scan_dir(&cfg.input_dir, false, &|r: &wheel::RequiresDist| !keep_none && applies(r))?;
+    let scan = scan::scan_dir(&cfg.input_dir, false, &|r: &wheel::RequiresDist| {
+        !keep_none && applies(r)
+    })?;
     let scan_time = t.elapsed();
     eprintln!("after scan: {}", peak_rss());
     let tags = tags::SupportedTags::for_target(cfg.python, &cfg.platform);
