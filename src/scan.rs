@@ -7,7 +7,7 @@ use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 use crate::error::{ErrorDetail, ResolverError, Result};
-use crate::wheel::{read_metadata, RequiresDist, WheelFilename};
+use crate::wheel::{read_metadata_with, RequirementParser, RequiresDist, WheelFilename};
 
 /// One scanned input wheel.
 #[derive(Debug, Clone)]
@@ -87,7 +87,9 @@ pub fn scan_dir(
     // Paths in the plan are absolute (as given, not resolved), whatever the
     // caller's working directory was.
     let dir = std::path::absolute(input_dir).map_err(|e| ResolverError::io(input_dir, &e))?;
-    let results = parallel_map(&names, |name| scan_one(&dir, &root, name, keep));
+    let results = parallel_map_with(&names, RequirementParser::default, |parser, name| {
+        scan_one(&dir, &root, name, keep, parser)
+    });
     let mut wheels = Vec::with_capacity(results.len());
     let mut bad = Vec::new();
     for r in results {
@@ -124,6 +126,7 @@ fn scan_one(
     root: &Path,
     name: &OsString,
     keep: &(dyn Fn(&RequiresDist) -> bool + Sync),
+    parser: &mut RequirementParser,
 ) -> std::result::Result<(ScannedWheel, Option<String>), ErrorDetail> {
     let shown = name.to_string_lossy().into_owned();
     let file_name = name
@@ -135,7 +138,7 @@ fn scan_one(
     let path = dir.join(name);
     let file =
         open_regular_file(&path, root).map_err(|reason| ErrorDetail::file(file_name, reason))?;
-    let meta = read_metadata(BufReader::new(file), &filename.name)
+    let meta = read_metadata_with(BufReader::new(file), &filename.name, parser)
         .map_err(|e| ErrorDetail::file(file_name, e.to_string()))?;
     let (requires_dist, has_metadata, warning) = match meta {
         Some(mut m) => {
@@ -187,21 +190,30 @@ fn open_regular_file(path: &Path, root: &Path) -> std::result::Result<File, Stri
 }
 
 /// Maps `f` over `items` on up to `available_parallelism` scoped threads,
-/// keeping the order. Small inputs run on the calling thread.
-pub fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+/// keeping the order; each thread gets its own state from `init`. Small
+/// inputs run on the calling thread.
+pub fn parallel_map_with<T: Sync, S, R: Send>(
+    items: &[T],
+    init: impl Fn() -> S + Sync,
+    f: impl Fn(&mut S, &T) -> R + Sync,
+) -> Vec<R> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(items.len() / 16 + 1);
     if threads <= 1 {
-        return items.iter().map(&f).collect();
+        let mut state = init();
+        return items.iter().map(|item| f(&mut state, item)).collect();
     }
     let chunk = items.len().div_ceil(threads);
     std::thread::scope(|s| {
         let handles: Vec<_> = items
             .chunks(chunk)
             .map(|c| {
-                let f = &f;
-                s.spawn(move || c.iter().map(f).collect::<Vec<R>>())
+                let (f, init) = (&f, &init);
+                s.spawn(move || {
+                    let mut state = init();
+                    c.iter().map(|item| f(&mut state, item)).collect::<Vec<R>>()
+                })
             })
             .collect();
         handles

@@ -1,6 +1,6 @@
 //! Contract 4.2: one reuse-or-rebuild decision per `name==version`.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use pep440_rs::Version;
 use pep508_rs::PackageName;
@@ -25,7 +25,7 @@ pub struct Release<'a> {
 /// decides each one.
 pub fn decide<'a>(wheels: &'a [ScannedWheel], tags: &SupportedTags) -> Vec<Release<'a>> {
     let mut order: Vec<(PackageName, Version)> = Vec::new();
-    let mut groups: HashMap<(PackageName, Version), Vec<&'a ScannedWheel>> = HashMap::new();
+    let mut groups: HashMap<(PackageName, Version), Vec<&'a ScannedWheel>> = HashMap::default();
     for w in wheels {
         let key = (w.filename.name.clone(), w.filename.version.clone());
         groups

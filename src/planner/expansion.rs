@@ -2,7 +2,9 @@
 //! but neither an input nor planned.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+
+use rustc_hash::FxHashMap as HashMap;
 
 use pep508_rs::{PackageName, Requirement};
 
@@ -11,11 +13,12 @@ use super::{sorted_names, SourcedRequirement, State};
 use crate::error::Result;
 use crate::plan::BuildReason;
 
-/// The requirements naming one candidate project at one depth.
-struct Candidate {
-    name: PackageName,
-    reqs: Vec<Requirement>,
-    parents: BTreeSet<PackageName>,
+/// The requirements naming one candidate project at one depth (borrowed
+/// from the level's frontier).
+struct Candidate<'r> {
+    name: &'r PackageName,
+    reqs: Vec<&'r Requirement>,
+    parents: BTreeSet<&'r PackageName>,
 }
 
 /// Expands breadth-first, level by level, names in normalised order.
@@ -29,20 +32,20 @@ pub(crate) fn expand(state: &mut State<'_>) -> Result<()> {
     let mut frontier: Vec<SourcedRequirement<'_>> = state.missing.clone();
     let mut depth = 1u32;
     loop {
-        let mut groups: BTreeMap<String, Candidate> = BTreeMap::new();
+        // Normalised names order the same as their strings.
+        let mut groups: BTreeMap<&PackageName, Candidate<'_>> = BTreeMap::new();
         for sr in &frontier {
             let name = &sr.req.requirement.name;
             if state.input_projects.contains(name) || state.planned.contains(name) {
                 continue;
             }
-            let c = groups.entry(name.to_string()).or_insert_with(|| Candidate {
-                name: name.clone(),
+            let c = groups.entry(name).or_insert_with(|| Candidate {
+                name,
                 reqs: Vec::new(),
                 parents: BTreeSet::new(),
             });
-            c.reqs.push(sr.req.requirement.clone());
-            c.parents
-                .extend(sr.parent.iter().map(|p| p.clone().into_owned()));
+            c.reqs.push(&sr.req.requirement);
+            c.parents.extend(sr.parent.as_deref());
         }
         if groups.is_empty() {
             return Ok(());
@@ -58,15 +61,16 @@ pub(crate) fn expand(state: &mut State<'_>) -> Result<()> {
 
         let mut next: Vec<SourcedRequirement<'_>> = Vec::new();
         // Versions planned at this level, to drop the requirements they satisfy.
-        let mut expanded: HashMap<PackageName, pep440_rs::Version> = HashMap::new();
+        let mut expanded: HashMap<PackageName, pep440_rs::Version> = HashMap::default();
         let mut not_expanded: Vec<String> = Vec::new();
         let mut leaves: Vec<String> = Vec::new();
         for (key, cand) in groups {
+            let key = key.to_string();
             if jobs_left == 0 {
                 not_expanded.push(key);
                 continue;
             }
-            let parents = sorted_names(&cand.parents);
+            let parents = sorted_names(cand.parents.iter().copied());
             let Some(index) = index else {
                 // Offline: the version is unknown (`latest`), and so are its
                 // requirements: expansion stops at depth 1.
@@ -74,7 +78,7 @@ pub(crate) fn expand(state: &mut State<'_>) -> Result<()> {
                     .inputs
                     .constraints
                     .iter()
-                    .filter(|c| c.name == cand.name && c.version_or_url.is_some())
+                    .filter(|c| &c.name == cand.name && c.version_or_url.is_some())
                     .map(|c| format!("`{c}`"))
                     .collect();
                 if !constrained.is_empty() {
@@ -84,12 +88,12 @@ pub(crate) fn expand(state: &mut State<'_>) -> Result<()> {
                         constrained.join(", ")
                     ));
                 }
-                push_job(state, &cand.name, None, depth, parents);
+                push_job(state, cand.name, None, depth, parents);
                 jobs_left -= 1;
                 continue;
             };
-            let versions = index.versions(&cand.name)?;
-            let allow_pre = names_prerelease(&cand.reqs);
+            let versions = index.versions(cand.name)?;
+            let allow_pre = names_prerelease(cand.reqs.iter().copied());
             // Contract 6: a yanked release is chosen only when pinned exactly.
             let pinned_to =
                 |v: &pep440_rs::Version| cand.reqs.iter().any(|r| pinned_version(r) == Some(v));
@@ -101,14 +105,14 @@ pub(crate) fn expand(state: &mut State<'_>) -> Result<()> {
                 allow_pre,
                 |v| {
                     cand.reqs.iter().all(|r| satisfies(r, v))
-                        && state.constraints_allow(&cand.name, v)
+                        && state.constraints_allow(cand.name, v)
                 },
             )
             .cloned();
             let Some(version) = chosen else {
                 let conflict = state.constraint_conflict(
                     "no version on the index satisfies every requirement on it and the constraints",
-                    &cand.name,
+                    cand.name,
                     versions.iter().filter(|v| !v.yanked).map(|v| &v.version),
                     |v| cand.reqs.iter().all(|r| satisfies(r, v)),
                 );
@@ -125,15 +129,15 @@ pub(crate) fn expand(state: &mut State<'_>) -> Result<()> {
                     .push(format!("{key}: not expanded: {why}"));
                 continue;
             };
-            push_job(state, &cand.name, Some(&version), depth, parents);
+            push_job(state, cand.name, Some(&version), depth, parents);
             jobs_left -= 1;
-            state.known.insert(&cand.name, version.clone());
+            state.known.insert(cand.name, version.clone());
             expanded.insert(cand.name.clone(), version.clone());
             if depth >= bounds.max_depth {
                 leaves.push(key);
                 continue;
             }
-            for dep in index.requires_dist(&cand.name, &version)? {
+            for dep in index.requires_dist(cand.name, &version)? {
                 if !state.applies(&dep.requirement) {
                     continue;
                 }

@@ -2,11 +2,12 @@
 //! stay cheap when one project has thousands of versions and thousands of
 //! requirements on it (no scan of every version per requirement).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::ops::Bound;
 
 use pep440_rs::{Operator, Version};
 use pep508_rs::{PackageName, Requirement};
+use rustc_hash::FxHashMap as HashMap;
 
 use super::select::{pinned_version, satisfies, specifiers};
 

@@ -11,10 +11,11 @@ pub mod requirements;
 pub mod select;
 
 use std::borrow::Cow;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
 
 use pep440_rs::Version;
 use pep508_rs::{MarkerEnvironment, PackageName, Requirement};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use crate::config::Config;
 use crate::error::Result;
@@ -94,12 +95,12 @@ impl<'a> State<'a> {
         Self {
             inputs,
             known: known::KnownVersions::default(),
-            input_projects: HashSet::new(),
-            input_versions: HashMap::new(),
-            planned: HashSet::new(),
-            job_of: HashMap::new(),
+            input_projects: HashSet::default(),
+            input_versions: HashMap::default(),
+            planned: HashSet::default(),
+            job_of: HashMap::default(),
             missing: Vec::new(),
-            job_texts: HashMap::new(),
+            job_texts: HashMap::default(),
             outcome: PlanOutcome::default(),
         }
     }

@@ -2,8 +2,10 @@
 //! directory and that one entry, capped against oversized or lying entries.
 
 use std::io::{Read, Seek};
+use std::str::FromStr;
 
-use pep508_rs::{PackageName, Requirement};
+use pep508_rs::{MarkerTree, PackageName, Requirement};
+use rustc_hash::FxHashMap as HashMap;
 
 /// The most METADATA bytes read from one wheel (also the zip-bomb guard).
 pub const METADATA_CAP: u64 = 1024 * 1024;
@@ -20,6 +22,22 @@ pub struct RequiresDist {
 impl RequiresDist {
     /// Parses one requirement string.
     pub fn parse(text: &str) -> Result<Self, MetadataError> {
+        RequirementParser::default().parse(text)
+    }
+}
+
+/// Parses Requires-Dist values, parsing each distinct marker text once: a
+/// wheelhouse repeats the same few markers (`extra == "test"`,
+/// `python_version < "3.8"`, …) thousands of times, and the marker is most
+/// of the cost of a PEP 508 parse. The result is the same as a whole parse.
+#[derive(Debug, Default)]
+pub struct RequirementParser {
+    markers: HashMap<String, MarkerTree>,
+}
+
+impl RequirementParser {
+    /// Parses one requirement string.
+    pub fn parse(&mut self, text: &str) -> Result<RequiresDist, MetadataError> {
         let text = text.trim();
         let error = |reason: String| MetadataError::Requirement {
             line: text.to_owned(),
@@ -28,16 +46,54 @@ impl RequiresDist {
         guard_names(text).map_err(error)?;
         guard_marker_text(text).map_err(error)?;
         // pep508_rs 0.9 has `expect`s on paths its own lexer should rule out;
-        // `guard_names` rules out the ones known (found by the property
-        // tests), and a panic from any other is still an error, not a crash.
-        let parsed = std::panic::catch_unwind(|| text.parse::<Requirement>())
-            .map_err(|_| error("the PEP 508 parser failed on it".to_owned()))?;
-        let requirement = parsed.map_err(|e| error(e.message.to_string()))?;
-        Ok(Self {
+        // the guards rule out the ones known (found by the property tests
+        // and the fuzzers), and a panic from any other is still an error,
+        // not a crash.
+        let requirement = match split_marker(text) {
+            Some((head, marker)) => {
+                let marker = match self.markers.get(marker) {
+                    Some(tree) => tree.clone(),
+                    None => {
+                        let tree = catch_parse(|| MarkerTree::from_str(marker))
+                            .map_err(error)?
+                            .map_err(|e| error(e.message.to_string()))?;
+                        self.markers.insert(marker.to_owned(), tree.clone());
+                        tree
+                    }
+                };
+                let mut requirement = catch_parse(|| head.parse::<Requirement>())
+                    .map_err(error)?
+                    .map_err(|e| error(e.message.to_string()))?;
+                requirement.marker = marker;
+                requirement
+            }
+            None => catch_parse(|| text.parse::<Requirement>())
+                .map_err(error)?
+                .map_err(|e| error(e.message.to_string()))?,
+        };
+        Ok(RequiresDist {
             requirement,
             text: text.to_owned(),
         })
     }
+}
+
+/// `name[extras] specifiers ; marker` → (`name[extras] specifiers`, `marker`)
+/// when that split is certain: no direct URL (whose text may hold `;`), and a
+/// non-empty marker. Otherwise `None`, and the whole text is parsed at once.
+fn split_marker(text: &str) -> Option<(&str, &str)> {
+    if text.contains('@') {
+        return None;
+    }
+    let (head, marker) = text.split_once(';')?;
+    let (head, marker) = (head.trim_end(), marker.trim());
+    (!head.is_empty() && !marker.is_empty()).then_some((head, marker))
+}
+
+/// Runs a pep508_rs parse, turning a panic inside it into an error.
+fn catch_parse<T>(parse: impl FnOnce() -> T) -> Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(parse))
+        .map_err(|_| "the PEP 508 parser failed on it".to_owned())
 }
 
 /// Rejects a project or extra name that ends in `.`, `-` or `_` before the
@@ -157,6 +213,15 @@ pub fn read_metadata<R: Read + Seek>(
     reader: R,
     project: &PackageName,
 ) -> Result<Option<WheelMetadata>, MetadataError> {
+    read_metadata_with(reader, project, &mut RequirementParser::default())
+}
+
+/// [`read_metadata`] with a parser shared across wheels (one per scanning thread).
+pub fn read_metadata_with<R: Read + Seek>(
+    reader: R,
+    project: &PackageName,
+    parser: &mut RequirementParser,
+) -> Result<Option<WheelMetadata>, MetadataError> {
     let bytes = {
         let mut archive =
             zip::ZipArchive::new(reader).map_err(|e| MetadataError::Archive(e.to_string()))?;
@@ -185,7 +250,7 @@ pub fn read_metadata<R: Read + Seek>(
         // requirements that outlive this call are allocated.
     };
     let text = std::str::from_utf8(&bytes).map_err(|_| MetadataError::Encoding)?;
-    parse_metadata(text).map(Some)
+    parse_metadata_with(text, parser).map(Some)
 }
 
 fn find_metadata_entry<S: AsRef<str>>(
@@ -229,33 +294,41 @@ fn find_metadata_entry<S: AsRef<str>>(
 /// Parses the header section of a core-metadata document (RFC 822 style,
 /// continuation lines start with white space) and its Requires-Dist fields.
 pub fn parse_metadata(text: &str) -> Result<WheelMetadata, MetadataError> {
+    parse_metadata_with(text, &mut RequirementParser::default())
+}
+
+/// [`parse_metadata`] with a shared parser. Only Requires-Dist values are
+/// copied out of the text (other fields are skipped without allocating).
+pub fn parse_metadata_with(
+    text: &str,
+    parser: &mut RequirementParser,
+) -> Result<WheelMetadata, MetadataError> {
     let mut requires_dist = Vec::new();
-    let mut current: Option<(String, String)> = None;
-    let mut flush = |field: Option<(String, String)>| -> Result<(), MetadataError> {
-        if let Some((name, value)) = field {
-            if name.eq_ignore_ascii_case("Requires-Dist") {
-                requires_dist.push(RequiresDist::parse(&value)?);
-            }
-        }
-        Ok(())
-    };
+    // The Requires-Dist value being read (continuation lines are appended).
+    let mut current: Option<String> = None;
     for line in text.lines() {
         if line.is_empty() {
             break; // end of headers; the body is the description
         }
         if line.starts_with([' ', '\t']) {
-            if let Some((_, value)) = current.as_mut() {
+            if let Some(value) = current.as_mut() {
                 value.push(' ');
                 value.push_str(line.trim());
             }
             continue;
         }
-        flush(current.take())?;
+        if let Some(value) = current.take() {
+            requires_dist.push(parser.parse(&value)?);
+        }
         if let Some((name, value)) = line.split_once(':') {
-            current = Some((name.trim().to_owned(), value.trim().to_owned()));
+            if name.trim().eq_ignore_ascii_case("Requires-Dist") {
+                current = Some(value.trim().to_owned());
+            }
         }
     }
-    flush(current.take())?;
+    if let Some(value) = current.take() {
+        requires_dist.push(parser.parse(&value)?);
+    }
     Ok(WheelMetadata { requires_dist })
 }
 
@@ -291,6 +364,44 @@ mod tests {
         }
         for good in ["a.b-c_d>=1", "a [x,y] >=1", "a[x]", "a ; extra == 'x'"] {
             assert!(RequiresDist::parse(good).is_ok(), "{good}");
+        }
+    }
+
+    #[test]
+    fn cached_marker_parse_equals_a_whole_parse() {
+        let mut parser = RequirementParser::default();
+        let texts = [
+            "a>=1; python_version < '3.8'",
+            "b ; python_version < '3.8'",
+            "c[x,y] ~=1.2 ; extra == 'test' and sys_platform != 'win32'",
+            "d==1.0.*;platform_machine=='s390x'",
+            "e (>=1,<2) ; os_name == 'posix' or python_full_version >= '3.11.1'",
+            "f @ https://example.com/f.whl ; python_version >= '3'",
+            "g",
+            "h>=2",
+            "a>=1; python_version < '3.8'",
+        ];
+        for _ in 0..2 {
+            for text in texts {
+                let whole: Requirement = text.parse().unwrap();
+                let cached = parser.parse(text).unwrap();
+                assert_eq!(cached.requirement, whole, "{text}");
+                assert_eq!(cached.requirement.to_string(), whole.to_string(), "{text}");
+                assert_eq!(cached.text, text);
+            }
+        }
+        for bad in [
+            "a>=1;",
+            "a>=1; python_version <",
+            "; python_version < '3'",
+            "a>=>1; extra == 'x'",
+        ] {
+            assert!(parser.parse(bad).is_err(), "{bad}");
+            assert_eq!(
+                parser.parse(bad).is_err(),
+                bad.parse::<Requirement>().is_err(),
+                "{bad}"
+            );
         }
     }
 

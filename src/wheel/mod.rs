@@ -5,5 +5,6 @@ pub mod metadata;
 
 pub use filename::{WheelFilename, WheelFilenameError};
 pub use metadata::{
-    parse_metadata, read_metadata, MetadataError, RequiresDist, WheelMetadata, METADATA_CAP,
+    parse_metadata, parse_metadata_with, read_metadata, read_metadata_with, MetadataError,
+    RequirementParser, RequiresDist, WheelMetadata, METADATA_CAP,
 };
