@@ -9,7 +9,7 @@ use rustc_hash::FxHashMap as HashMap;
 use pep508_rs::{PackageName, Requirement};
 
 use super::select::{best, names_prerelease, pinned_version, satisfies};
-use super::{sorted_names, SourcedRequirement, State};
+use super::{sorted_names, ReqRef, SourcedRequirement, State};
 use crate::error::Result;
 use crate::plan::BuildReason;
 
@@ -145,7 +145,7 @@ pub(crate) fn expand(state: &mut State<'_>) -> Result<()> {
                     continue;
                 }
                 let sr = SourcedRequirement {
-                    req: Cow::Owned(dep),
+                    req: ReqRef::Owned(Box::new(dep)),
                     parent: Some(Cow::Owned(cand.name.clone())),
                 };
                 state.missing.push(sr.clone());

@@ -31,10 +31,42 @@ use crate::wheel::RequiresDist;
 #[derive(Debug, Clone)]
 pub struct SourcedRequirement<'a> {
     /// The requirement.
-    pub req: Cow<'a, RequiresDist>,
+    pub req: ReqRef<'a>,
     /// The normalised name of the project that requires it (`None` for a
     /// requirements file).
     pub parent: Option<Cow<'a, PackageName>>,
+}
+
+/// A requirement borrowed from the scan or the requirements file, or owned
+/// (read from an index during expansion). Two words, where a
+/// `Cow<RequiresDist>` would carry a whole `RequiresDist` inline: the
+/// planner holds one per requirement of every input.
+#[derive(Debug)]
+pub enum ReqRef<'a> {
+    /// Borrowed from the inputs.
+    Borrowed(&'a RequiresDist),
+    /// Owned, boxed.
+    Owned(Box<RequiresDist>),
+}
+
+impl Clone for ReqRef<'_> {
+    fn clone(&self) -> Self {
+        match self {
+            Self::Borrowed(r) => Self::Borrowed(r),
+            Self::Owned(r) => Self::Owned(r.clone()),
+        }
+    }
+}
+
+impl std::ops::Deref for ReqRef<'_> {
+    type Target = RequiresDist;
+
+    fn deref(&self) -> &RequiresDist {
+        match self {
+            Self::Borrowed(r) => r,
+            Self::Owned(r) => r,
+        }
+    }
 }
 
 /// Everything the planner reads.
@@ -239,7 +271,7 @@ pub fn plan(inputs: &PlanInputs<'_>) -> Result<PlanOutcome> {
     for wheel in inputs.wheels {
         let parent = &wheel.filename.name;
         reqs.extend(wheel.requires_dist.iter().map(|r| SourcedRequirement {
-            req: Cow::Borrowed(r),
+            req: ReqRef::Borrowed(r),
             parent: Some(Cow::Borrowed(parent)),
         }));
     }
@@ -249,7 +281,7 @@ pub fn plan(inputs: &PlanInputs<'_>) -> Result<PlanOutcome> {
             .iter()
             .filter(|r| state.applies(&r.requirement))
             .map(|r| SourcedRequirement {
-                req: Cow::Borrowed(r),
+                req: ReqRef::Borrowed(r),
                 parent: None,
             }),
     );
