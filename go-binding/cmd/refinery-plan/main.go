@@ -237,7 +237,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "error: %s\n", oneLine(err.Error()))
 		return 1
 	}
-	var plan resolver.Plan
+	var plan planSummary
 	if err := json.Unmarshal(planJSON, &plan); err != nil {
 		fmt.Fprintf(stderr, "error: %s: the plan cannot be decoded: %v\n", resolver.CodeInternal, err)
 		return 1
@@ -264,8 +264,30 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
+// planSummary is the part of a plan the summary prints. Decoding only this
+// (not the whole resolver.Plan) keeps the CLI's memory close to the
+// library's on large inputs.
+type planSummary struct {
+	RunID           string     `json:"run_id"`
+	PythonVersion   string     `json:"python_version"`
+	PlatformTag     string     `json:"platform_tag"`
+	UpgradeStrategy string     `json:"upgrade_strategy"`
+	Reuse           []struct{} `json:"reuse"`
+	ToBuild         []struct {
+		Reason string `json:"reason"`
+	} `json:"to_build"`
+	DependencyExpansions []struct{} `json:"dependency_expansions"`
+	MissingRequirements  []string   `json:"missing_requirements"`
+	Skipped              []struct{} `json:"skipped"`
+	Warnings             []string   `json:"warnings"`
+}
+
+// summaryLines is how many missing requirements (and warnings) the summary
+// lists before saying how many more there are; plan.json has them all.
+const summaryLines = 20
+
 // summarize prints a short human summary of a plan.
-func summarize(w io.Writer, p *resolver.Plan) {
+func summarize(w io.Writer, p *planSummary) {
 	fmt.Fprintf(w, "plan %s (python %s, %s, %s): %d reuse, %d build, %d missing, %d expansions",
 		p.RunID, p.PythonVersion, p.PlatformTag, p.UpgradeStrategy,
 		len(p.Reuse), len(p.ToBuild), len(p.MissingRequirements), len(p.DependencyExpansions))
@@ -289,11 +311,18 @@ func summarize(w io.Writer, p *resolver.Plan) {
 		}
 		fmt.Fprintf(w, "  build reasons: %s\n", strings.Join(parts, ", "))
 	}
-	for _, m := range p.MissingRequirements {
-		fmt.Fprintf(w, "  missing: %s\n", m)
-	}
-	for _, warn := range p.Warnings {
-		fmt.Fprintf(w, "  warning: %s\n", oneLine(warn))
+	listAtMost(w, "missing", p.MissingRequirements)
+	listAtMost(w, "warning", p.Warnings)
+}
+
+// listAtMost prints up to summaryLines items, then how many were left out.
+func listAtMost(w io.Writer, label string, items []string) {
+	for i, item := range items {
+		if i == summaryLines {
+			fmt.Fprintf(w, "  … and %d more %s lines (see plan.json)\n", len(items)-summaryLines, label)
+			return
+		}
+		fmt.Fprintf(w, "  %s: %s\n", label, oneLine(item))
 	}
 }
 
