@@ -66,18 +66,24 @@ EXTRA_WHEELS = [
 ]
 
 
+def supported_tags(py: str, platform: str) -> list:
+    """What sys_tags() yields for CPython `py` on `platform`, in order."""
+    version = tuple(int(x) for x in py.split("."))
+    cp = f"cp{version[0]}{version[1]}"
+    plats = platforms_for(platform)
+    return list(tags.cpython_tags(version, abis=[cp], platforms=plats)) + list(
+        tags.compatible_tags(version, interpreter=cp, platforms=plats)
+    )
+
+
 def verdicts(root: pathlib.Path) -> None:
     from packaging.utils import parse_wheel_filename
 
     names = sorted({p.name for p in (root / "fixtures" / "parity").glob("*/input/*.whl")} | set(EXTRA_WHEELS))
     doc = {"generator": f"scripts/gen_tag_fixtures.py with packaging {packaging.__version__}", "targets": {}}
     for py in PYTHONS:
-        version = tuple(int(x) for x in py.split("."))
-        cp = f"cp{version[0]}{version[1]}"
         for platform in PLATFORMS:
-            plats = platforms_for(platform)
-            supported = set(tags.cpython_tags(version, abis=[cp], platforms=plats))
-            supported |= set(tags.compatible_tags(version, interpreter=cp, platforms=plats))
+            supported = set(supported_tags(py, platform))
             result = {}
             for name in names:
                 try:
@@ -93,12 +99,9 @@ def main() -> None:
     out = pathlib.Path(__file__).resolve().parent.parent / "fixtures" / "tags"
     out.mkdir(parents=True, exist_ok=True)
     for py in PYTHONS:
-        version = tuple(int(x) for x in py.split("."))
-        cp = f"cp{version[0]}{version[1]}"
+        cp = "cp" + py.replace(".", "")
         for platform in PLATFORMS:
-            plats = platforms_for(platform)
-            supported = list(tags.cpython_tags(version, abis=[cp], platforms=plats))
-            supported += list(tags.compatible_tags(version, interpreter=cp, platforms=plats))
+            supported = supported_tags(py, platform)
             doc = {
                 "generator": f"scripts/gen_tag_fixtures.py with packaging {packaging.__version__}",
                 "python": py,
