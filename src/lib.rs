@@ -6,8 +6,10 @@
 //! (`include/wheel_resolver.h`). The contract is `docs/contract.md`.
 //!
 //! Layout, in the order a call runs:
-//! [`config`] → [`scan`] (with [`wheel`]) → [`tags`] and [`markers`] →
-//! [`planner`] (with [`index`]) → [`plan`] → [`output`]; errors in [`error`].
+//! [`config`] (with [`reqfile`]) → [`scan`] (with [`wheel`]) → [`tags`] and
+//! [`markers`] → [`planner`] (with [`index`]) → [`policy`] (overrides, known
+//! failures) → [`plan`] → [`output`]; errors in [`error`], credentials kept
+//! out of messages by [`redact`].
 
 pub mod config;
 pub mod error;
