@@ -3,7 +3,7 @@
 //! Conventions: every function is prefixed `resolver_`; strings passed in are
 //! borrowed for the duration of the call; a string returned by
 //! `resolver_compute_plan` is owned by the caller and freed only by
-//! `resolver_free_string`. Every export runs inside [`panic_boundary`], so a
+//! `resolver_free_string`. Every export runs inside `panic_boundary`, so a
 //! panic becomes the `internal` error envelope instead of unwinding into C.
 //! There is no global or thread-local mutable state: calls may run
 //! concurrently from any number of threads.
