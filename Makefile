@@ -96,7 +96,7 @@ test-go: build
 example: go-build
 	$(GO_CLI) --config examples/service/refinery.toml --output out/example
 
-test: lint test-rust header-check test-c test-c-asan test-go test-go-asan test-fuzz
+test: lint test-rust header-check test-c test-c-asan test-fuzz test-go test-go-asan
 
 clean:
 	$(CARGO) clean
