@@ -195,7 +195,7 @@ fuzz: fuzz-build
 		echo "== fuzz $$t ($(FUZZ_SECONDS) s)"; \
 		mkdir -p fuzz/corpus/$$t; \
 		$(FUZZ_CARGO) run $(FUZZ_FLAGS) $$t fuzz/corpus/$$t fuzz/seeds/$$t -- \
-			-max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+			-max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -verbosity=0 \
 			|| exit 1; \
 	done
 
