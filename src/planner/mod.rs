@@ -109,8 +109,6 @@ pub(crate) struct State<'a> {
     pub known: known::KnownVersions,
     /// Projects that have an input wheel.
     pub input_projects: HashSet<PackageName>,
-    /// Versions of each project among the input files.
-    pub input_versions: HashMap<PackageName, Vec<Version>>,
     /// Projects with a build job (any version, `latest` included).
     pub planned: HashSet<PackageName>,
     /// For each planned dependency job: its index in `outcome.to_build`.
@@ -128,7 +126,6 @@ impl<'a> State<'a> {
             inputs,
             known: known::KnownVersions::default(),
             input_projects: HashSet::default(),
-            input_versions: HashMap::default(),
             planned: HashSet::default(),
             job_of: HashMap::default(),
             missing: Vec::new(),
@@ -232,11 +229,6 @@ pub fn plan(inputs: &PlanInputs<'_>) -> Result<PlanOutcome> {
     let mut incompatible_jobs = Vec::new();
     for release in &releases {
         state.input_projects.insert(release.name.clone());
-        state
-            .input_versions
-            .entry(release.name.clone())
-            .or_default()
-            .push(release.version.clone());
         state.known.insert(&release.name, release.version.clone());
         match release.decision {
             Ok(wheel) => state.outcome.reuse.push(ReuseEntry {

@@ -57,12 +57,10 @@ pub(crate) fn resolve<'a>(state: &mut State<'a>, reqs: Vec<SourcedRequirement<'a
             }
             continue;
         }
-        // 3. The highest satisfying candidate among the inputs (and the index).
-        let mut candidates: Vec<Version> = state
-            .input_versions
-            .get(&req.name)
-            .cloned()
-            .unwrap_or_default();
+        // 3. The highest satisfying candidate. The inputs' own versions are
+        // all in `known`, so step 1 has already tried them: what is left to
+        // try is the index.
+        let mut candidates: Vec<Version> = Vec::new();
         if let Some(index) = index {
             candidates.extend(
                 index

@@ -3,10 +3,13 @@
 //! public API.
 #![allow(dead_code)]
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
+
+/// The wheel writer the other integration tests use.
+#[path = "../common/wheelgen.rs"]
+mod wheelgen;
 
 /// A temporary work area with an `input/` directory.
 pub struct Fixture {
@@ -30,21 +33,7 @@ impl Fixture {
 
     /// Writes `input/<file_name>` with a METADATA listing `requires`.
     pub fn wheel(&self, file_name: &str, requires: &[&str]) -> &Self {
-        let mut parts = file_name.split('-');
-        let name = parts.next().expect("name");
-        let version = parts.next().expect("version");
-        let mut metadata = format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n");
-        for r in requires {
-            metadata.push_str(&format!("Requires-Dist: {r}\n"));
-        }
-        let file = std::fs::File::create(self.input().join(file_name)).expect("create wheel");
-        let mut zip = zip::ZipWriter::new(file);
-        let options = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Stored);
-        zip.start_file(format!("{name}-{version}.dist-info/METADATA"), options)
-            .expect("zip entry");
-        zip.write_all(metadata.as_bytes()).expect("zip write");
-        zip.finish().expect("zip finish");
+        wheelgen::write_wheel(&self.input(), file_name, requires);
         self
     }
 
