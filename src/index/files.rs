@@ -139,6 +139,8 @@ mod tests {
             url: Url::parse(&format!("https://x/{name}")).unwrap(),
             yanked,
             has_metadata: false,
+            requires_python: None,
+            sha256: None,
         }
     }
 

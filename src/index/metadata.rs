@@ -101,6 +101,8 @@ mod tests {
                 url: Url::parse(&format!("https://x/p/{name}#sha256=00")).unwrap(),
                 yanked,
                 has_metadata: false,
+                requires_python: None,
+                sha256: None,
             },
             wheel: name.parse().ok(),
         }

@@ -21,6 +21,12 @@ pub struct IndexFile {
     pub yanked: bool,
     /// The index serves `<url>.metadata` (PEP 658/714).
     pub has_metadata: bool,
+    /// `Requires-Python` as the page gives it (PEP 691 `requires-python`,
+    /// PEP 503 `data-requires-python`), entity-decoded; `None` when absent.
+    pub requires_python: Option<String>,
+    /// The file's sha256 (lower-case hex) from PEP 691 `hashes` or the URL's
+    /// `#sha256=` fragment; `None` when the index gives none.
+    pub sha256: Option<String>,
 }
 
 /// Parses a project page answered with `content_type` at `page_url`.
@@ -68,6 +74,10 @@ struct JsonFile {
     core_metadata: Option<serde_json::Value>,
     #[serde(rename = "dist-info-metadata", default)]
     dist_info_metadata: Option<serde_json::Value>,
+    #[serde(rename = "requires-python", default)]
+    requires_python: Option<String>,
+    #[serde(default)]
+    hashes: Option<std::collections::HashMap<String, String>>,
 }
 
 /// PEP 691 (read as pip does): `true` or a non-empty string means yanked;
@@ -92,14 +102,22 @@ fn parse_json(body: &[u8], page_url: &Url) -> Result<Vec<IndexFile>, String> {
     }
     let mut files = Vec::with_capacity(page.files.len());
     for f in page.files {
-        let Some(url) = resolve(page_url, &f.url) else {
+        let Some((url, fragment_hash)) = resolve(page_url, &f.url) else {
             continue;
         };
+        let sha256 = f
+            .hashes
+            .as_ref()
+            .and_then(|h| h.get("sha256"))
+            .and_then(|h| sha256_hex(h))
+            .or(fragment_hash);
         files.push(IndexFile {
             filename: f.filename,
             url,
             yanked: truthy(&f.yanked),
             has_metadata: truthy(&f.core_metadata) || truthy(&f.dist_info_metadata),
+            requires_python: non_empty(f.requires_python),
+            sha256,
         });
     }
     Ok(files)
@@ -115,7 +133,7 @@ fn parse_html(text: &str, page_url: &Url) -> Vec<IndexFile> {
     page.anchors
         .iter()
         .filter_map(|a| {
-            let url = resolve(&base, a.attr("href")?)?;
+            let (url, sha256) = resolve(&base, a.attr("href")?)?;
             let filename = file_name(&url).unwrap_or_else(|| a.text.clone());
             if filename.is_empty() {
                 return None;
@@ -129,16 +147,34 @@ fn parse_html(text: &str, page_url: &Url) -> Vec<IndexFile> {
                 url,
                 yanked: a.attr("data-yanked").is_some(),
                 has_metadata: offered("data-core-metadata") || offered("data-dist-info-metadata"),
+                requires_python: non_empty(a.attr("data-requires-python").map(str::to_owned)),
+                sha256,
             })
         })
         .collect()
 }
 
-/// `href` against `base`, fragment (the hash) dropped; `None` if unusable.
-fn resolve(base: &Url, href: &str) -> Option<Url> {
+/// `href` against `base`, fragment dropped, with the `sha256=` hash the
+/// fragment carried (if any); `None` if unusable.
+fn resolve(base: &Url, href: &str) -> Option<(Url, Option<String>)> {
     let mut url = base.join(href.trim()).ok()?;
+    let hash = url
+        .fragment()
+        .and_then(|f| f.strip_prefix("sha256="))
+        .and_then(sha256_hex);
     url.set_fragment(None);
-    Some(url)
+    Some((url, hash))
+}
+
+/// A sha256 digest as 64 hex digits, lower-cased; `None` otherwise.
+fn sha256_hex(h: &str) -> Option<String> {
+    let h = h.trim();
+    (h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit())).then(|| h.to_ascii_lowercase())
+}
+
+/// `None` for an absent or blank value.
+fn non_empty(s: Option<String>) -> Option<String> {
+    s.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
 }
 
 /// The percent-decoded last path segment.
@@ -167,7 +203,7 @@ mod tests {
         let body = br#"{"meta":{"api-version":"1.1"},"name":"lib","files":[
             {"filename":"lib-1.0-py3-none-any.whl","url":"../../+f/ab/lib-1.0-py3-none-any.whl#sha256=00","hashes":{}},
             {"filename":"lib-2.0.tar.gz","url":"https://files.example/lib-2.0.tar.gz","hashes":{},"yanked":"broken","core-metadata":false},
-            {"filename":"lib-3.0-py3-none-any.whl","url":"lib-3.0-py3-none-any.whl","hashes":{},"yanked":false,"core-metadata":{"sha256":"ff"}},
+            {"filename":"lib-3.0-py3-none-any.whl","url":"lib-3.0-py3-none-any.whl","hashes":{"sha256":"ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef0123456789"},"requires-python":">=3.8","yanked":false,"core-metadata":{"sha256":"ff"}},
             {"filename":"lib-4.0-py3-none-any.whl","url":"lib-4.0-py3-none-any.whl","hashes":{},"yanked":true,"dist-info-metadata":true}
         ]}"#;
         let files = parse_page(body, Some("application/vnd.pypi.simple.v1+json"), &page()).unwrap();
@@ -180,6 +216,13 @@ mod tests {
         assert!(files[1].yanked && !files[1].has_metadata);
         assert!(!files[2].yanked && files[2].has_metadata);
         assert!(files[3].yanked && files[3].has_metadata);
+        assert_eq!(files[2].requires_python.as_deref(), Some(">=3.8"));
+        assert_eq!(
+            files[2].sha256.as_deref(),
+            Some("abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789")
+        );
+        assert_eq!(files[0].sha256, None, "a short digest is no sha256");
+        assert_eq!(files[1].requires_python, None);
         assert_eq!(
             files[2].url.as_str(),
             "https://idx.example/root/dev/+simple/lib/lib-3.0-py3-none-any.whl"
@@ -201,7 +244,7 @@ mod tests {
             <a href="/packages/lib-1.0-py3-none-any.whl#sha256=00">lib-1.0-py3-none-any.whl</a>
             <a href="../../packages/lib%2B-2.0.tar.gz" data-yanked="">lib+-2.0.tar.gz</a>
             <a href="lib-3.0-py3-none-any.whl" data-dist-info-metadata="sha256=aa">x</a>
-            <a href="lib-4.0-py3-none-any.whl" data-core-metadata="false">x</a>
+            <a href="lib-4.0-py3-none-any.whl#sha256=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" data-core-metadata="false" data-requires-python="&gt;=3.9,&lt;4">x</a>
             <a>no href</a>
         </body></html>"#;
         let files = parse_page(body, Some("text/html; charset=utf-8"), &page()).unwrap();
@@ -222,6 +265,12 @@ mod tests {
         assert!(files[1].yanked);
         assert!(files[2].has_metadata);
         assert!(!files[3].has_metadata);
+        assert_eq!(files[3].requires_python.as_deref(), Some(">=3.9,<4"));
+        assert_eq!(
+            files[3].sha256.as_deref(),
+            Some("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")
+        );
+        assert_eq!(files[2].requires_python, None);
     }
 
     #[test]
