@@ -4,15 +4,13 @@
 //! itself costs).
 use std::time::Instant;
 
-use wheel_resolver::{
-    compute_plan_with, config, markers, plan_to_json, planner, scan, tags, wheel,
-};
+use wheel_resolver::{compute_plan_with, config, plan_to_json, planner, scan, target, wheel};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = std::env::args().nth(1).ok_or("usage: phases CONFIG.json")?;
     let cfg = config::Config::from_json(&std::fs::read_to_string(path)?)?;
-    let markers = markers::target_environment(cfg.python, &cfg.platform)?;
-    let applies = |r: &wheel::RequiresDist| r.requirement.evaluate_markers(&markers, &[]);
+    let target = target::Target::from_config(&cfg)?;
+    let applies = |r: &wheel::RequiresDist| target.applies(&r.requirement);
 
     let t = Instant::now();
     let keep_none = std::env::var_os("KEEP_NONE").is_some();
@@ -21,12 +19,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     })?;
     let scan_time = t.elapsed();
     eprintln!("after scan: {}", peak_rss());
-    let tags = tags::SupportedTags::for_target(cfg.python, &cfg.platform);
     let inputs = planner::PlanInputs {
         config: &cfg,
+        target: &target,
         wheels: &scan.wheels,
-        tags: &tags,
-        markers: &markers,
         index: None,
         extra_requirements: &[],
         constraints: &[],
@@ -46,7 +42,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "{} wheels: scan {scan_time:?}, plan {plan_time:?}, whole call {whole_time:?}, JSON {json_time:?} ({} bytes, {} jobs)",
         scan.wheels.len(),
         json.len(),
-        outcome.to_build.len()
+        outcome.jobs.iter().count()
     );
     Ok(())
 }

@@ -66,6 +66,10 @@ pub struct IndexConfig {
     /// Bound of each request, in seconds.
     #[serde(default = "default_timeout")]
     pub timeout_seconds: f64,
+    /// Fetch a release the index has a target-compatible wheel of instead
+    /// of building it (contract-2 4.7).
+    #[serde(default)]
+    pub fetch_compatible_wheels: bool,
 }
 
 impl IndexConfig {

@@ -24,13 +24,14 @@ pub mod redact;
 pub mod reqfile;
 pub mod scan;
 pub mod tags;
+pub mod target;
 pub mod wheel;
 
 use crate::config::Config;
 use crate::error::{ErrorDetail, ResolverError, Result};
 use crate::plan::{Plan, ResolverInfo, SCHEMA_VERSION};
 use crate::planner::PlanInputs;
-use crate::tags::SupportedTags;
+use crate::target::Target;
 
 /// Computes a plan from a config JSON document (contract section 2).
 ///
@@ -47,23 +48,26 @@ pub fn compute_plan_with(config: &Config) -> Result<Plan> {
     let deadline = config
         .time_budget_ms
         .map(|ms| started + std::time::Duration::from_millis(ms));
-    let requirements = reqfile::load(config)?;
-    let markers = markers::target_environment(config.python, &config.platform)?;
-    let applies = |r: &wheel::RequiresDist| r.requirement.evaluate_markers(&markers, &[]);
-    let scan = scan::scan_dir(&config.input_dir, requirements.is_given(), &applies)?;
-    let tags = SupportedTags::for_target(config.python, &config.platform);
-    let index = index::open(config, deadline)?;
+    let target = Target::from_config(config)?;
+    let requirements = reqfile::load(config, &target)?;
+    // Requirements whose marker is false for the target are dropped while
+    // scanning, except those an unknown patch level could decide: the
+    // planner looks at those again (and warns).
+    let keep = |r: &wheel::RequiresDist| {
+        target.applies(&r.requirement) || target.may_depend_on_patch(&r.text)
+    };
+    let scan = scan::scan_dir(&config.input_dir, requirements.is_given(), &keep)?;
+    let index = index::open(config, &target, deadline)?;
     let inputs = PlanInputs {
         config,
+        target: &target,
         wheels: &scan.wheels,
-        tags: &tags,
-        markers: &markers,
         index: index.as_deref(),
         extra_requirements: &requirements.requirements,
         constraints: &requirements.constraints,
     };
     let mut outcome = planner::plan(&inputs)?;
-    let skipped = policy::apply(config, &mut outcome, &requirements.constraints)?;
+    policy::apply(config, &mut outcome, &requirements.constraints)?;
 
     if config.strict && !outcome.missing.is_empty() {
         let n = outcome.missing.len();
@@ -90,11 +94,8 @@ pub fn compute_plan_with(config: &Config) -> Result<Plan> {
     if let Some(index) = &index {
         warnings.extend(index.warnings());
     }
-    let dependency_expansions = outcome
-        .expansion_jobs
-        .iter()
-        .map(|&i| outcome.to_build[i].clone())
-        .collect();
+    let python_tag = config.python.cp_tag();
+    let lists = outcome.jobs.lists(&python_tag, &config.platform.tag);
     let mut plan = Plan {
         schema_version: SCHEMA_VERSION,
         run_id: match &config.run_id {
@@ -102,15 +103,16 @@ pub fn compute_plan_with(config: &Config) -> Result<Plan> {
             None => new_run_id()?,
         },
         python_version: config.python.to_string(),
-        python_tag: config.python.cp_tag(),
+        python_tag,
         platform_tag: config.platform.tag.clone(),
         upgrade_strategy: config.upgrade_strategy.as_str(),
         plan: Vec::new(),
-        reuse: outcome.reuse,
-        to_build: outcome.to_build,
-        dependency_expansions,
+        reuse: lists.reuse,
+        fetch: lists.fetch,
+        to_build: lists.to_build,
+        dependency_expansions: lists.dependency_expansions,
         missing_requirements: outcome.missing,
-        skipped,
+        skipped: lists.skipped,
         warnings,
         resolver: ResolverInfo::current(),
     };

@@ -5,14 +5,23 @@ use pep508_rs::{MarkerEnvironment, MarkerEnvironmentBuilder};
 use crate::error::{ResolverError, Result};
 use crate::tags::{PythonVersion, TargetPlatform};
 
-/// CPython `python` on Linux on `platform`'s architecture. The patch level is
-/// unknown from `MAJOR.MINOR`; `python_full_version` is taken as `X.Y.0`.
+/// CPython `python` on Linux on `platform`'s architecture.
+/// `python_full_version` and `implementation_version` are `X.Y.Z` when the
+/// target gives the patch level, else `X.Y.0`.
 pub fn target_environment(
     python: PythonVersion,
     platform: &TargetPlatform,
 ) -> Result<MarkerEnvironment> {
-    let version = python.to_string();
-    let full = format!("{version}.0");
+    environment(python, python.full_version(), platform)
+}
+
+/// The environment of `python` at full version `full` (`X.Y.Z`).
+pub fn environment(
+    python: PythonVersion,
+    full: String,
+    platform: &TargetPlatform,
+) -> Result<MarkerEnvironment> {
+    let version = python.minor_version();
     MarkerEnvironment::try_from(MarkerEnvironmentBuilder {
         implementation_name: "cpython",
         implementation_version: &full,

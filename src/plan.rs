@@ -80,6 +80,30 @@ pub struct ReuseEntry {
     pub file: String,
 }
 
+/// A release fetched from an index instead of built (contract-2 4.7).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FetchEntry {
+    /// PEP 503 normalised name.
+    pub name: String,
+    /// PEP 440 normalised version.
+    pub version: String,
+    /// The wheel's file name.
+    pub file: String,
+    /// Absolute URL, never with credentials.
+    pub url: String,
+    /// The index's sha256 of the file, when it gives one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    /// The simple-API base URL of the index that lists it.
+    pub index: String,
+    /// The reason the build job would have had.
+    pub reason: BuildReason,
+    /// The depth the build job would have had.
+    pub depth: u32,
+    /// The parents the build job would have had.
+    pub parents: Vec<String>,
+}
+
 /// One node of the legacy `plan` list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PlanNode {
@@ -91,11 +115,12 @@ pub struct PlanNode {
     pub python_tag: String,
     /// Target platform tag.
     pub platform_tag: String,
-    /// `reuse` or `build`.
+    /// `reuse`, `fetch` or `build`.
     pub action: &'static str,
 }
 
-/// A job left out because of a known failure (contract 4.6).
+/// A job left out because of a known failure (contract 4.6), or an input
+/// release whose Requires-Python excludes the target (contract-2 4.2a).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SkippedJob {
     /// PEP 503 normalised name.
@@ -110,9 +135,12 @@ pub struct SkippedJob {
     /// Its detail.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
-    /// The job's reason, had it been built.
-    pub reason: BuildReason,
-    /// Where the deciding event was recorded: `known_failures` or `history_db`.
+    /// The job's reason, had it been built (absent for an input release
+    /// that would have been reused).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<BuildReason>,
+    /// Where the decision comes from: `known_failures` or `history_db`
+    /// (the deciding event), or `input` (the wheels' Requires-Python).
     pub source: &'static str,
     /// Hints recorded with the job's events (also on the job, contract 4.6).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -153,10 +181,14 @@ pub struct Plan {
     pub platform_tag: String,
     /// `pinned` or `eager`.
     pub upgrade_strategy: &'static str,
-    /// Every reuse node, then every build node.
+    /// Every reuse node, then every fetch node, then every build node.
     pub plan: Vec<PlanNode>,
     /// Reused releases, in scan order.
     pub reuse: Vec<ReuseEntry>,
+    /// Releases fetched from an index instead of built, in the order they
+    /// would have had in `to_build` (absent when empty).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fetch: Vec<FetchEntry>,
     /// Build jobs, in contract order.
     pub to_build: Vec<BuildJob>,
     /// The expansion jobs (also in `to_build`).
@@ -172,7 +204,7 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// Rebuilds the legacy `plan` list from `reuse` and `to_build`.
+    /// Rebuilds the legacy `plan` list from `reuse`, `fetch` and `to_build`.
     pub fn rebuild_nodes(&mut self) {
         let node = |name: &str, version: &str, action| PlanNode {
             name: name.to_owned(),
@@ -186,6 +218,11 @@ impl Plan {
             .iter()
             .map(|r| node(&r.name, &r.version, "reuse"))
             .collect();
+        nodes.extend(
+            self.fetch
+                .iter()
+                .map(|f| node(&f.name, &f.version, "fetch")),
+        );
         nodes.extend(
             self.to_build
                 .iter()

@@ -22,6 +22,8 @@ pub struct ScannedWheel {
     pub requires_dist: Vec<RequiresDist>,
     /// False when the wheel had no METADATA.
     pub has_metadata: bool,
+    /// METADATA's Requires-Python, as written.
+    pub requires_python: Option<String>,
 }
 
 /// The scan's result: wheels in scan order, and warnings.
@@ -140,15 +142,16 @@ fn scan_one(
         open_regular_file(&path, root).map_err(|reason| ErrorDetail::file(file_name, reason))?;
     let meta = read_metadata_with(BufReader::new(file), &filename.name, parser)
         .map_err(|e| ErrorDetail::file(file_name, e.to_string()))?;
-    let (requires_dist, has_metadata, warning) = match meta {
+    let (requires_dist, requires_python, has_metadata, warning) = match meta {
         Some(mut m) => {
             m.requires_dist.retain(|r| keep(r));
             // What is kept lives as long as the plan: give back the slack.
             m.requires_dist.shrink_to_fit();
-            (m.requires_dist, true, None)
+            (m.requires_dist, m.requires_python, true, None)
         }
         None => (
             Vec::new(),
+            None,
             false,
             Some(format!(
                 "{file_name}: no *.dist-info/METADATA; planned with no requirements"
@@ -162,6 +165,7 @@ fn scan_one(
             filename,
             requires_dist,
             has_metadata,
+            requires_python,
         },
         warning,
     ))

@@ -11,13 +11,16 @@ use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
 
-/// A target CPython `MAJOR.MINOR` (CPython 3 only).
+/// A target CPython `MAJOR.MINOR`, optionally with the patch level
+/// (`MAJOR.MINOR.PATCH`; CPython 3 only).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PythonVersion {
     /// Major version (3).
     pub major: u32,
     /// Minor version.
     pub minor: u32,
+    /// Patch level, when the config gives one.
+    pub patch: Option<u32>,
 }
 
 impl PythonVersion {
@@ -25,11 +28,31 @@ impl PythonVersion {
     pub fn cp_tag(&self) -> String {
         format!("cp{}{}", self.major, self.minor)
     }
+
+    /// `MAJOR.MINOR` (the `python_version` marker).
+    pub fn minor_version(&self) -> String {
+        format!("{}.{}", self.major, self.minor)
+    }
+
+    /// `MAJOR.MINOR.PATCH`, with patch 0 when it is not known
+    /// (`python_full_version`, `implementation_version`).
+    pub fn full_version(&self) -> String {
+        self.with_patch(self.patch.unwrap_or(0))
+    }
+
+    /// `MAJOR.MINOR.patch`.
+    pub fn with_patch(&self, patch: u32) -> String {
+        format!("{}.{}.{patch}", self.major, self.minor)
+    }
 }
 
 impl fmt::Display for PythonVersion {
+    /// As given: `3.11` or `3.11.9`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{}", self.major, self.minor)
+        match self.patch {
+            Some(p) => write!(f, "{}.{}.{p}", self.major, self.minor),
+            None => write!(f, "{}.{}", self.major, self.minor),
+        }
     }
 }
 
@@ -37,20 +60,27 @@ impl FromStr for PythonVersion {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, String> {
-        let bad =
-            || format!("`{s}` is not a CPython 3 version of the form MAJOR.MINOR (e.g. 3.11)");
-        let (major, minor) = s.split_once('.').ok_or_else(bad)?;
+        let bad = || {
+            format!(
+                "`{s}` is not a CPython 3 version of the form MAJOR.MINOR or MAJOR.MINOR.PATCH (e.g. 3.11 or 3.11.9)"
+            )
+        };
         let digits =
             |p: &str| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit());
-        if !digits(major) || !digits(minor) {
+        let parts: Vec<&str> = s.split('.').collect();
+        if !(2..=3).contains(&parts.len()) || !parts.iter().all(|p| digits(p)) {
             return Err(bad());
         }
-        let major: u32 = major.parse().map_err(|_| bad())?;
-        let minor: u32 = minor.parse().map_err(|_| bad())?;
+        let num = |p: &str| p.parse::<u32>().map_err(|_| bad());
+        let major = num(parts[0])?;
         if major != 3 {
             return Err(bad());
         }
-        Ok(Self { major, minor })
+        Ok(Self {
+            major,
+            minor: num(parts[1])?,
+            patch: parts.get(2).map(|p| num(p)).transpose()?,
+        })
     }
 }
 
@@ -393,7 +423,18 @@ mod tests {
     #[test]
     fn python_versions_parse() {
         assert_eq!("3.11".parse::<PythonVersion>().unwrap().cp_tag(), "cp311");
-        for bad in ["", "3", "3.", "311", "2.7", "3.11.1", "3.x", " 3.11", "4.0"] {
+        let full: PythonVersion = "3.11.9".parse().unwrap();
+        assert_eq!(
+            (full.cp_tag(), full.to_string(), full.full_version()),
+            ("cp311".into(), "3.11.9".into(), "3.11.9".into())
+        );
+        assert_eq!(
+            "3.11".parse::<PythonVersion>().unwrap().full_version(),
+            "3.11.0"
+        );
+        for bad in [
+            "", "3", "3.", "311", "2.7", "3.11.", "3.11.1.1", "3.11.x", "3.x", " 3.11", "4.0",
+        ] {
             assert!(bad.parse::<PythonVersion>().is_err(), "{bad}");
         }
     }

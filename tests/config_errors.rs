@@ -35,7 +35,8 @@ fn invalid_configs_name_the_field() {
         (json!({"target_python": 311}), "target_python"),
         (json!({"target_python": "3"}), "target_python"),
         (json!({"target_python": "2.7"}), "target_python"),
-        (json!({"target_python": "3.11.2"}), "target_python"),
+        (json!({"target_python": "3.11.2.1"}), "target_python"),
+        (json!({"target_python": "3.11."}), "target_python"),
         (
             json!({"target_platform_tag": "win_amd64"}),
             "target_platform_tag",

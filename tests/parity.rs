@@ -26,7 +26,7 @@ fn offline_parity_cases() {
         failures.len(),
         pending.join(", ")
     );
-    assert_eq!(ran, 27, "expected 27 offline cases");
+    assert_eq!(ran, 29, "expected 29 offline cases");
     assert!(
         failures.is_empty(),
         "{} parity case(s) failed:\n{}",

@@ -22,6 +22,8 @@ pub struct ProjectFile {
     pub file: IndexFile,
     /// The parsed name, for a wheel; `None` for an sdist.
     pub wheel: Option<WheelFilename>,
+    /// Which configured index listed it (0: `index_url`, then the extra ones).
+    pub origin: usize,
 }
 
 /// A project's files grouped by version.
@@ -48,12 +50,14 @@ impl Project {
                     versions.entry(version).or_default().push(ProjectFile {
                         file,
                         wheel: Some(*w),
+                        origin: 0,
                     });
                 }
-                Kind::Sdist(version) => versions
-                    .entry(version)
-                    .or_default()
-                    .push(ProjectFile { file, wheel: None }),
+                Kind::Sdist(version) => versions.entry(version).or_default().push(ProjectFile {
+                    file,
+                    wheel: None,
+                    origin: 0,
+                }),
                 Kind::Invalid(why) => warnings.push(format!(
                     "{project}: index file `{}` skipped: {why}",
                     file.filename
@@ -62,6 +66,13 @@ impl Project {
             }
         }
         Self { versions }
+    }
+
+    /// Marks every file as listed by index number `origin`.
+    pub fn set_origin(&mut self, origin: usize) {
+        for f in self.versions.values_mut().flatten() {
+            f.origin = origin;
+        }
     }
 
     /// Adds the files of another index (best-match), keeping the first of

@@ -1,4 +1,4 @@
-//! The Requires-Dist of one release on an index: PEP 658/714 `.metadata`
+//! The core metadata of one release on an index: PEP 658/714 `.metadata`
 //! when offered, else the wheel's own METADATA read by HTTP range requests
 //! (or a capped full download when the server ignores ranges).
 
@@ -9,28 +9,38 @@ use super::client::{index_error, Client};
 use super::files::ProjectFile;
 use super::range_reader::RemoteFile;
 use super::security::shown;
+use super::ReleaseMetadata;
 use crate::error::Result;
 use crate::tags::SupportedTags;
-use crate::wheel::{parse_metadata, read_metadata, RequiresDist, METADATA_CAP};
+use crate::wheel::{parse_metadata, read_metadata, WheelMetadata, METADATA_CAP};
+
+impl From<WheelMetadata> for ReleaseMetadata {
+    fn from(m: WheelMetadata) -> Self {
+        Self {
+            requires_dist: m.requires_dist,
+            requires_python: m.requires_python,
+        }
+    }
+}
 
 /// The most bytes transferred to read one wheel's METADATA.
 pub const WHEEL_CAP: u64 = 64 * 1024 * 1024;
 
-/// The Requires-Dist of a release from its `files`; notes in `warnings`
-/// why there are none when no file can tell.
-pub fn requires_dist(
+/// The core metadata of a release from its `files`; `None` (and a note in
+/// `warnings` saying why) when no file can tell.
+pub fn release_metadata(
     client: &Client,
     name: &PackageName,
     version: &pep440_rs::Version,
     files: &[ProjectFile],
     tags: &SupportedTags,
     warnings: &mut Vec<String>,
-) -> Result<Vec<RequiresDist>> {
+) -> Result<Option<ReleaseMetadata>> {
     let Some(file) = choose_wheel(files, tags) else {
         warnings.push(format!(
             "{name} {version}: the index has no wheel of it, so its requirements are unknown and were not expanded"
         ));
-        return Ok(Vec::new());
+        return Ok(None);
     };
     if file.file.has_metadata {
         let url = metadata_url(&file.file.url);
@@ -39,7 +49,7 @@ pub fn requires_dist(
                 .map_err(|_| index_error(&url, "the core metadata is not UTF-8"))?;
             let meta = parse_metadata(text)
                 .map_err(|e| index_error(&url, &format!("invalid core metadata: {e}")))?;
-            return Ok(meta.requires_dist);
+            return Ok(Some(meta.into()));
         }
     }
     let url = &file.file.url;
@@ -50,13 +60,13 @@ pub fn requires_dist(
         ));
     };
     match read_metadata(&mut remote, name) {
-        Ok(Some(meta)) => Ok(meta.requires_dist),
+        Ok(Some(meta)) => Ok(Some(meta.into())),
         Ok(None) => {
             warnings.push(format!(
                 "{name} {version}: {} has no *.dist-info/METADATA; planned with no requirements",
                 shown(url)
             ));
-            Ok(Vec::new())
+            Ok(Some(ReleaseMetadata::default()))
         }
         Err(e) => Err(remote.take_error().unwrap_or_else(|| {
             index_error(url, &format!("cannot read the wheel's METADATA: {e}"))
@@ -105,6 +115,7 @@ mod tests {
                 sha256: None,
             },
             wheel: name.parse().ok(),
+            origin: 0,
         }
     }
 

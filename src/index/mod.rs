@@ -20,6 +20,7 @@ pub mod security;
 pub mod simple_api;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use pep440_rs::Version;
@@ -27,32 +28,100 @@ use pep508_rs::PackageName;
 
 use crate::config::Config;
 use crate::error::{ResolverError, Result};
+use crate::target::Target;
 use crate::wheel::RequiresDist;
 
-/// One version of a project an index offers.
+/// One version of a project an index offers, with the facts the candidate
+/// chooser needs (contract-2 4.3/4.4). The facts are taken over the files
+/// that can be used: not yanked (all files when every one is yanked), and
+/// either an sdist or a wheel the target installs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndexVersion {
     /// The version.
     pub version: Version,
     /// True when every file of this version is yanked (PEP 592).
     pub yanked: bool,
+    /// True when some file can be built (an sdist) or fetched (a wheel the
+    /// target installs).
+    pub usable: bool,
+    /// What the page's Requires-Python says of the target.
+    pub python: PagePython,
+}
+
+/// What a project page's Requires-Python (PEP 691 `requires-python`, PEP 503
+/// `data-requires-python`) says of the target for one version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PagePython {
+    /// Some usable file admits the target.
+    Admits,
+    /// Every usable file declares a Requires-Python that excludes the
+    /// target (the first such specifier).
+    Excludes(String),
+    /// Some usable file declares none: the release's metadata decides.
+    Unknown,
+}
+
+/// What a release's core metadata says that planning needs.
+#[derive(Debug, Clone, Default)]
+pub struct ReleaseMetadata {
+    /// Requires-Dist, in file order (markers not yet evaluated).
+    pub requires_dist: Vec<RequiresDist>,
+    /// Requires-Python, as written.
+    pub requires_python: Option<String>,
+}
+
+/// A wheel on an index that the target installs (contract-2 4.7).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompatibleWheel {
+    /// Its file name.
+    pub file: String,
+    /// Absolute URL, without credentials.
+    pub url: String,
+    /// The index's sha256 of the file, when it gives one.
+    pub sha256: Option<String>,
+    /// The simple-API base URL of the index that listed it (no credentials).
+    pub index: String,
+    /// Its Requires-Python as the page gives it.
+    pub requires_python: Option<String>,
 }
 
 /// What the planner needs from the configured indexes.
 pub trait PackageIndex: Sync {
     /// Every version the indexes offer for `name` (merged per the index
-    /// strategy). An empty list: no index knows the project.
+    /// strategy), ascending. An empty list: no index knows the project.
     fn versions(&self, name: &PackageName) -> Result<Vec<IndexVersion>>;
 
-    /// The Requires-Dist of `name==version`, as the index's metadata (PEP 658)
-    /// or the wheel itself says.
-    fn requires_dist(&self, name: &PackageName, version: &Version) -> Result<Vec<RequiresDist>>;
+    /// The core metadata of `name==version`, as the index's metadata (PEP
+    /// 658) or the wheel itself says; read at most once per call. `None`:
+    /// it cannot be read (a warning says why).
+    fn metadata(
+        &self,
+        name: &PackageName,
+        version: &Version,
+    ) -> Result<Option<Arc<ReleaseMetadata>>>;
+
+    /// The most specific non-yanked wheel of `name==version` the target
+    /// installs, if the indexes list one.
+    fn compatible_wheel(
+        &self,
+        name: &PackageName,
+        version: &Version,
+    ) -> Result<Option<CompatibleWheel>>;
 
     /// Looks up many projects at once (concurrently), so later `versions`
     /// calls are answered from memory.
     fn prefetch(&self, names: &[PackageName]) -> Result<()> {
         for name in names {
             self.versions(name)?;
+        }
+        Ok(())
+    }
+
+    /// Reads the metadata of many releases at once (concurrently), so later
+    /// `metadata` calls are answered from memory.
+    fn prefetch_metadata(&self, releases: &[(PackageName, Version)]) -> Result<()> {
+        for (name, version) in releases {
+            self.metadata(name, version)?;
         }
         Ok(())
     }
@@ -69,7 +138,11 @@ pub trait PackageIndex: Sync {
 ///
 /// Every index URL is checked before any request: plain HTTP to a host that
 /// is neither loopback nor trusted is `insecure_index`.
-pub fn open(config: &Config, deadline: Option<Instant>) -> Result<Option<Box<dyn PackageIndex>>> {
+pub fn open(
+    config: &Config,
+    target: &Target,
+    deadline: Option<Instant>,
+) -> Result<Option<Box<dyn PackageIndex>>> {
     let Some(index) = &config.index else {
         return Ok(None);
     };
@@ -100,11 +173,10 @@ pub fn open(config: &Config, deadline: Option<Instant>) -> Result<Option<Box<dyn
     let timeout = Duration::try_from_secs_f64(index.timeout_seconds)
         .map_err(|e| ResolverError::config("index.timeout_seconds", e.to_string()))?;
     let client = client::Client::new(policy, credentials, timeout, deadline);
-    let tags = crate::tags::SupportedTags::for_target(config.python, &config.platform);
     Ok(Some(Box::new(remote::RemoteIndexes::new(
         client,
         bases,
         index.strategy,
-        tags,
+        target.clone(),
     ))))
 }

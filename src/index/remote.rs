@@ -11,13 +11,12 @@ use pep508_rs::PackageName;
 use url::Url;
 
 use super::client::{index_error, Client};
-use super::files::Project;
+use super::files::{Project, ProjectFile};
 use super::simple_api::{parse_page, ACCEPT};
-use super::{metadata, IndexVersion, PackageIndex};
+use super::{metadata, CompatibleWheel, IndexVersion, PackageIndex, PagePython, ReleaseMetadata};
 use crate::config::IndexStrategy;
 use crate::error::Result;
-use crate::tags::SupportedTags;
-use crate::wheel::RequiresDist;
+use crate::target::{parse_requires_python, Target};
 
 /// Most concurrent project look-ups.
 pub const MAX_THREADS: usize = 8;
@@ -25,6 +24,7 @@ pub const MAX_THREADS: usize = 8;
 pub const PAGE_CAP: u64 = 64 * 1024 * 1024;
 
 type Slot = Arc<Mutex<Option<Arc<Project>>>>;
+type MetadataSlot = Arc<Mutex<Option<Option<Arc<ReleaseMetadata>>>>>;
 
 /// The indexes of one call.
 pub struct RemoteIndexes {
@@ -32,8 +32,9 @@ pub struct RemoteIndexes {
     /// Simple-API base URLs (ending in `/`), in the order asked.
     bases: Vec<Url>,
     strategy: IndexStrategy,
-    tags: SupportedTags,
+    target: Target,
     projects: Mutex<HashMap<PackageName, Slot>>,
+    metadata: Mutex<HashMap<(PackageName, Version), MetadataSlot>>,
     warnings: Mutex<Vec<String>>,
 }
 
@@ -43,20 +44,127 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl RemoteIndexes {
     /// Indexes at `bases` (credentials already taken out) through `client`.
-    pub fn new(
-        client: Client,
-        bases: Vec<Url>,
-        strategy: IndexStrategy,
-        tags: SupportedTags,
-    ) -> Self {
+    pub fn new(client: Client, bases: Vec<Url>, strategy: IndexStrategy, target: Target) -> Self {
         Self {
             client,
             bases,
             strategy,
-            tags,
+            target,
             projects: Mutex::new(HashMap::new()),
+            metadata: Mutex::new(HashMap::new()),
             warnings: Mutex::new(Vec::new()),
         }
+    }
+
+    /// The files of `version` that choosing looks at: the non-yanked ones
+    /// (every one when all are yanked) that are an sdist or a wheel the
+    /// target installs.
+    fn usable_files<'p>(&self, files: &'p [ProjectFile]) -> Vec<&'p ProjectFile> {
+        let all_yanked = Project::is_yanked(files);
+        files
+            .iter()
+            .filter(|f| all_yanked || !f.file.yanked)
+            .filter(|f| f.wheel.is_none() || self.wheel_priority(f).is_some())
+            .collect()
+    }
+
+    /// The tag priority of a wheel file (lower is more specific), or `None`
+    /// when the target does not install it (or it is an sdist).
+    fn wheel_priority(&self, f: &ProjectFile) -> Option<usize> {
+        let w = f.wheel.as_ref()?;
+        self.target
+            .tags
+            .check(&w.python_tags, &w.abi_tags, &w.platform_tags)
+            .ok()
+    }
+
+    /// What the page's Requires-Python says of the target for `files`.
+    fn page_python(&self, files: &[&ProjectFile]) -> PagePython {
+        let mut unknown = false;
+        let mut excluded: Option<&str> = None;
+        for f in files {
+            match f.file.requires_python.as_deref() {
+                None => unknown = true,
+                Some(text) => match parse_requires_python(text) {
+                    Some(spec) if self.target.admits(&spec) => return PagePython::Admits,
+                    Some(_) => {
+                        excluded.get_or_insert(text);
+                    }
+                    None => unknown = true,
+                },
+            }
+        }
+        match excluded {
+            Some(text) if !unknown => PagePython::Excludes(text.to_owned()),
+            _ => PagePython::Unknown,
+        }
+    }
+
+    fn fetch_metadata(
+        &self,
+        name: &PackageName,
+        version: &Version,
+    ) -> Result<Option<Arc<ReleaseMetadata>>> {
+        let project = self.project(name)?;
+        let mut warnings = Vec::new();
+        let files = project.versions.get(version).map_or(&[][..], Vec::as_slice);
+        let result = metadata::release_metadata(
+            &self.client,
+            name,
+            version,
+            files,
+            &self.target.tags,
+            &mut warnings,
+        );
+        lock(&self.warnings).extend(warnings);
+        Ok(result?.map(Arc::new))
+    }
+
+    /// Runs `work` for every item on up to [`MAX_THREADS`] threads; the
+    /// first error (in item order) is returned, and no new item starts once
+    /// one failed.
+    fn concurrently<T: Sync>(
+        &self,
+        todo: &[T],
+        work: impl Fn(&T) -> Result<()> + Sync,
+    ) -> Result<()> {
+        let threads = todo.len().min(MAX_THREADS);
+        if threads <= 1 {
+            return todo.iter().try_for_each(work);
+        }
+        let next = AtomicUsize::new(0);
+        let mut results: Vec<(usize, Result<()>)> = std::thread::scope(|s| {
+            let workers: Vec<_> = (0..threads)
+                .map(|_| {
+                    s.spawn(|| {
+                        let mut out = Vec::new();
+                        loop {
+                            let i = next.fetch_add(1, Ordering::Relaxed);
+                            let Some(item) = todo.get(i) else {
+                                return out;
+                            };
+                            let r = work(item);
+                            let failed = r.is_err();
+                            out.push((i, r));
+                            if failed {
+                                // Stop handing out work: the call fails anyway.
+                                next.fetch_add(todo.len(), Ordering::Relaxed);
+                                return out;
+                            }
+                        }
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|w| match w.join() {
+                    Ok(v) => v,
+                    Err(p) => std::panic::resume_unwind(p),
+                })
+                .collect()
+        });
+        results.sort_by_key(|(i, _)| *i);
+        results.into_iter().try_for_each(|(_, r)| r)
     }
 
     /// The project's files, fetched once per call.
@@ -77,10 +185,11 @@ impl RemoteIndexes {
     fn fetch_project(&self, name: &PackageName) -> Result<Project> {
         let mut merged: Option<Project> = None;
         let mut warnings = Vec::new();
-        for base in &self.bases {
-            let Some(found) = self.fetch_page(base, name, &mut warnings)? else {
+        for (origin, base) in self.bases.iter().enumerate() {
+            let Some(mut found) = self.fetch_page(base, name, &mut warnings)? else {
                 continue;
             };
+            found.set_origin(origin);
             match (&mut merged, self.strategy) {
                 (None, IndexStrategy::FirstIndex) => {
                     merged = Some(found);
@@ -119,73 +228,87 @@ impl PackageIndex for RemoteIndexes {
         Ok(project
             .versions
             .iter()
-            .map(|(version, files)| IndexVersion {
-                version: version.clone(),
-                yanked: Project::is_yanked(files),
+            .map(|(version, files)| {
+                let usable = self.usable_files(files);
+                IndexVersion {
+                    version: version.clone(),
+                    yanked: Project::is_yanked(files),
+                    usable: !usable.is_empty(),
+                    python: self.page_python(&usable),
+                }
             })
             .collect())
     }
 
-    fn requires_dist(&self, name: &PackageName, version: &Version) -> Result<Vec<RequiresDist>> {
+    fn metadata(
+        &self,
+        name: &PackageName,
+        version: &Version,
+    ) -> Result<Option<Arc<ReleaseMetadata>>> {
+        let slot = lock(&self.metadata)
+            .entry((name.clone(), version.clone()))
+            .or_default()
+            .clone();
+        let mut guard = lock(&slot);
+        if let Some(m) = guard.as_ref() {
+            return Ok(m.clone());
+        }
+        let m = self.fetch_metadata(name, version)?;
+        *guard = Some(m.clone());
+        Ok(m)
+    }
+
+    fn compatible_wheel(
+        &self,
+        name: &PackageName,
+        version: &Version,
+    ) -> Result<Option<CompatibleWheel>> {
         let project = self.project(name)?;
-        let mut warnings = Vec::new();
-        let files = project.versions.get(version).map_or(&[][..], Vec::as_slice);
-        let result = metadata::requires_dist(
-            &self.client,
-            name,
-            version,
-            files,
-            &self.tags,
-            &mut warnings,
-        );
-        lock(&self.warnings).extend(warnings);
-        result
+        let Some(files) = project.versions.get(version) else {
+            return Ok(None);
+        };
+        let best = files
+            .iter()
+            .filter(|f| !f.file.yanked)
+            .filter_map(|f| Some((self.wheel_priority(f)?, f)))
+            .filter(|(_, f)| {
+                // A wheel whose page Requires-Python excludes the target is
+                // not one it installs.
+                !matches!(self.page_python(&[*f]), PagePython::Excludes(_))
+            })
+            .min_by(|a, b| (a.0, &a.1.file.filename).cmp(&(b.0, &b.1.file.filename)));
+        Ok(best.map(|(_, f)| {
+            let mut url = f.file.url.clone();
+            let _ = url.set_username("");
+            let _ = url.set_password(None);
+            CompatibleWheel {
+                file: f.file.filename.clone(),
+                url: url.to_string(),
+                sha256: f.file.sha256.clone(),
+                index: self
+                    .bases
+                    .get(f.origin)
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
+                requires_python: f.file.requires_python.clone(),
+            }
+        }))
     }
 
     fn prefetch(&self, names: &[PackageName]) -> Result<()> {
         let mut todo: Vec<&PackageName> = names.iter().collect();
         todo.sort();
         todo.dedup();
-        let threads = todo.len().min(MAX_THREADS);
-        if threads <= 1 {
-            for name in todo {
-                self.project(name)?;
-            }
-            return Ok(());
-        }
-        let next = AtomicUsize::new(0);
-        let mut results: Vec<(usize, Result<()>)> = std::thread::scope(|s| {
-            let workers: Vec<_> = (0..threads)
-                .map(|_| {
-                    s.spawn(|| {
-                        let mut out = Vec::new();
-                        loop {
-                            let i = next.fetch_add(1, Ordering::Relaxed);
-                            let Some(name) = todo.get(i) else {
-                                return out;
-                            };
-                            let r = self.project(name).map(|_| ());
-                            let failed = r.is_err();
-                            out.push((i, r));
-                            if failed {
-                                // Stop handing out work: the call fails anyway.
-                                next.fetch_add(todo.len(), Ordering::Relaxed);
-                                return out;
-                            }
-                        }
-                    })
-                })
-                .collect();
-            workers
-                .into_iter()
-                .flat_map(|w| match w.join() {
-                    Ok(v) => v,
-                    Err(p) => std::panic::resume_unwind(p),
-                })
-                .collect()
-        });
-        results.sort_by_key(|(i, _)| *i);
-        results.into_iter().try_for_each(|(_, r)| r)
+        self.concurrently(&todo, |name| self.project(name).map(|_| ()))
+    }
+
+    fn prefetch_metadata(&self, releases: &[(PackageName, Version)]) -> Result<()> {
+        let mut todo: Vec<&(PackageName, Version)> = releases.iter().collect();
+        todo.sort();
+        todo.dedup();
+        self.concurrently(&todo, |(name, version)| {
+            self.metadata(name, version).map(|_| ())
+        })
     }
 
     fn warnings(&self) -> Vec<String> {

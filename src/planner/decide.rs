@@ -1,4 +1,4 @@
-//! Contract 4.2: one reuse-or-rebuild decision per `name==version`.
+//! Contract 4.2 and contract-2 4.2a: one decision per input `name==version`.
 
 use rustc_hash::FxHashMap as HashMap;
 
@@ -6,7 +6,21 @@ use pep440_rs::Version;
 use pep508_rs::PackageName;
 
 use crate::scan::ScannedWheel;
-use crate::tags::{Incompatibility, SupportedTags};
+use crate::tags::Incompatibility;
+use crate::target::{parse_requires_python, Target};
+
+/// What happens to an input release.
+#[derive(Debug)]
+pub enum Decision<'a> {
+    /// Reused: the best reusable file.
+    Reuse(&'a ScannedWheel),
+    /// Rebuilt: why no file is reusable (the closest miss).
+    Rebuild(Incompatibility),
+    /// Every wheel declares a Requires-Python that excludes the target
+    /// (the first such specifier); `reusable`: a file's tags would have
+    /// been reusable.
+    RequiresPython { spec: String, reusable: bool },
+}
 
 /// The decision for one input release.
 #[derive(Debug)]
@@ -15,21 +29,34 @@ pub struct Release<'a> {
     pub name: PackageName,
     /// Version.
     pub version: Version,
+    /// The name as the first file has it (borrowed, for look-ups that live
+    /// as long as the scan).
+    pub key_name: &'a PackageName,
+    /// The version as the first file has it.
+    pub key_version: &'a Version,
     /// Its files, in scan order.
     pub files: Vec<&'a ScannedWheel>,
-    /// `Ok(best reusable file)` or why none is reusable (the closest miss).
-    pub decision: Result<&'a ScannedWheel, Incompatibility>,
+    /// The decision.
+    pub decision: Decision<'a>,
+    /// The distinct Requires-Python values its files declare.
+    pub requires_python: Vec<String>,
+    /// Files whose Requires-Python is not a specifier set (ignored), with
+    /// the value.
+    pub unreadable_requires_python: Vec<(String, String)>,
 }
 
 /// Groups wheels by release (in order of each release's first file) and
-/// decides each one.
-pub fn decide<'a>(wheels: &'a [ScannedWheel], tags: &SupportedTags) -> Vec<Release<'a>> {
-    let mut order: Vec<(PackageName, Version)> = Vec::new();
-    let mut groups: HashMap<(PackageName, Version), Vec<&'a ScannedWheel>> = HashMap::default();
+/// decides each one. A file whose Requires-Python excludes the target is
+/// not reused; when that is every file, the release is neither reused nor
+/// rebuilt.
+pub fn decide<'a>(wheels: &'a [ScannedWheel], target: &Target) -> Vec<Release<'a>> {
+    let mut order: Vec<(&'a PackageName, &'a Version)> = Vec::new();
+    let mut groups: HashMap<(&'a PackageName, &'a Version), Vec<&'a ScannedWheel>> =
+        HashMap::default();
     for w in wheels {
-        let key = (w.filename.name.clone(), w.filename.version.clone());
+        let key = (&w.filename.name, &w.filename.version);
         groups
-            .entry(key.clone())
+            .entry(key)
             .or_insert_with(|| {
                 order.push(key);
                 Vec::new()
@@ -40,25 +67,71 @@ pub fn decide<'a>(wheels: &'a [ScannedWheel], tags: &SupportedTags) -> Vec<Relea
         .into_iter()
         .map(|key| {
             let files = groups.remove(&key).unwrap_or_default();
-            let mut best: Option<(usize, &ScannedWheel)> = None;
-            let mut closest = Incompatibility::Python;
+            let mut requires_python: Vec<String> = Vec::new();
+            let mut unreadable = Vec::new();
+            let mut excluded_by: Option<String> = None;
+            let mut admitted: Vec<&ScannedWheel> = Vec::new();
             for w in &files {
-                let f = &w.filename;
-                match tags.check(&f.python_tags, &f.abi_tags, &f.platform_tags) {
-                    Ok(prio) => {
-                        if best.is_none_or(|(p, _)| prio < p) {
-                            best = Some((prio, w));
-                        }
+                let Some(text) = &w.requires_python else {
+                    admitted.push(w);
+                    continue;
+                };
+                if !requires_python.contains(text) {
+                    requires_python.push(text.clone());
+                }
+                match parse_requires_python(text) {
+                    Some(spec) if !target.admits(&spec) => {
+                        excluded_by.get_or_insert_with(|| text.clone());
                     }
-                    Err(why) => closest = closest.max(why),
+                    Some(_) => admitted.push(w),
+                    None => {
+                        unreadable.push((w.file_name.clone(), text.clone()));
+                        admitted.push(w);
+                    }
                 }
             }
+            let decision = match (best_reusable(&admitted, target), excluded_by) {
+                (Ok(w), _) => Decision::Reuse(w),
+                (Err(_), Some(spec)) if admitted.is_empty() => Decision::RequiresPython {
+                    spec,
+                    reusable: best_reusable(&files, target).is_ok(),
+                },
+                (Err(why), _) => Decision::Rebuild(why),
+            };
             Release {
-                name: key.0,
-                version: key.1,
+                name: key.0.clone(),
+                version: key.1.clone(),
+                key_name: key.0,
+                key_version: key.1,
                 files,
-                decision: best.map(|(_, w)| w).ok_or(closest),
+                decision,
+                requires_python,
+                unreadable_requires_python: unreadable,
             }
         })
         .collect()
+}
+
+/// The best-ranked reusable file, or why none is (the closest miss).
+fn best_reusable<'a>(
+    files: &[&'a ScannedWheel],
+    target: &Target,
+) -> Result<&'a ScannedWheel, Incompatibility> {
+    let mut best: Option<(usize, &ScannedWheel)> = None;
+    let mut closest = Incompatibility::Python;
+    for w in files {
+        let f = &w.filename;
+        match target
+            .tags
+            .check(&f.python_tags, &f.abi_tags, &f.platform_tags)
+        {
+            Ok(prio) => {
+                if best.is_none_or(|(p, _)| prio < p) {
+                    best = Some((prio, w));
+                }
+            }
+            Err(why) => closest = closest.max(why),
+        }
+    }
+    best.map(|(_, w)| w).ok_or(closest)
 }

@@ -1,19 +1,28 @@
-//! Contract 4.4: bounded dependency expansion of projects that are required
-//! but neither an input nor planned.
+//! Contract 4.4 (amended by contract-2): bounded dependency expansion, as a
+//! worklist processed level by level.
+//!
+//! Level `d` holds the requirements `d` steps from the inputs: level 1 what
+//! the inputs require and nothing satisfies, level `d + 1` the requirements
+//! of every release the plan took from an index at step `d` (pins and
+//! ranges of 4.3 at step 1, the expansions of level `d`). Each level's
+//! project pages, and then its metadata, are read concurrently before the
+//! level is decided in normalised-name order.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
+use pep440_rs::Version;
+use pep508_rs::{PackageName, Requirement};
 use rustc_hash::FxHashMap as HashMap;
 
-use pep508_rs::{PackageName, Requirement};
-
-use super::select::{best, names_prerelease, pinned_version, satisfies};
-use super::{sorted_names, ReqRef, SourcedRequirement, State};
+use super::job::{Job, JobId};
+use super::select::{satisfies, Choice};
+use super::{name_list, sorted_names, ReqRef, SourcedRequirement, State};
 use crate::error::Result;
 use crate::plan::BuildReason;
 
-/// The requirements naming one candidate project at one depth (borrowed
+/// The requirements naming one candidate project at one level (borrowed
 /// from the level's frontier).
 struct Candidate<'r> {
     name: &'r PackageName,
@@ -21,186 +30,202 @@ struct Candidate<'r> {
     parents: BTreeSet<&'r PackageName>,
 }
 
-/// Expands breadth-first, level by level, names in normalised order.
+/// Expands level by level until nothing is left or a bound is reached.
 pub(crate) fn expand(state: &mut State<'_>) -> Result<()> {
     let bounds = state.inputs.config.expansion.clone();
     if bounds.max_depth == 0 {
         return Ok(());
     }
-    let index = state.inputs.index;
     let mut jobs_left = bounds.max_jobs;
     let mut frontier: Vec<SourcedRequirement<'_>> = state.missing.clone();
     let mut depth = 1u32;
     loop {
-        // Normalised names order the same as their strings.
-        let mut groups: BTreeMap<&PackageName, Candidate<'_>> = BTreeMap::new();
-        for sr in &frontier {
-            let name = &sr.req.requirement.name;
-            if state.input_projects.contains(name) || state.planned.contains(name) {
-                continue;
-            }
-            let c = groups.entry(name).or_insert_with(|| Candidate {
-                name,
-                reqs: Vec::new(),
-                parents: BTreeSet::new(),
-            });
-            c.reqs.push(&sr.req.requirement);
-            c.parents.extend(sr.parent.as_deref());
-        }
-        if groups.is_empty() {
+        expand_level(state, &frontier, depth, &mut jobs_left)?;
+        if state.inputs.index.is_none() {
+            // Offline: the versions are unknown (`latest`), and so are their
+            // requirements: expansion stops at depth 1.
             return Ok(());
         }
-        if let Some(index) = index {
-            let names: Vec<PackageName> = groups
-                .values()
-                .take(jobs_left as usize)
-                .map(|c| c.name.clone())
+        let chosen: Vec<JobId> = state
+            .jobs
+            .iter()
+            .filter(|(_, j)| j.step == depth && j.version.is_some() && j.is_build())
+            .map(|(id, _)| id)
+            .collect();
+        if chosen.is_empty() {
+            return Ok(());
+        }
+        if depth >= bounds.max_depth {
+            let names: Vec<String> = chosen
+                .iter()
+                .map(|&id| state.jobs.get(id).name.to_string())
+                .collect::<BTreeSet<_>>()
+                .into_iter()
                 .collect();
-            index.prefetch(&names)?;
-        }
-
-        let mut next: Vec<SourcedRequirement<'_>> = Vec::new();
-        // Versions planned at this level, to drop the requirements they satisfy.
-        let mut expanded: HashMap<PackageName, pep440_rs::Version> = HashMap::default();
-        let mut not_expanded: Vec<String> = Vec::new();
-        let mut leaves: Vec<String> = Vec::new();
-        for (key, cand) in groups {
-            let key = key.to_string();
-            if jobs_left == 0 {
-                not_expanded.push(key);
-                continue;
-            }
-            let parents = sorted_names(cand.parents.iter().copied());
-            let Some(index) = index else {
-                // Offline: the version is unknown (`latest`), and so are its
-                // requirements: expansion stops at depth 1.
-                let constrained: Vec<String> = state
-                    .inputs
-                    .constraints
-                    .iter()
-                    .filter(|c| &c.name == cand.name && c.version_or_url.is_some())
-                    .map(|c| format!("`{c}`"))
-                    .collect();
-                if !constrained.is_empty() {
-                    state.outcome.warnings.push(format!(
-                        "{key}: expanded offline as `latest`, which cannot be checked against the constraint{} {}",
-                        if constrained.len() == 1 { "" } else { "s" },
-                        constrained.join(", ")
-                    ));
-                }
-                push_job(state, cand.name, None, depth, parents);
-                jobs_left -= 1;
-                continue;
-            };
-            let versions = index.versions(cand.name)?;
-            let allow_pre = names_prerelease(cand.reqs.iter().copied());
-            // Contract 6: a yanked release is chosen only when pinned exactly.
-            let pinned_to =
-                |v: &pep440_rs::Version| cand.reqs.iter().any(|r| pinned_version(r) == Some(v));
-            let chosen = best(
-                versions
-                    .iter()
-                    .filter(|v| !v.yanked || pinned_to(&v.version))
-                    .map(|v| &v.version),
-                allow_pre,
-                |v| {
-                    cand.reqs.iter().all(|r| satisfies(r, v))
-                        && state.constraints_allow(cand.name, v)
-                },
-            )
-            .cloned();
-            let Some(version) = chosen else {
-                let conflict = state.constraint_conflict(
-                    "no version on the index satisfies every requirement on it and the constraints",
-                    cand.name,
-                    versions.iter().filter(|v| !v.yanked).map(|v| &v.version),
-                    |v| cand.reqs.iter().all(|r| satisfies(r, v)),
-                );
-                let why = if versions.is_empty() {
-                    "no configured index knows it".to_owned()
-                } else if let Some(conflict) = conflict {
-                    conflict
-                } else {
-                    "no version on the index satisfies every requirement on it".to_owned()
-                };
-                state
-                    .outcome
-                    .warnings
-                    .push(format!("{key}: not expanded: {why}"));
-                continue;
-            };
-            push_job(state, cand.name, Some(&version), depth, parents);
-            jobs_left -= 1;
-            state.known.insert(cand.name, version.clone());
-            expanded.insert(cand.name.clone(), version.clone());
-            if depth >= bounds.max_depth {
-                leaves.push(key);
-                continue;
-            }
-            for dep in index.requires_dist(cand.name, &version)? {
-                if !state.applies(&dep.requirement) {
-                    continue;
-                }
-                if state.known.satisfies(&dep.requirement) {
-                    continue;
-                }
-                let sr = SourcedRequirement {
-                    req: ReqRef::Owned(Box::new(dep)),
-                    parent: Some(Cow::Owned(cand.name.clone())),
-                };
-                state.missing.push(sr.clone());
-                next.push(sr);
-            }
-        }
-        if !expanded.is_empty() {
-            state.missing.retain(|m| {
-                let r = &m.req.requirement;
-                !expanded.get(&r.name).is_some_and(|v| satisfies(r, v))
-            });
-        }
-        if !not_expanded.is_empty() {
-            state.outcome.warnings.push(format!(
-                "dependency expansion stopped at expansion.max_jobs = {}: not expanded: {}",
-                bounds.max_jobs,
-                super::name_list(&not_expanded)
-            ));
-        }
-        if index.is_none() {
-            return Ok(());
-        }
-        if !leaves.is_empty() {
-            state.outcome.warnings.push(format!(
+            state.warnings.push(format!(
                 "dependency expansion stopped at expansion.max_depth = {}: requirements of {} were not examined",
                 bounds.max_depth,
-                super::name_list(&leaves)
+                name_list(&names)
             ));
-        }
-        if next.is_empty() || depth >= bounds.max_depth {
             return Ok(());
         }
-        frontier = next;
+        frontier = requirements_of(state, &chosen)?;
         depth += 1;
     }
 }
 
-fn push_job(
-    state: &mut State<'_>,
-    name: &PackageName,
-    version: Option<&pep440_rs::Version>,
+/// Plans one level: the frontier's projects that are neither an input nor
+/// planned, in normalised-name order, within `jobs_left`.
+fn expand_level<'a>(
+    state: &mut State<'a>,
+    frontier: &[SourcedRequirement<'a>],
     depth: u32,
-    parents: Vec<String>,
-) {
-    let job = state.job(
-        name,
-        version,
-        BuildReason::DependencyExpansion,
-        depth,
-        parents,
-    );
-    state
-        .outcome
-        .expansion_jobs
-        .push(state.outcome.to_build.len());
-    state.outcome.to_build.push(job);
-    state.planned.insert(name.clone());
+    jobs_left: &mut u32,
+) -> Result<()> {
+    let max_jobs = state.inputs.config.expansion.max_jobs;
+    // Normalised names order the same as their strings.
+    let mut groups: BTreeMap<&PackageName, Candidate<'_>> = BTreeMap::new();
+    for sr in frontier {
+        let name = &sr.req.requirement.name;
+        if state.input_projects.contains(name) || state.planned.contains(name) {
+            continue;
+        }
+        let c = groups.entry(name).or_insert_with(|| Candidate {
+            name,
+            reqs: Vec::new(),
+            parents: BTreeSet::new(),
+        });
+        c.reqs.push(&sr.req.requirement);
+        c.parents.extend(sr.parent.as_deref());
+    }
+    if groups.is_empty() {
+        return Ok(());
+    }
+    let chooser = state.chooser();
+    if let Some(chooser) = &chooser {
+        let names: Vec<PackageName> = groups
+            .values()
+            .take(*jobs_left as usize)
+            .map(|c| c.name.clone())
+            .collect();
+        chooser.index.prefetch(&names)?;
+        let mut ahead = Vec::new();
+        for c in groups.values().take(*jobs_left as usize) {
+            if let Some(v) = chooser.needs_metadata(c.name, &c.reqs)? {
+                ahead.push((c.name.clone(), v));
+            }
+        }
+        chooser.index.prefetch_metadata(&ahead)?;
+    }
+
+    // Versions planned at this level, to drop the requirements they satisfy.
+    let mut expanded: HashMap<PackageName, Version> = HashMap::default();
+    let mut not_expanded: Vec<String> = Vec::new();
+    for (key, cand) in groups {
+        if *jobs_left == 0 {
+            not_expanded.push(key.to_string());
+            continue;
+        }
+        let parents = sorted_names(cand.parents.iter().copied());
+        let version = match &chooser {
+            None => {
+                offline_constraint_warning(state, cand.name);
+                None
+            }
+            Some(chooser) => match chooser.choose(cand.name, &cand.reqs, &mut state.warnings)? {
+                Choice::Chosen(v) => Some(v),
+                Choice::Nothing(why) => {
+                    state.warnings.push(format!("{key}: not expanded: {why}"));
+                    continue;
+                }
+            },
+        };
+        let mut job = Job::build(
+            cand.name.clone(),
+            version.clone(),
+            BuildReason::DependencyExpansion,
+            depth,
+            parents,
+        );
+        job.depth = depth;
+        job.expansion = true;
+        state.jobs.push(job);
+        state.planned.insert(cand.name.clone());
+        *jobs_left -= 1;
+        if let Some(v) = version {
+            state.known.insert(cand.name, v.clone());
+            expanded.insert(cand.name.clone(), v);
+        }
+    }
+    if !expanded.is_empty() {
+        state.missing.retain(|m| {
+            let r = &m.req.requirement;
+            !expanded.get(&r.name).is_some_and(|v| satisfies(r, v))
+        });
+    }
+    if !not_expanded.is_empty() {
+        state.warnings.push(format!(
+            "dependency expansion stopped at expansion.max_jobs = {max_jobs}: not expanded: {}",
+            name_list(&not_expanded)
+        ));
+    }
+    Ok(())
+}
+
+/// Offline, an expansion is `latest`, which no constraint can be checked
+/// against: say so.
+fn offline_constraint_warning(state: &mut State<'_>, name: &PackageName) {
+    let constrained: Vec<String> = state
+        .inputs
+        .constraints
+        .iter()
+        .filter(|c| &c.name == name && c.version_or_url.is_some())
+        .map(|c| format!("`{c}`"))
+        .collect();
+    if !constrained.is_empty() {
+        state.warnings.push(format!(
+            "{name}: expanded offline as `latest`, which cannot be checked against the constraint{} {}",
+            if constrained.len() == 1 { "" } else { "s" },
+            constrained.join(", ")
+        ));
+    }
+}
+
+/// The next level: the requirements of `chosen` (markers applied) that no
+/// known version satisfies, each also recorded as missing. Their metadata
+/// is read concurrently first.
+fn requirements_of<'a>(
+    state: &mut State<'a>,
+    chosen: &[JobId],
+) -> Result<Vec<SourcedRequirement<'a>>> {
+    let Some(index) = state.inputs.index else {
+        return Ok(Vec::new());
+    };
+    let releases: Vec<(PackageName, Version)> = chosen
+        .iter()
+        .filter_map(|&id| {
+            let job = state.jobs.get(id);
+            Some((job.name.clone(), job.version.clone()?))
+        })
+        .collect();
+    index.prefetch_metadata(&releases)?;
+    let mut next = Vec::new();
+    for (name, version) in releases {
+        // `None`: unreadable; the index has already said why in a warning.
+        let Some(meta) = index.metadata(&name, &version)? else {
+            continue;
+        };
+        for dep in &meta.requires_dist {
+            if !state.applies(dep) || state.known.satisfies(&dep.requirement) {
+                continue;
+            }
+            let sr = SourcedRequirement {
+                req: ReqRef::Shared(Arc::new(dep.clone())),
+                parent: Some(Cow::Owned(name.clone())),
+            };
+            state.missing.push(sr.clone());
+            next.push(sr);
+        }
+    }
+    Ok(next)
 }

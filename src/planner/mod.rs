@@ -1,11 +1,21 @@
-//! The planner: from scanned wheels to build jobs (contract section 4).
+//! The planner: from scanned wheels to the plan's jobs (contract section 4,
+//! amended by contract-2).
 //!
-//! - [`decide`]: one reuse-or-rebuild decision per input release (4.2);
+//! A call runs these stages over one [`State`], whose jobs live in one arena
+//! ([`job::Jobs`]):
+//! - [`decide`]: one reuse-or-rebuild decision per input release (4.2), and
+//!   the inputs' Requires-Python (4.2a);
 //! - [`requirements`]: each Requires-Dist of the inputs (4.3);
-//! - [`expansion`]: bounded dependency expansion (4.4).
+//! - [`expansion`]: bounded dependency expansion, level by level, of what is
+//!   missing and of every release taken from an index (4.4);
+//! - [`fetch`]: releases an index has a wheel of for the target (4.7).
+//!
+//! [`select::Chooser`] is the one candidate chooser all of them use.
 
 pub mod decide;
 pub mod expansion;
+pub mod fetch;
+pub mod job;
 pub mod known;
 pub mod requirements;
 pub mod select;
@@ -13,17 +23,18 @@ pub mod select;
 use std::borrow::Cow;
 use std::collections::BTreeSet;
 
-use pep440_rs::Version;
-use pep508_rs::{MarkerEnvironment, PackageName, Requirement};
-use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use pep508_rs::{PackageName, Requirement};
+use rustc_hash::FxHashSet as HashSet;
 
 use crate::config::Config;
 use crate::error::Result;
 use crate::index::PackageIndex;
-use crate::plan::{BuildJob, BuildReason, Incompatible, ReuseEntry};
+use crate::plan::{BuildReason, Incompatible};
 use crate::scan::ScannedWheel;
-use crate::tags::SupportedTags;
+use crate::target::{parse_requires_python, Target};
 use crate::wheel::RequiresDist;
+use decide::Decision;
+use job::{Action, Job, Jobs, Skip};
 
 /// A requirement together with where it came from. Borrowed from the scan
 /// (or the requirements file) where it can be: planning clones no
@@ -37,25 +48,16 @@ pub struct SourcedRequirement<'a> {
     pub parent: Option<Cow<'a, PackageName>>,
 }
 
-/// A requirement borrowed from the scan or the requirements file, or owned
+/// A requirement borrowed from the scan or the requirements file, or shared
 /// (read from an index during expansion). Two words, where a
 /// `Cow<RequiresDist>` would carry a whole `RequiresDist` inline: the
 /// planner holds one per requirement of every input.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum ReqRef<'a> {
     /// Borrowed from the inputs.
     Borrowed(&'a RequiresDist),
-    /// Owned, boxed.
-    Owned(Box<RequiresDist>),
-}
-
-impl Clone for ReqRef<'_> {
-    fn clone(&self) -> Self {
-        match self {
-            Self::Borrowed(r) => Self::Borrowed(r),
-            Self::Owned(r) => Self::Owned(r.clone()),
-        }
-    }
+    /// Read from an index.
+    Shared(std::sync::Arc<RequiresDist>),
 }
 
 impl std::ops::Deref for ReqRef<'_> {
@@ -64,7 +66,7 @@ impl std::ops::Deref for ReqRef<'_> {
     fn deref(&self) -> &RequiresDist {
         match self {
             Self::Borrowed(r) => r,
-            Self::Owned(r) => r,
+            Self::Shared(r) => r,
         }
     }
 }
@@ -73,12 +75,10 @@ impl std::ops::Deref for ReqRef<'_> {
 pub struct PlanInputs<'a> {
     /// The validated config.
     pub config: &'a Config,
+    /// The target (tags, markers, Python version).
+    pub target: &'a Target,
     /// Input wheels in scan order.
     pub wheels: &'a [ScannedWheel],
-    /// The target's tags.
-    pub tags: &'a SupportedTags,
-    /// The target's marker environment.
-    pub markers: &'a MarkerEnvironment,
     /// Configured indexes, or `None` (offline).
     pub index: Option<&'a dyn PackageIndex>,
     /// Requirements from a requirements file, planned after the wheels'.
@@ -89,13 +89,9 @@ pub struct PlanInputs<'a> {
 
 /// What the planner decided.
 #[derive(Debug, Default)]
-pub struct PlanOutcome {
-    /// Reused releases, scan order.
-    pub reuse: Vec<ReuseEntry>,
-    /// Build jobs in contract order (expansions last).
-    pub to_build: Vec<BuildJob>,
-    /// Indexes into `to_build` of the expansion jobs.
-    pub expansion_jobs: Vec<usize>,
+pub struct PlanOutcome<'a> {
+    /// Every release of the plan, in contract order.
+    pub jobs: Jobs<'a>,
     /// Requirements as written that the plan does not satisfy.
     pub missing: Vec<String>,
     /// Non-fatal observations.
@@ -107,17 +103,20 @@ pub(crate) struct State<'a> {
     pub inputs: &'a PlanInputs<'a>,
     /// Concrete versions reused or planned, per project.
     pub known: known::KnownVersions,
-    /// Projects that have an input wheel.
+    /// Projects that have an input release (one skipped for its
+    /// Requires-Python does not count).
     pub input_projects: HashSet<PackageName>,
     /// Projects with a build job (any version, `latest` included).
     pub planned: HashSet<PackageName>,
-    /// For each planned dependency job: its index in `outcome.to_build`.
-    pub job_of: HashMap<PackageName, HashMap<Version, usize>>,
+    /// The jobs.
+    pub jobs: Jobs<'a>,
     /// Requirements not (yet) satisfied, in order.
     pub missing: Vec<SourcedRequirement<'a>>,
-    /// Requirement texts already recorded on each dependency job (by index).
-    pub job_texts: HashMap<usize, HashSet<String>>,
-    pub outcome: PlanOutcome,
+    /// Non-fatal observations, in order.
+    pub warnings: Vec<String>,
+    /// Markers and Requires-Python that an unknown patch level could
+    /// decide differently (each once).
+    patch_notes: BTreeSet<String>,
 }
 
 impl<'a> State<'a> {
@@ -127,164 +126,169 @@ impl<'a> State<'a> {
             known: known::KnownVersions::default(),
             input_projects: HashSet::default(),
             planned: HashSet::default(),
-            job_of: HashMap::default(),
+            jobs: Jobs::default(),
             missing: Vec::new(),
-            job_texts: HashMap::default(),
-            outcome: PlanOutcome::default(),
+            warnings: Vec::new(),
+            patch_notes: BTreeSet::new(),
         }
     }
 
-    /// A new build job for the target.
-    pub fn job(
-        &self,
-        name: &PackageName,
-        version: Option<&Version>,
-        reason: BuildReason,
-        depth: u32,
-        parents: Vec<String>,
-    ) -> BuildJob {
-        let cfg = self.inputs.config;
-        let (version, source_spec) = match version {
-            Some(v) => (v.to_string(), format!("{name}=={v}")),
-            None => ("latest".to_owned(), name.to_string()),
-        };
-        BuildJob {
-            name: name.to_string(),
-            version,
-            python_tag: cfg.python.cp_tag(),
-            platform_tag: cfg.platform.tag.clone(),
-            source_spec,
-            reason,
-            depth,
-            parents,
-            incompatible: None,
-            requirements: Vec::new(),
-            override_: None,
-            hints: Vec::new(),
+    /// The candidate chooser, when an index is configured.
+    pub fn chooser(&self) -> Option<select::Chooser<'a>> {
+        Some(select::Chooser {
+            target: self.inputs.target,
+            index: self.inputs.index?,
+            constraints: self.inputs.constraints,
+        })
+    }
+
+    /// Does the target environment (no extras) select `req`? With a
+    /// `MAJOR.MINOR` target, a marker that a later patch level would decide
+    /// differently is noted for a warning.
+    pub fn applies(&mut self, req: &RequiresDist) -> bool {
+        let target = self.inputs.target;
+        let applies = target.applies(&req.requirement);
+        if target.marker_depends_on_patch(&req.requirement, &req.text) {
+            self.patch_notes.insert(format!(
+                "`{}`: its marker is {} for Python {} (taken as {}) but differs for a later patch level; give target_python as X.Y.Z",
+                req.text,
+                if applies { "true" } else { "false" },
+                target.python,
+                target.python.full_version()
+            ));
         }
+        applies
     }
 
     /// True when every constraint on `name` accepts `version`.
-    pub fn constraints_allow(&self, name: &PackageName, version: &Version) -> bool {
+    pub fn constraints_allow(&self, name: &PackageName, version: &pep440_rs::Version) -> bool {
         self.inputs
             .constraints
             .iter()
             .filter(|c| &c.name == name)
             .all(|c| select::satisfies(c, version))
     }
-
-    /// When the constraints (and not the requirements) rule out every
-    /// candidate: a warning naming the requirement `what`, the candidates
-    /// the requirements accept, and the constraints that exclude them.
-    pub fn constraint_conflict<'v>(
-        &self,
-        what: &str,
-        name: &PackageName,
-        candidates: impl IntoIterator<Item = &'v Version>,
-        accepted: impl Fn(&Version) -> bool,
-    ) -> Option<String> {
-        let mut wanted: Vec<&Version> = candidates.into_iter().filter(|v| accepted(v)).collect();
-        if wanted.is_empty() {
-            return None;
-        }
-        wanted.sort();
-        wanted.dedup();
-        let blocking: Vec<String> = self
-            .inputs
-            .constraints
-            .iter()
-            .filter(|c| &c.name == name && wanted.iter().any(|v| !select::satisfies(c, v)))
-            .map(|c| format!("`{c}`"))
-            .collect();
-        if blocking.is_empty() {
-            return None;
-        }
-        let shown: Vec<String> = wanted
-            .iter()
-            .rev()
-            .take(5)
-            .map(ToString::to_string)
-            .collect();
-        Some(format!(
-            "{what}: excluded by the constraint{} {}: no candidate satisfies both (candidates: {}{})",
-            if blocking.len() == 1 { "" } else { "s" },
-            blocking.join(", "),
-            shown.join(", "),
-            if wanted.len() > 5 { ", …" } else { "" },
-        ))
-    }
-
-    /// Does the target environment (no extras) select this requirement?
-    pub fn applies(&self, req: &Requirement) -> bool {
-        req.evaluate_markers(self.inputs.markers, &[])
-    }
 }
 
 /// Runs the whole of contract section 4 (offline, or against `inputs.index`).
-pub fn plan(inputs: &PlanInputs<'_>) -> Result<PlanOutcome> {
+pub fn plan<'a>(inputs: &'a PlanInputs<'a>) -> Result<PlanOutcome<'a>> {
     let mut state = State::new(inputs);
+    let excluded = decide_inputs(&mut state);
 
-    // 4.2: reuse or rebuild, one decision per release.
-    let releases = decide::decide(inputs.wheels, inputs.tags);
-    let mut incompatible_jobs = Vec::new();
-    for release in &releases {
-        state.input_projects.insert(release.name.clone());
-        state.known.insert(&release.name, release.version.clone());
-        match release.decision {
-            Ok(wheel) => state.outcome.reuse.push(ReuseEntry {
-                name: release.name.to_string(),
-                version: release.version.to_string(),
-                path: wheel.path.display().to_string(),
-                file: wheel.file_name.clone(),
-            }),
-            Err(why) => {
-                let mut job = state.job(
-                    &release.name,
-                    Some(&release.version),
-                    BuildReason::IncompatibleWheel,
-                    0,
-                    Vec::new(),
-                );
-                job.incompatible = Some(Incompatible {
-                    kind: why.as_str(),
-                    files: release.files.iter().map(|w| w.file_name.clone()).collect(),
-                });
-                state.planned.insert(release.name.clone());
-                incompatible_jobs.push(job);
-            }
-        }
-    }
-    state.outcome.to_build = incompatible_jobs;
-
-    // 4.3: the inputs' requirements (markers applied), then a requirements file's.
-    // (The scan already dropped the wheels' requirements whose marker is
-    // false for the target; see `scan::scan_dir`.)
-    let mut reqs: Vec<SourcedRequirement<'_>> = Vec::new();
+    // 4.3: the inputs' requirements (markers applied), then a requirements
+    // file's. (The scan already dropped the wheels' requirements whose
+    // marker is false for the target, except those a patch level could
+    // decide; see `lib.rs`.)
+    let mut reqs: Vec<SourcedRequirement<'a>> = Vec::new();
     for wheel in inputs.wheels {
         let parent = &wheel.filename.name;
-        reqs.extend(wheel.requires_dist.iter().map(|r| SourcedRequirement {
-            req: ReqRef::Borrowed(r),
-            parent: Some(Cow::Borrowed(parent)),
-        }));
+        if excluded.contains(&(parent, &wheel.filename.version)) {
+            continue;
+        }
+        for r in &wheel.requires_dist {
+            if inputs.target.may_depend_on_patch(&r.text) && !state.applies(r) {
+                continue;
+            }
+            reqs.push(SourcedRequirement {
+                req: ReqRef::Borrowed(r),
+                parent: Some(Cow::Borrowed(parent)),
+            });
+        }
     }
-    reqs.extend(
-        inputs
-            .extra_requirements
-            .iter()
-            .filter(|r| state.applies(&r.requirement))
-            .map(|r| SourcedRequirement {
+    for r in inputs.extra_requirements {
+        if state.applies(r) {
+            reqs.push(SourcedRequirement {
                 req: ReqRef::Borrowed(r),
                 parent: None,
-            }),
-    );
+            });
+        }
+    }
     requirements::resolve(&mut state, reqs)?;
 
-    // 4.4: bounded expansion of what is still missing.
+    // 4.4: bounded expansion of what is missing and of what was chosen.
     expansion::expand(&mut state)?;
 
-    let mut outcome = state.outcome;
-    outcome.missing = state.missing.iter().map(|m| m.req.text.clone()).collect();
-    Ok(outcome)
+    // 4.7: fetch what an index has for the target instead of building it.
+    fetch::fetch_compatible(&mut state)?;
+
+    let mut warnings = state.warnings;
+    warnings.extend(state.patch_notes);
+    Ok(PlanOutcome {
+        jobs: state.jobs,
+        missing: state.missing.iter().map(|m| m.req.text.clone()).collect(),
+        warnings,
+    })
+}
+
+/// 4.2 and 4.2a: one job per input release. Returns the releases skipped
+/// for their Requires-Python, whose requirements are not planned.
+fn decide_inputs<'a>(state: &mut State<'a>) -> HashSet<(&'a PackageName, &'a pep440_rs::Version)> {
+    let inputs = state.inputs;
+    let target = inputs.target;
+    let mut excluded = HashSet::default();
+    for release in decide::decide(inputs.wheels, target) {
+        for (file, text) in &release.unreadable_requires_python {
+            state.warnings.push(format!(
+                "{file}: Requires-Python `{text}` is not a PEP 440 specifier set; ignored"
+            ));
+        }
+        for text in &release.requires_python {
+            if parse_requires_python(text)
+                .is_some_and(|spec| target.requires_python_depends_on_patch(&spec))
+            {
+                state.patch_notes.insert(format!(
+                    "{} {}: Requires-Python `{text}` decides differently for a later patch level of {}; give target_python as X.Y.Z",
+                    release.name, release.version, target.python
+                ));
+            }
+        }
+        let files: Vec<String> = release.files.iter().map(|w| w.file_name.clone()).collect();
+        let mut job = Job::build(
+            release.name.clone(),
+            Some(release.version.clone()),
+            BuildReason::IncompatibleWheel,
+            0,
+            Vec::new(),
+        );
+        match release.decision {
+            Decision::Reuse(wheel) => {
+                job.reason = None;
+                job.action = Action::Reuse {
+                    path: wheel.path.display().to_string(),
+                    file: wheel.file_name.clone(),
+                };
+            }
+            Decision::Rebuild(why) => {
+                job.incompatible = Some(Incompatible {
+                    kind: why.as_str(),
+                    files,
+                });
+                state.planned.insert(release.name.clone());
+            }
+            Decision::RequiresPython { spec, reusable } => {
+                state.warnings.push(format!(
+                    "{} {}: every wheel requires Python `{spec}`, which excludes {}; neither reused nor built",
+                    release.name, release.version, target.python
+                ));
+                if reusable {
+                    job.reason = None;
+                }
+                job.action = Action::Skip(Skip {
+                    status: "requires_python".to_owned(),
+                    timestamp: None,
+                    detail: Some(spec),
+                    source: "input",
+                });
+                excluded.insert((release.key_name, release.key_version));
+                state.jobs.push(job);
+                continue;
+            }
+        }
+        state.input_projects.insert(release.name.clone());
+        state.known.insert(&release.name, release.version.clone());
+        state.jobs.push(job);
+    }
+    excluded
 }
 
 /// `a, b, c`, or the first 20 and `and N more`, for warnings.

@@ -1,9 +1,10 @@
 //! Contract 4.3: each applicable requirement of the inputs, in order.
 
 use pep440_rs::Version;
-use pep508_rs::PackageName;
+use pep508_rs::{PackageName, Requirement};
 
-use super::select::{best, names_prerelease, pinned_version, satisfies};
+use super::job::Job;
+use super::select::{constraint_conflict, pinned_version, satisfies, Choice, Chooser};
 use super::{SourcedRequirement, State};
 use crate::config::UpgradeStrategy;
 use crate::error::Result;
@@ -12,81 +13,88 @@ use crate::plan::BuildReason;
 /// Plans builds for `reqs` (markers already applied) or records them missing.
 pub(crate) fn resolve<'a>(state: &mut State<'a>, reqs: Vec<SourcedRequirement<'a>>) -> Result<()> {
     let cfg = state.inputs.config;
-    let index = state
-        .inputs
-        .index
-        .filter(|_| cfg.upgrade_strategy == UpgradeStrategy::Eager || cfg.fallback_latest);
+    let chooser = state.chooser();
+    // Ranges consult the index only with `eager` or `fallback_latest`; pins
+    // whenever one is configured (for Requires-Python and their metadata).
+    let ranges_from_index = cfg.upgrade_strategy == UpgradeStrategy::Eager || cfg.fallback_latest;
+    let asks_index = |r: &Requirement| ranges_from_index || pinned_version(r).is_some();
 
-    if let Some(index) = index {
-        // Warm the index cache for every range the known versions cannot
-        // satisfy, so the look-ups run concurrently.
-        let mut names: Vec<PackageName> = reqs
+    if let Some(chooser) = &chooser {
+        // Warm the index cache for every requirement the known versions
+        // cannot satisfy, so the look-ups run concurrently: first the
+        // project pages, then the metadata of the versions whose page
+        // leaves Requires-Python open.
+        let mut wanted: Vec<&Requirement> = reqs
             .iter()
             .map(|r| &r.req.requirement)
-            .filter(|r| pinned_version(r).is_none() && satisfied_by_known(state, r).is_none())
-            .map(|r| r.name.clone())
+            .filter(|r| asks_index(r) && state.known.satisfying(r).is_none())
             .collect();
-        names.sort();
+        wanted.sort_by(|a, b| a.name.cmp(&b.name));
+        let mut names: Vec<PackageName> = wanted.iter().map(|r| r.name.clone()).collect();
         names.dedup();
-        index.prefetch(&names)?;
+        chooser.index.prefetch(&names)?;
+        let mut ahead = Vec::new();
+        for r in &wanted {
+            if let Some(v) = chooser.needs_metadata(&r.name, &[r])? {
+                ahead.push((r.name.clone(), v));
+            }
+        }
+        chooser.index.prefetch_metadata(&ahead)?;
     }
 
     for sr in reqs {
         let req = &sr.req.requirement;
         // 1. Satisfied by a reused or already planned version.
-        if let Some(version) = satisfied_by_known(state, req) {
+        if let Some(version) = state.known.satisfying(req).cloned() {
             note_requirer(state, &req.name, &version, &sr);
             continue;
         }
-        // 2. Pinned: build exactly that version.
+        // 2. Pinned: build exactly that version (if the index lists it, only
+        //    when it can be built for the target).
         if let Some(version) = pinned_version(req) {
-            if state.constraints_allow(&req.name, version) {
-                let version = version.clone();
-                plan_dependency(state, &sr, version, BuildReason::MissingDependency);
-            } else {
-                let warning = state
-                    .constraint_conflict(&sr.req.text, &req.name, [version], |_| true)
-                    .unwrap_or_else(|| {
-                        format!(
-                            "{}: the pinned version is excluded by the constraints",
-                            sr.req.text
-                        )
-                    });
-                state.outcome.warnings.push(warning);
+            if !state.constraints_allow(&req.name, version) {
+                let why =
+                    constraint_conflict(state.inputs.constraints, &req.name, [version], |_| true)
+                        .unwrap_or_else(|| {
+                            "the pinned version is excluded by the constraints".into()
+                        });
+                state.warnings.push(format!("{}: {why}", sr.req.text));
                 state.missing.push(sr);
+                continue;
+            }
+            let version = version.clone();
+            match &chooser {
+                Some(chooser) if index_lists(chooser, req)? => {
+                    match chooser.choose(&req.name, &[req], &mut state.warnings)? {
+                        Choice::Chosen(v) => {
+                            plan_dependency(state, &sr, v, BuildReason::MissingDependency)
+                        }
+                        Choice::Nothing(why) => {
+                            state.warnings.push(format!("{}: {why}", sr.req.text));
+                            state.missing.push(sr);
+                        }
+                    }
+                }
+                _ => plan_dependency(state, &sr, version, BuildReason::MissingDependency),
             }
             continue;
         }
-        // 3. The highest satisfying candidate. The inputs' own versions are
-        // all in `known`, so step 1 has already tried them: what is left to
-        // try is the index.
-        let mut candidates: Vec<Version> = Vec::new();
-        if let Some(index) = index {
-            candidates.extend(
-                index
-                    .versions(&req.name)?
-                    .into_iter()
-                    .filter(|v| !v.yanked)
-                    .map(|v| v.version),
-            );
-        }
-        let allow_pre = names_prerelease([req]);
-        let chosen = best(&candidates, allow_pre, |v| {
-            satisfies(req, v) && state.constraints_allow(&req.name, v)
-        })
-        .cloned();
-        match chosen {
-            Some(version) => {
+        // 3. The best candidate from the index. The inputs' own versions are
+        //    all in `known`, so step 1 has already tried them.
+        let choice = match &chooser {
+            Some(chooser) if ranges_from_index => {
+                chooser.choose(&req.name, &[req], &mut state.warnings)?
+            }
+            _ => Choice::Nothing(String::new()),
+        };
+        match choice {
+            Choice::Chosen(version) => {
                 plan_dependency(state, &sr, version, BuildReason::MissingCompatibleWheel)
             }
-            // 4. Missing (saying so when only the constraints are in the way).
-            None => {
-                if let Some(warning) =
-                    state.constraint_conflict(&sr.req.text, &req.name, &candidates, |v| {
-                        satisfies(req, v)
-                    })
-                {
-                    state.outcome.warnings.push(warning);
+            // 4. Missing (saying why when the index has versions it passed over).
+            Choice::Nothing(why) => {
+                if worth_a_warning(&why) {
+                    state.warnings.push(format!("{}: {why}", sr.req.text));
                 }
                 state.missing.push(sr)
             }
@@ -95,57 +103,53 @@ pub(crate) fn resolve<'a>(state: &mut State<'a>, reqs: Vec<SourcedRequirement<'a
     Ok(())
 }
 
-/// A reused or planned version of the project that satisfies `req`.
-fn satisfied_by_known(state: &State<'_>, req: &pep508_rs::Requirement) -> Option<Version> {
-    state.known.satisfying(req).cloned()
+/// Does the index list a version `req` (a pin) accepts?
+fn index_lists(chooser: &Chooser<'_>, req: &Requirement) -> Result<bool> {
+    Ok(chooser
+        .index
+        .versions(&req.name)?
+        .iter()
+        .any(|v| satisfies(req, &v.version)))
+}
+
+/// Plain "nothing satisfies it" is what `missing_requirements` already
+/// says; other reasons (constraints, Requires-Python, no usable file) are
+/// worth a warning.
+fn worth_a_warning(why: &str) -> bool {
+    !why.is_empty()
+        && why != "no configured index knows it"
+        && why != "no version on the index satisfies every requirement on it"
 }
 
 /// Records `sr`'s parent and text on the dependency job that satisfies it.
-fn note_requirer(
-    state: &mut State<'_>,
+fn note_requirer<'a>(
+    state: &mut State<'a>,
     name: &PackageName,
     version: &Version,
-    sr: &SourcedRequirement<'_>,
+    sr: &SourcedRequirement<'a>,
 ) {
-    let Some(&i) = state.job_of.get(name).and_then(|jobs| jobs.get(version)) else {
+    let Some(id) = state.jobs.find(name, version) else {
         return;
     };
-    let job = &mut state.outcome.to_build[i];
+    let job = state.jobs.get_mut(id);
     if let Some(parent) = &sr.parent {
-        let parent: &str = parent.as_ref().as_ref();
-        if let Err(at) = job.parents.binary_search_by(|p| p.as_str().cmp(parent)) {
-            job.parents.insert(at, parent.to_owned());
-        }
+        job.add_parent(parent.as_ref().as_ref());
     }
-    let texts = state.job_texts.entry(i).or_default();
-    if !texts.contains(&sr.req.text) {
-        texts.insert(sr.req.text.clone());
-        job.requirements.push(sr.req.text.clone());
-    }
+    job.add_requirement(sr.req.clone());
 }
 
-fn plan_dependency(
-    state: &mut State<'_>,
-    sr: &SourcedRequirement<'_>,
+fn plan_dependency<'a>(
+    state: &mut State<'a>,
+    sr: &SourcedRequirement<'a>,
     version: Version,
     reason: BuildReason,
 ) {
     let name = sr.req.requirement.name.clone();
     let parents = sr.parent.iter().map(|p| p.to_string()).collect();
-    let mut job = state.job(&name, Some(&version), reason, 0, parents);
-    job.requirements.push(sr.req.text.clone());
-    let i = state.outcome.to_build.len();
-    state
-        .job_texts
-        .entry(i)
-        .or_default()
-        .insert(sr.req.text.clone());
-    state
-        .job_of
-        .entry(name.clone())
-        .or_default()
-        .insert(version.clone(), i);
-    state.outcome.to_build.push(job);
+    let mut job = Job::build(name.clone(), Some(version.clone()), reason, 1, parents);
+    job.add_requirement(sr.req.clone());
+    let id = state.jobs.push(job);
+    state.jobs.register(id);
     state.known.insert(&name, version);
     state.planned.insert(name);
 }

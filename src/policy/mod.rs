@@ -12,46 +12,46 @@ pub mod timestamp;
 
 use std::collections::HashSet;
 
-use pep508_rs::{PackageName, Requirement};
+use pep508_rs::Requirement;
 
 use crate::config::Config;
 use crate::error::Result;
-use crate::plan::SkippedJob;
+use crate::planner::job::{Action, Skip};
 use crate::planner::PlanOutcome;
 use known_failures::KnownFailures;
 
-/// Applies overrides and known failures to `outcome`; returns the skipped
-/// jobs. Warnings are appended to `outcome.warnings`.
+/// Applies overrides and known failures to the build jobs of `outcome`
+/// (fetched, reused and skipped releases are left alone). Warnings are
+/// appended to `outcome.warnings`.
 pub fn apply(
     config: &Config,
-    outcome: &mut PlanOutcome,
+    outcome: &mut PlanOutcome<'_>,
     constraints: &[Requirement],
-) -> Result<Vec<SkippedJob>> {
+) -> Result<()> {
     let warnings = overrides::apply(config, outcome, constraints)?;
     outcome.warnings.extend(warnings);
 
     if config.known_failures.is_empty() && config.history_db.is_none() {
-        return Ok(Vec::new());
+        return Ok(());
     }
-    let wanted: HashSet<String> = outcome.to_build.iter().map(|j| j.name.clone()).collect();
+    let wanted: HashSet<String> = outcome
+        .jobs
+        .iter()
+        .filter(|(_, j)| j.is_build())
+        .map(|(_, j)| j.name.to_string())
+        .collect();
     let known = KnownFailures::load(config, &wanted)?;
     outcome.warnings.extend(known.warnings.iter().cloned());
 
-    let mut skipped = Vec::new();
-    let mut keep = vec![true; outcome.to_build.len()];
-    for (i, job) in outcome.to_build.iter_mut().enumerate() {
-        if job.version == "latest" {
+    for job in outcome.jobs.iter_mut() {
+        if !job.is_build() {
             continue;
         }
-        let (Ok(name), Ok(version)) = (
-            job.name.parse::<PackageName>(),
-            job.version.parse::<pep440_rs::Version>(),
-        ) else {
+        let Some(version) = &job.version else {
             continue;
         };
-        let events = known.events(&name, &version);
-        let hints = known_failures::hints(events);
-        for h in hints {
+        let events = known.events(&job.name, version);
+        for h in known_failures::hints(events) {
             if !job.hints.contains(&h) {
                 job.hints.push(h);
             }
@@ -60,44 +60,13 @@ pub fn apply(
             continue;
         }
         if let Some(last) = known_failures::most_recent(events).filter(|e| e.is_failure()) {
-            keep[i] = false;
-            skipped.push(SkippedJob {
-                name: job.name.clone(),
-                version: job.version.clone(),
+            job.action = Action::Skip(Skip {
                 status: last.status.clone(),
                 timestamp: last.timestamp.clone(),
                 detail: last.detail.clone(),
-                reason: job.reason,
                 source: last.source.as_str(),
-                hints: job.hints.clone(),
             });
         }
     }
-    retain_jobs(outcome, &keep);
-    Ok(skipped)
-}
-
-/// Keeps the jobs whose `keep` flag is set, and re-points
-/// `expansion_jobs` at the kept expansion jobs.
-pub(crate) fn retain_jobs(outcome: &mut PlanOutcome, keep: &[bool]) {
-    if keep.iter().all(|&k| k) {
-        return;
-    }
-    let mut new_index = Vec::with_capacity(keep.len());
-    let mut next = 0usize;
-    for &k in keep {
-        new_index.push(k.then_some(next));
-        if k {
-            next += 1;
-        }
-    }
-    outcome.expansion_jobs = outcome
-        .expansion_jobs
-        .iter()
-        .filter_map(|&i| new_index.get(i).copied().flatten())
-        .collect();
-    let mut flags = keep.iter();
-    outcome
-        .to_build
-        .retain(|_| flags.next().copied().unwrap_or(true));
+    Ok(())
 }

@@ -8,6 +8,7 @@ use pep508_rs::{PackageName, Requirement};
 
 use crate::config::{Config, Override};
 use crate::error::{ResolverError, Result};
+use crate::planner::job::{Action, JobId};
 use crate::planner::PlanOutcome;
 
 /// The config's overrides keyed by normalised name (with the key as written).
@@ -28,10 +29,10 @@ pub fn normalized(config: &Config) -> Result<BTreeMap<PackageName, (&str, &Overr
     Ok(out)
 }
 
-/// Applies the overrides to `outcome.to_build`; returns warnings.
+/// Applies the overrides to the build jobs of `outcome`; returns warnings.
 pub fn apply(
     config: &Config,
-    outcome: &mut PlanOutcome,
+    outcome: &mut PlanOutcome<'_>,
     constraints: &[Requirement],
 ) -> Result<Vec<String>> {
     let overrides = normalized(config)?;
@@ -51,25 +52,22 @@ pub fn apply(
         };
         let mut applied = false;
         for job in outcome
-            .to_build
+            .jobs
             .iter_mut()
-            .filter(|j| j.name == name.as_ref())
+            .filter(|j| j.is_build() && &j.name == name)
         {
             applied = true;
             let mut copied = (*ov).clone();
             if let Some(v) = &version {
-                if job.version != v.to_string() {
-                    let from = std::mem::replace(&mut job.version, v.to_string());
-                    job.source_spec = format!("{name}=={v}");
-                    for text in &job.requirements {
-                        let unmet = text
-                            .parse::<Requirement>()
-                            .ok()
-                            .is_some_and(|r| !crate::planner::select::satisfies(&r, v));
-                        if unmet {
+                if job.version.as_ref() != Some(v) {
+                    let from = job.version_text();
+                    job.version = Some(v.clone());
+                    for r in &job.requirements {
+                        if !crate::planner::select::satisfies(&r.requirement, v) {
                             warnings.push(format!(
                                 "overrides.{key}.version: {name} {from} is built as {v}, \
-                                 which does not satisfy `{text}`"
+                                 which does not satisfy `{}`",
+                                r.text
                             ));
                         }
                     }
@@ -86,17 +84,18 @@ pub fn apply(
             job.override_ = Some(copied);
         }
         if !applied {
-            let reused = outcome
-                .reuse
-                .iter()
-                .filter(|r| r.name == name.as_ref())
-                .map(|r| r.version.as_str())
-                .collect::<Vec<_>>();
-            let why = if reused.is_empty() {
-                String::new()
-            } else {
-                format!(" (it is reused: {})", reused.join(", "))
+            let elsewhere = |what: &str, pick: &dyn Fn(&Action) -> bool| {
+                let versions: Vec<String> = outcome
+                    .jobs
+                    .iter()
+                    .filter(|(_, j)| &j.name == name && pick(&j.action))
+                    .map(|(_, j)| j.version_text())
+                    .collect();
+                (!versions.is_empty()).then(|| format!(" (it is {what}: {})", versions.join(", ")))
             };
+            let why = elsewhere("reused", &|a| matches!(a, Action::Reuse { .. }))
+                .or_else(|| elsewhere("fetched", &|a| matches!(a, Action::Fetch(_))))
+                .unwrap_or_default();
             warnings.push(format!(
                 "overrides.{key}: {name} is not planned for a build{why}; the override is not applied"
             ));
@@ -108,39 +107,35 @@ pub fn apply(
 
 /// Two jobs of one project that an override gave the same version become
 /// one (the first; parents and requirements merged). Linear: one pass with
-/// a map from `name==version` to the first job's index.
-fn merge_duplicates(outcome: &mut PlanOutcome, warnings: &mut Vec<String>) {
-    let jobs = &mut outcome.to_build;
-    let mut keep = vec![true; jobs.len()];
-    let mut first_of: HashMap<(String, String), usize> = HashMap::with_capacity(jobs.len());
-    let mut any = false;
-    for j in 0..jobs.len() {
-        let key = (jobs[j].name.clone(), jobs[j].version.clone());
-        let Some(&i) = first_of.get(&key) else {
-            first_of.insert(key, j);
-            continue;
-        };
-        any = true;
-        keep[j] = false;
-        let dup = std::mem::take(&mut jobs[j].parents);
-        let dup_reqs = std::mem::take(&mut jobs[j].requirements);
-        let first = &mut jobs[i];
-        for p in dup {
-            if let Err(at) = first.parents.binary_search(&p) {
-                first.parents.insert(at, p);
+/// a map from `name==version` to the first job.
+fn merge_duplicates(outcome: &mut PlanOutcome<'_>, warnings: &mut Vec<String>) {
+    let mut first_of: HashMap<(PackageName, Option<Version>), JobId> = HashMap::new();
+    let mut merges: Vec<(JobId, JobId)> = Vec::new();
+    for (id, job) in outcome.jobs.iter().filter(|(_, j)| j.is_build()) {
+        match first_of.entry((job.name.clone(), job.version.clone())) {
+            std::collections::hash_map::Entry::Occupied(first) => merges.push((*first.get(), id)),
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(id);
             }
         }
-        for r in dup_reqs {
-            if !first.requirements.contains(&r) {
-                first.requirements.push(r);
-            }
+    }
+    for (first, dup) in merges {
+        let dup_job = outcome.jobs.get_mut(dup);
+        let parents = std::mem::take(&mut dup_job.parents);
+        let reqs = std::mem::take(&mut dup_job.requirements);
+        dup_job.action = Action::Merged(first);
+        let first_job = outcome.jobs.get_mut(first);
+        for p in parents {
+            first_job.add_parent(&p);
+        }
+        for r in reqs {
+            first_job.add_requirement(r);
         }
         warnings.push(format!(
-            "overrides: two build jobs of {} became {}; they are built once",
-            first.name, first.source_spec
+            "overrides: two build jobs of {} became {}=={}; they are built once",
+            first_job.name,
+            first_job.name,
+            first_job.version_text()
         ));
-    }
-    if any {
-        super::retain_jobs(outcome, &keep);
     }
 }

@@ -20,6 +20,7 @@ use pep508_rs::{MarkerEnvironment, Requirement, VersionOrUrl};
 
 use crate::config::Config;
 use crate::error::{ResolverError, Result};
+use crate::target::Target;
 use crate::wheel::RequiresDist;
 
 /// What the requirements and constraints files say.
@@ -108,7 +109,7 @@ enum Kind {
 }
 
 /// Loads the files named in the config.
-pub fn load(config: &Config) -> Result<RequirementFiles> {
+pub fn load(config: &Config, target: &Target) -> Result<RequirementFiles> {
     let mut out = RequirementFiles {
         requirements_given: config.requirements.is_some(),
         ..RequirementFiles::default()
@@ -116,7 +117,6 @@ pub fn load(config: &Config) -> Result<RequirementFiles> {
     if config.requirements.is_none() && config.constraints.is_none() {
         return Ok(out);
     }
-    let env = crate::markers::target_environment(config.python, &config.platform)?;
     for (field, path, kind) in [
         ("requirements", &config.requirements, Kind::Requirements),
         ("constraints", &config.constraints, Kind::Constraints),
@@ -124,7 +124,7 @@ pub fn load(config: &Config) -> Result<RequirementFiles> {
         if let Some(path) = path {
             let mut loader = Loader {
                 field,
-                env: &env,
+                env: &target.markers,
                 out: &mut out,
                 read: HashSet::new(),
                 stack: Vec::new(),

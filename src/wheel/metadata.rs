@@ -170,6 +170,8 @@ fn guard_marker_text(text: &str) -> Result<(), String> {
 pub struct WheelMetadata {
     /// Requires-Dist, in file order.
     pub requires_dist: Vec<RequiresDist>,
+    /// Requires-Python, as written (trimmed), when present and not empty.
+    pub requires_python: Option<String>,
 }
 
 /// Why METADATA could not be read.
@@ -304,6 +306,7 @@ pub fn parse_metadata_with(
     parser: &mut RequirementParser,
 ) -> Result<WheelMetadata, MetadataError> {
     let mut requires_dist = Vec::new();
+    let mut requires_python = None;
     // The Requires-Dist value being read (continuation lines are appended).
     let mut current: Option<String> = None;
     for line in text.lines() {
@@ -321,15 +324,24 @@ pub fn parse_metadata_with(
             requires_dist.push(parser.parse(&value)?);
         }
         if let Some((name, value)) = line.split_once(':') {
-            if name.trim().eq_ignore_ascii_case("Requires-Dist") {
+            let name = name.trim();
+            if name.eq_ignore_ascii_case("Requires-Dist") {
                 current = Some(value.trim().to_owned());
+            } else if name.eq_ignore_ascii_case("Requires-Python") && requires_python.is_none() {
+                let value = value.trim();
+                if !value.is_empty() {
+                    requires_python = Some(value.to_owned());
+                }
             }
         }
     }
     if let Some(value) = current.take() {
         requires_dist.push(parser.parse(&value)?);
     }
-    Ok(WheelMetadata { requires_dist })
+    Ok(WheelMetadata {
+        requires_dist,
+        requires_python,
+    })
 }
 
 #[cfg(test)]
@@ -346,6 +358,9 @@ mod tests {
             .map(|r| r.requirement.name.to_string())
             .collect();
         assert_eq!(names, vec!["lib", "pytest"]);
+        assert_eq!(m.requires_python, None);
+        let m = parse_metadata("Name: a\nRequires-Python:  >=3.9, <4 \n\n").unwrap();
+        assert_eq!(m.requires_python.as_deref(), Some(">=3.9, <4"));
     }
 
     #[test]

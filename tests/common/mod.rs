@@ -166,6 +166,36 @@ pub fn compare(case: &Path, result: &Value) -> Vec<String> {
             "missing_requirements: want {want_missing:?}, got {got_missing:?}"
         ));
     }
+    // `fetch`: absent means empty (contract-2 4.7).
+    let got_fetch = pairs(&result["fetch"], &["name", "version", "file"]);
+    if Value::Array(got_fetch.clone()) != get("fetch") {
+        diffs.push(format!("fetch: want {}, got {:?}", get("fetch"), got_fetch));
+    }
+    // `skipped`: compared only where the case gives it.
+    if let Some(want) = expect.get("skipped") {
+        let got = pairs(&result["skipped"], &["name", "version", "status"]);
+        if &Value::Array(got.clone()) != want {
+            diffs.push(format!("skipped: want {want}, got {got:?}"));
+        }
+    }
+    // `plan`: reuse, then fetch (action `fetch`), then build nodes.
+    let nodes = |key: &str, action: &str| -> Vec<Value> {
+        result[key]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|e| serde_json::json!([e["name"], e["version"], action]))
+            .collect()
+    };
+    let mut want_nodes = nodes("reuse", "reuse");
+    want_nodes.extend(nodes("fetch", "fetch"));
+    want_nodes.extend(nodes("to_build", "build"));
+    let got_nodes = pairs(&result["plan"], &["name", "version", "action"]);
+    if got_nodes != want_nodes {
+        diffs.push(format!(
+            "plan nodes: want {want_nodes:?} (reuse, fetch, build), got {got_nodes:?}"
+        ));
+    }
     if let Some(n) = expect.get("warnings").and_then(Value::as_u64) {
         let got = result["warnings"].as_array().map_or(0, Vec::len) as u64;
         if got < n {

@@ -1,0 +1,75 @@
+//! Contract-2 4.7: a release whose `name==version` has a wheel on an index
+//! that the target installs is fetched instead of built.
+
+use pep440_rs::Version;
+use pep508_rs::PackageName;
+
+use super::job::{Action, JobId};
+use super::State;
+use crate::error::Result;
+use crate::index::CompatibleWheel;
+use crate::policy::overrides;
+use crate::target::parse_requires_python;
+
+/// With `index.fetch_compatible_wheels`, turns every build job of a
+/// concrete version whose project has no override `version` into a fetch
+/// when an index lists a non-yanked wheel of it that the target installs
+/// (tags of 4.2; Requires-Python from the page, else the metadata).
+pub(crate) fn fetch_compatible(state: &mut State<'_>) -> Result<()> {
+    let config = state.inputs.config;
+    let (Some(index), Some(index_config)) = (state.inputs.index, &config.index) else {
+        return Ok(());
+    };
+    if !index_config.fetch_compatible_wheels {
+        return Ok(());
+    }
+    let pinned_by_override: Vec<PackageName> = overrides::normalized(config)?
+        .into_iter()
+        .filter(|(_, (_, ov))| ov.version.is_some())
+        .map(|(name, _)| name)
+        .collect();
+    let candidates: Vec<(JobId, PackageName, Version)> = state
+        .jobs
+        .iter()
+        .filter(|(_, j)| j.is_build() && !pinned_by_override.contains(&j.name))
+        .filter_map(|(id, j)| Some((id, j.name.clone(), j.version.clone()?)))
+        .collect();
+    let mut names: Vec<PackageName> = candidates.iter().map(|(_, n, _)| n.clone()).collect();
+    names.sort();
+    names.dedup();
+    index.prefetch(&names)?;
+
+    let mut found: Vec<(JobId, CompatibleWheel)> = Vec::new();
+    let mut ahead: Vec<(PackageName, Version)> = Vec::new();
+    for (id, name, version) in candidates {
+        if let Some(wheel) = index.compatible_wheel(&name, &version)? {
+            if wheel.requires_python.is_none() {
+                ahead.push((name, version));
+            }
+            found.push((id, wheel));
+        }
+    }
+    // The page left Requires-Python open for these: their metadata decides.
+    index.prefetch_metadata(&ahead)?;
+    let target = state.inputs.target;
+    for (id, wheel) in found {
+        let job = state.jobs.get(id);
+        let requires_python = match &wheel.requires_python {
+            Some(rp) => Some(rp.clone()),
+            None => match &job.version {
+                Some(v) => index
+                    .metadata(&job.name, v)?
+                    .and_then(|m| m.requires_python.clone()),
+                None => None,
+            },
+        };
+        let admitted = requires_python
+            .as_deref()
+            .and_then(parse_requires_python)
+            .is_none_or(|spec| target.admits(&spec));
+        if admitted {
+            state.jobs.get_mut(id).action = Action::Fetch(wheel);
+        }
+    }
+    Ok(())
+}

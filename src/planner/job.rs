@@ -1,0 +1,277 @@
+//! The jobs of a plan, in one arena addressed by [`JobId`].
+//!
+//! Every release the plan mentions is one [`Job`]: reused, fetched, built or
+//! skipped is the job's [`Action`], not a list it sits in. The arena keeps
+//! the contract's order (inputs in scan order, then dependency builds in
+//! requirement order, then expansions level by level); the plan's lists are
+//! produced from it only when the plan is written ([`Jobs::lists`]).
+
+use pep440_rs::Version;
+use pep508_rs::PackageName;
+use rustc_hash::FxHashMap as HashMap;
+
+use super::ReqRef;
+use crate::config::Override;
+use crate::index::CompatibleWheel;
+use crate::plan::{BuildJob, BuildReason, FetchEntry, Incompatible, ReuseEntry, SkippedJob};
+
+/// A job's position in the arena.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct JobId(u32);
+
+impl JobId {
+    /// Its index in the arena.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// Why a job is left out of the plan's builds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Skip {
+    /// `requires_python`, or the status of the most recent known failure.
+    pub status: String,
+    /// The deciding event's timestamp, as recorded.
+    pub timestamp: Option<serde_json::Value>,
+    /// The specifier, or the event's detail.
+    pub detail: Option<String>,
+    /// `input`, `known_failures` or `history_db`.
+    pub source: &'static str,
+}
+
+/// What happens to a job's release.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// An input wheel is reused (its path and file name).
+    Reuse { path: String, file: String },
+    /// Built from source.
+    Build,
+    /// Fetched from an index instead of built (contract-2 4.7).
+    Fetch(CompatibleWheel),
+    /// Left out (known failure, or Requires-Python excludes the target).
+    Skip(Skip),
+    /// Merged into another job of the same release (an override made two
+    /// jobs one); not in the plan.
+    Merged(JobId),
+}
+
+/// One release of the plan.
+#[derive(Debug, Clone)]
+pub struct Job<'a> {
+    /// Normalised project name.
+    pub name: PackageName,
+    /// The version; `None` is an offline expansion's `latest`.
+    pub version: Option<Version>,
+    /// Why it would be built (`None` for a reusable input release).
+    pub reason: Option<BuildReason>,
+    /// The legacy `depth` field: 0, or an expansion's depth.
+    pub depth: u32,
+    /// Requirement steps from the inputs: 0 for an input release, 1 for
+    /// what an input requires, and so on (contract-2 4.4).
+    pub step: u32,
+    /// Planned by dependency expansion (listed in `dependency_expansions`).
+    pub expansion: bool,
+    /// Sorted normalised names of the projects whose requirements led here.
+    pub parents: Vec<String>,
+    /// The requirements this job satisfies, as written, each once.
+    pub requirements: Vec<ReqRef<'a>>,
+    /// For an incompatible input: why no input file is reusable.
+    pub incompatible: Option<Incompatible>,
+    /// Override settings (contract 4.5), on build jobs.
+    pub override_: Option<Override>,
+    /// Hints from known failures (contract 4.6).
+    pub hints: Vec<serde_json::Value>,
+    /// What happens to it.
+    pub action: Action,
+}
+
+impl<'a> Job<'a> {
+    /// A build job of `name` (`version` `None`: `latest`).
+    pub fn build(
+        name: PackageName,
+        version: Option<Version>,
+        reason: BuildReason,
+        step: u32,
+        parents: Vec<String>,
+    ) -> Self {
+        Self {
+            name,
+            version,
+            reason: Some(reason),
+            depth: 0,
+            step,
+            expansion: false,
+            parents,
+            requirements: Vec::new(),
+            incompatible: None,
+            override_: None,
+            hints: Vec::new(),
+            action: Action::Build,
+        }
+    }
+
+    /// Is it (still) to be built?
+    pub fn is_build(&self) -> bool {
+        matches!(self.action, Action::Build)
+    }
+
+    /// Adds `parent` to the sorted parents, once.
+    pub fn add_parent(&mut self, parent: &str) {
+        if let Err(at) = self.parents.binary_search_by(|p| p.as_str().cmp(parent)) {
+            self.parents.insert(at, parent.to_owned());
+        }
+    }
+
+    /// Records a requirement this job satisfies, once per text.
+    pub fn add_requirement(&mut self, req: ReqRef<'a>) {
+        if !self.requirements.iter().any(|r| r.text == req.text) {
+            self.requirements.push(req);
+        }
+    }
+
+    /// `latest` or the version.
+    pub fn version_text(&self) -> String {
+        self.version
+            .as_ref()
+            .map_or_else(|| "latest".to_owned(), ToString::to_string)
+    }
+}
+
+/// The arena, with a look-up of the job of each concrete release.
+#[derive(Debug, Default)]
+pub struct Jobs<'a> {
+    jobs: Vec<Job<'a>>,
+    by_release: HashMap<(PackageName, Version), JobId>,
+}
+
+impl<'a> Jobs<'a> {
+    /// Adds a job at the end.
+    pub fn push(&mut self, job: Job<'a>) -> JobId {
+        let id = JobId(u32::try_from(self.jobs.len()).unwrap_or(u32::MAX));
+        self.jobs.push(job);
+        id
+    }
+
+    /// Makes `id` the job [`Jobs::find`] returns for its release: the
+    /// dependency builds of contract 4.3, on which later requirements they
+    /// satisfy are noted.
+    pub fn register(&mut self, id: JobId) {
+        let job = &self.jobs[id.index()];
+        if let Some(v) = &job.version {
+            self.by_release
+                .entry((job.name.clone(), v.clone()))
+                .or_insert(id);
+        }
+    }
+
+    /// The registered job of `name==version`, if any.
+    pub fn find(&self, name: &PackageName, version: &Version) -> Option<JobId> {
+        self.by_release
+            .get(&(name.clone(), version.clone()))
+            .copied()
+    }
+
+    /// The job `id`.
+    pub fn get(&self, id: JobId) -> &Job<'a> {
+        &self.jobs[id.index()]
+    }
+
+    /// The job `id`, mutably.
+    pub fn get_mut(&mut self, id: JobId) -> &mut Job<'a> {
+        &mut self.jobs[id.index()]
+    }
+
+    /// Every job with its id, in order.
+    pub fn iter(&self) -> impl Iterator<Item = (JobId, &Job<'a>)> {
+        self.jobs
+            .iter()
+            .enumerate()
+            .map(|(i, j)| (JobId(i as u32), j))
+    }
+
+    /// Every job, mutably, in order.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut Job<'a>> {
+        self.jobs.iter_mut()
+    }
+
+    /// The plan's lists, in arena order.
+    pub fn lists(&self, python_tag: &str, platform_tag: &str) -> PlanLists {
+        let mut out = PlanLists::default();
+        for job in &self.jobs {
+            match &job.action {
+                Action::Reuse { path, file } => out.reuse.push(ReuseEntry {
+                    name: job.name.to_string(),
+                    version: job.version_text(),
+                    path: path.clone(),
+                    file: file.clone(),
+                }),
+                Action::Build => {
+                    let build = to_build_job(job, python_tag, platform_tag);
+                    if job.expansion {
+                        out.dependency_expansions.push(build.clone());
+                    }
+                    out.to_build.push(build);
+                }
+                Action::Fetch(w) => out.fetch.push(FetchEntry {
+                    name: job.name.to_string(),
+                    version: job.version_text(),
+                    file: w.file.clone(),
+                    url: w.url.clone(),
+                    sha256: w.sha256.clone(),
+                    index: w.index.clone(),
+                    reason: job.reason.unwrap_or(BuildReason::IncompatibleWheel),
+                    depth: job.depth,
+                    parents: job.parents.clone(),
+                }),
+                Action::Skip(skip) => out.skipped.push(SkippedJob {
+                    name: job.name.to_string(),
+                    version: job.version_text(),
+                    status: skip.status.clone(),
+                    timestamp: skip.timestamp.clone(),
+                    detail: skip.detail.clone(),
+                    reason: job.reason,
+                    source: skip.source,
+                    hints: job.hints.clone(),
+                }),
+                Action::Merged(_) => {}
+            }
+        }
+        out
+    }
+}
+
+/// The lists of `plan.json` that come from the jobs.
+#[derive(Debug, Default)]
+pub struct PlanLists {
+    /// Reused releases.
+    pub reuse: Vec<ReuseEntry>,
+    /// Releases fetched from an index.
+    pub fetch: Vec<FetchEntry>,
+    /// Build jobs.
+    pub to_build: Vec<BuildJob>,
+    /// The expansion build jobs (also in `to_build`).
+    pub dependency_expansions: Vec<BuildJob>,
+    /// Skipped jobs.
+    pub skipped: Vec<SkippedJob>,
+}
+
+fn to_build_job(job: &Job<'_>, python_tag: &str, platform_tag: &str) -> BuildJob {
+    let (version, source_spec) = match &job.version {
+        Some(v) => (v.to_string(), format!("{}=={v}", job.name)),
+        None => ("latest".to_owned(), job.name.to_string()),
+    };
+    BuildJob {
+        name: job.name.to_string(),
+        version,
+        python_tag: python_tag.to_owned(),
+        platform_tag: platform_tag.to_owned(),
+        source_spec,
+        reason: job.reason.unwrap_or(BuildReason::IncompatibleWheel),
+        depth: job.depth,
+        parents: job.parents.clone(),
+        incompatible: job.incompatible.clone(),
+        requirements: job.requirements.iter().map(|r| r.text.clone()).collect(),
+        override_: job.override_.clone(),
+        hints: job.hints.clone(),
+    }
+}
