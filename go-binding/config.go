@@ -36,7 +36,9 @@ type Config struct {
 	CacheDir string `json:"cache_dir,omitempty"`
 	// OutputDir is the worker's /output.
 	OutputDir string `json:"output_dir,omitempty"`
-	// TargetPython is the target CPython MAJOR.MINOR, e.g. "3.11" (required).
+	// TargetPython is the target CPython MAJOR.MINOR or MAJOR.MINOR.PATCH,
+	// e.g. "3.11" or "3.11.9" (required). With the patch level, markers on
+	// python_full_version and Requires-Python are decided for it.
 	TargetPython string `json:"target_python"`
 	// TargetPlatformTag defaults to "manylinux2014_s390x".
 	TargetPlatformTag string `json:"target_platform_tag,omitempty"`
@@ -85,6 +87,9 @@ type IndexConfig struct {
 	Strategy IndexStrategy `json:"strategy,omitempty"`
 	// TimeoutSeconds bounds each request; 0 means the default (15).
 	TimeoutSeconds float64 `json:"timeout_seconds,omitempty"`
+	// FetchCompatibleWheels lists a release the index has a wheel of that
+	// installs on the target in Plan.Fetch instead of building it.
+	FetchCompatibleWheels bool `json:"fetch_compatible_wheels,omitempty"`
 }
 
 // ExpansionConfig bounds dependency expansion (contract 4.4). Nil fields take

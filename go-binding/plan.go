@@ -16,6 +16,7 @@ const (
 // Plan node actions (PlanNode.Action).
 const (
 	ActionReuse = "reuse"
+	ActionFetch = "fetch"
 	ActionBuild = "build"
 )
 
@@ -28,10 +29,15 @@ type Plan struct {
 	PythonTag       string `json:"python_tag"`
 	PlatformTag     string `json:"platform_tag"`
 	UpgradeStrategy string `json:"upgrade_strategy"`
-	// Nodes is the legacy "plan" list: every reuse node, then every build node.
+	// Nodes is the legacy "plan" list: every reuse node, then every fetch
+	// node, then every build node.
 	Nodes []PlanNode `json:"plan"`
 	// Reuse lists the reused input releases, in scan order.
 	Reuse []ReuseEntry `json:"reuse"`
+	// Fetch lists the releases to download from an index instead of
+	// building them (index.fetch_compatible_wheels; contract-2 4.7), in the
+	// order they would have had in ToBuild. Absent (nil) when empty.
+	Fetch []FetchEntry `json:"fetch,omitempty"`
 	// ToBuild lists the build jobs, in contract order.
 	ToBuild []BuildJob `json:"to_build"`
 	// DependencyExpansions are the expansion jobs (also in ToBuild).
@@ -53,7 +59,7 @@ type PlanNode struct {
 	Version     string `json:"version"`
 	PythonTag   string `json:"python_tag"`
 	PlatformTag string `json:"platform_tag"`
-	// Action is ActionReuse or ActionBuild.
+	// Action is ActionReuse, ActionFetch or ActionBuild.
 	Action string `json:"action"`
 }
 
@@ -65,6 +71,26 @@ type ReuseEntry struct {
 	Path string `json:"path"`
 	// File is its file name.
 	File string `json:"file"`
+}
+
+// FetchEntry is a release an index has a wheel of that installs on the
+// target: the worker downloads it instead of building it.
+type FetchEntry struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+	// File is the wheel's file name.
+	File string `json:"file"`
+	// URL is absolute and never carries credentials (they stay in the
+	// config's index URLs).
+	URL string `json:"url"`
+	// Sha256 is the index's hash of the file, when it gives one.
+	Sha256 string `json:"sha256,omitempty"`
+	// Index is the simple-API base URL of the index that lists it.
+	Index string `json:"index"`
+	// Reason, Depth and Parents are those the build job would have had.
+	Reason  string   `json:"reason"`
+	Depth   int      `json:"depth"`
+	Parents []string `json:"parents"`
 }
 
 // BuildJob is one job for the builder.
@@ -106,7 +132,9 @@ type Incompatible struct {
 	Files []string `json:"files"`
 }
 
-// SkippedJob is a job left out because of a known failure (contract 4.6).
+// SkippedJob is a job left out because of a known failure (contract 4.6),
+// or an input release whose wheels' Requires-Python excludes the target
+// (Status "requires_python", Source "input"; contract-2 4.2a).
 type SkippedJob struct {
 	Name    string `json:"name"`
 	Version string `json:"version"`
@@ -115,10 +143,11 @@ type SkippedJob struct {
 	// Timestamp is its timestamp as recorded (raw JSON string or number).
 	Timestamp json.RawMessage `json:"timestamp,omitempty"`
 	Detail    string          `json:"detail,omitempty"`
-	// Reason is the job's reason, had it been built.
-	Reason string `json:"reason"`
-	// Source says where the deciding event was recorded: "known_failures"
-	// or "history_db".
+	// Reason is the job's reason, had it been built (empty for an input
+	// release that would have been reused).
+	Reason string `json:"reason,omitempty"`
+	// Source says where the decision comes from: "known_failures" or
+	// "history_db" (the deciding event), or "input".
 	Source string `json:"source"`
 	// Hints are the hints recorded with the job's events, as raw JSON.
 	Hints []json.RawMessage `json:"hints,omitempty"`

@@ -60,6 +60,7 @@ type options struct {
 	indexURL, historyDB, runID                                         string
 	extraIndexURLs, trustedHosts                                       listFlag
 	fallbackLatest, skipKnownFailures, strict, printJSON               bool
+	fetchCompatibleWheels                                              bool
 	set                                                                map[string]bool
 }
 
@@ -71,13 +72,14 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.input, "input", "", "directory of input wheels (input_dir)")
 	fs.StringVar(&o.output, "output", "", "output directory; the plan is written to <output>/plan.json (output_dir)")
 	fs.StringVar(&o.cache, "cache", "", "cache directory (cache_dir)")
-	fs.StringVar(&o.python, "python", "", "target CPython MAJOR.MINOR, e.g. 3.11 (target_python)")
+	fs.StringVar(&o.python, "python", "", "target CPython MAJOR.MINOR or MAJOR.MINOR.PATCH, e.g. 3.11 or 3.11.9 (target_python)")
 	fs.StringVar(&o.platformTag, "platform-tag", "", "target platform tag, default manylinux2014_s390x (target_platform_tag)")
 	fs.StringVar(&o.upgradeStrategy, "upgrade-strategy", "", "pinned or eager (upgrade_strategy)")
 	fs.StringVar(&o.indexURL, "index-url", "", "package index simple-API URL (index.index_url)")
 	fs.Var(&o.extraIndexURLs, "extra-index-url", "further index URL; repeatable (index.extra_index_urls)")
 	fs.Var(&o.trustedHosts, "trusted-host", "host allowed over plain HTTP; repeatable (index.trusted_hosts)")
 	fs.BoolVar(&o.fallbackLatest, "fallback-latest", false, "consult the index for unsatisfied ranges (fallback_latest)")
+	fs.BoolVar(&o.fetchCompatibleWheels, "fetch-compatible-wheels", false, "list releases the index has a wheel of for the target under fetch instead of building them (index.fetch_compatible_wheels)")
 	fs.BoolVar(&o.skipKnownFailures, "skip-known-failures", false, "leave known failures out of the plan (skip_known_failures)")
 	fs.StringVar(&o.historyDB, "history-db", "", "legacy SQLite build history (history_db)")
 	fs.StringVar(&o.runID, "run-id", "", "fixed run id (run_id)")
@@ -167,7 +169,7 @@ func buildConfig(o *options) (map[string]any, error) {
 			cfg[fieldOf[flagName]] = value
 		}
 	}
-	if o.set["index-url"] || o.set["extra-index-url"] || o.set["trusted-host"] {
+	if o.set["index-url"] || o.set["extra-index-url"] || o.set["trusted-host"] || o.set["fetch-compatible-wheels"] {
 		index, _ := cfg["index"].(map[string]any)
 		if index == nil {
 			if cfg["index"] != nil {
@@ -183,6 +185,9 @@ func buildConfig(o *options) (map[string]any, error) {
 		}
 		if o.set["trusted-host"] {
 			index["trusted_hosts"] = []string(o.trustedHosts)
+		}
+		if o.set["fetch-compatible-wheels"] {
+			index["fetch_compatible_wheels"] = o.fetchCompatibleWheels
 		}
 		cfg["index"] = index
 	}
@@ -273,6 +278,7 @@ type planSummary struct {
 	PlatformTag     string     `json:"platform_tag"`
 	UpgradeStrategy string     `json:"upgrade_strategy"`
 	Reuse           []struct{} `json:"reuse"`
+	Fetch           []struct{} `json:"fetch"`
 	ToBuild         []struct {
 		Reason string `json:"reason"`
 	} `json:"to_build"`
@@ -288,9 +294,9 @@ const summaryLines = 20
 
 // summarize prints a short human summary of a plan.
 func summarize(w io.Writer, p *planSummary) {
-	fmt.Fprintf(w, "plan %s (python %s, %s, %s): %d reuse, %d build, %d missing, %d expansions",
+	fmt.Fprintf(w, "plan %s (python %s, %s, %s): %d reuse, %d fetch, %d build, %d missing, %d expansions",
 		p.RunID, p.PythonVersion, p.PlatformTag, p.UpgradeStrategy,
-		len(p.Reuse), len(p.ToBuild), len(p.MissingRequirements), len(p.DependencyExpansions))
+		len(p.Reuse), len(p.Fetch), len(p.ToBuild), len(p.MissingRequirements), len(p.DependencyExpansions))
 	if len(p.Skipped) > 0 {
 		fmt.Fprintf(w, ", %d skipped", len(p.Skipped))
 	}

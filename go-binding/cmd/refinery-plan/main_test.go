@@ -104,8 +104,8 @@ func TestParityFixtures(t *testing.T) {
 				if err := json.Unmarshal(doc, &p); err != nil {
 					t.Fatal(err)
 				}
-				want := fmt.Sprintf("%d reuse, %d build, %d missing, %d expansions",
-					len(p.Reuse), len(p.ToBuild), len(p.MissingRequirements), len(p.DependencyExpansions))
+				want := fmt.Sprintf("%d reuse, %d fetch, %d build, %d missing, %d expansions",
+					len(p.Reuse), len(p.Fetch), len(p.ToBuild), len(p.MissingRequirements), len(p.DependencyExpansions))
 				if !strings.Contains(r.stdout, want) || !strings.Contains(r.stdout, "wrote "+planPath) {
 					t.Errorf("summary %q lacks %q", r.stdout, want)
 				}
@@ -149,7 +149,7 @@ func TestFlagsOnly(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
-	if !strings.Contains(r.stdout, "2 reuse, 1 build, 0 missing, 0 expansions") || !strings.Contains(r.stdout, "incompatible wheel: 1") {
+	if !strings.Contains(r.stdout, "2 reuse, 0 fetch, 1 build, 0 missing, 0 expansions") || !strings.Contains(r.stdout, "incompatible wheel: 1") {
 		t.Errorf("summary: %s", r.stdout)
 	}
 	doc, err := os.ReadFile(filepath.Join(out, "plan.json"))
@@ -325,7 +325,43 @@ func TestSharedBuildTag(t *testing.T) {
 	out := t.TempDir()
 	cmd := exec.Command(bin, "--input", "input", "--python", "3.11", "--output", out)
 	cmd.Dir = caseDir(t, "01_basic")
-	if b, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(b), "2 reuse, 1 build") {
+	if b, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(b), "2 reuse, 0 fetch, 1 build") {
 		t.Fatalf("%v: %s", err, b)
+	}
+}
+
+// --fetch-compatible-wheels and an X.Y.Z --python, against a real index:
+// case 45's releases that the index has for the target are fetched, and
+// the summary counts them.
+func TestCLIFetchCompatibleWheels(t *testing.T) {
+	cases, err := parity.IndexCases()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c *parity.Case
+	for i := range cases {
+		if cases[i].Name == "45_fetch_compatible_index_wheel" {
+			c = &cases[i]
+		}
+	}
+	if c == nil {
+		t.Fatal("fixtures/parity/45_fetch_compatible_index_wheel not found")
+	}
+	url := parity.StartPypiServer(t, c.IndexDir())
+	out := t.TempDir()
+	r := runCLI(t, c.Dir, "--input", "input", "--python", "3.11.9",
+		"--fallback-latest", "--index-url", url, "--fetch-compatible-wheels", "--output", out)
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stdout, "(python 3.11.9,") || !strings.Contains(r.stdout, "0 reuse, 2 fetch, 1 build") {
+		t.Fatalf("summary: %s", r.stdout)
+	}
+	doc, err := os.ReadFile(filepath.Join(out, "plan.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range c.CheckPlan(doc) {
+		t.Error(d)
 	}
 }

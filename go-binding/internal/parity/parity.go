@@ -33,6 +33,10 @@ type Expect struct {
 	Error                *string  `json:"error"`
 	ErrorMentions        []string `json:"error_mentions"`
 	Warnings             int      `json:"warnings"`
+	// Fetch is compared always (absent: must be empty).
+	Fetch [][]any `json:"fetch"`
+	// Skipped is compared only where the case gives it.
+	Skipped *[][]any `json:"skipped"`
 }
 
 // RepoRoot is the repository root (the parent of go-binding).
@@ -43,6 +47,17 @@ func RepoRoot() string {
 
 // OfflineCases returns the cases without an index/ folder, sorted by name.
 func OfflineCases() ([]Case, error) {
+	return casesWhere(false)
+}
+
+// IndexCases returns the cases with an index/ folder (served by a local
+// index; "${INDEX_URL}" in their config stands for its simple-API URL),
+// sorted by name.
+func IndexCases() ([]Case, error) {
+	return casesWhere(true)
+}
+
+func casesWhere(withIndex bool) ([]Case, error) {
 	root := filepath.Join(RepoRoot(), "fixtures", "parity")
 	entries, err := os.ReadDir(root)
 	if err != nil {
@@ -54,7 +69,7 @@ func OfflineCases() ([]Case, error) {
 			continue
 		}
 		dir := filepath.Join(root, e.Name())
-		if _, err := os.Stat(filepath.Join(dir, "index")); err == nil {
+		if _, err := os.Stat(filepath.Join(dir, "index")); (err == nil) != withIndex {
 			continue
 		}
 		c := Case{Name: e.Name(), Dir: dir}
@@ -88,11 +103,30 @@ func readJSON(path string, v any) error {
 	return nil
 }
 
+// IndexDir is the folder a local index serves for an index case.
+func (c Case) IndexDir() string { return filepath.Join(c.Dir, "index") }
+
 // ConfigJSON returns the case's config with extra fields set.
 func (c Case) ConfigJSON(extra map[string]any) []byte {
+	return c.ConfigJSONWithIndex("", extra)
+}
+
+// ConfigJSONWithIndex is ConfigJSON with "${INDEX_URL}" in the index
+// settings replaced by indexURL.
+func (c Case) ConfigJSONWithIndex(indexURL string, extra map[string]any) []byte {
 	m := map[string]any{}
 	for k, v := range c.Config {
 		m[k] = v
+	}
+	if idx, ok := m["index"].(map[string]any); ok && indexURL != "" {
+		copied := map[string]any{}
+		for k, v := range idx {
+			if s, ok := v.(string); ok {
+				v = strings.ReplaceAll(s, "${INDEX_URL}", indexURL)
+			}
+			copied[k] = v
+		}
+		m["index"] = copied
 	}
 	for k, v := range extra {
 		m[k] = v
@@ -115,8 +149,11 @@ func (c Case) CheckPlan(doc []byte) []string {
 			Depth   int      `json:"depth"`
 			Parents []string `json:"parents"`
 		} `json:"dependency_expansions"`
-		Missing  []string `json:"missing_requirements"`
-		Warnings []string `json:"warnings"`
+		Missing  []string                                 `json:"missing_requirements"`
+		Warnings []string                                 `json:"warnings"`
+		Fetch    []struct{ Name, Version, File string }   `json:"fetch"`
+		Skipped  []struct{ Name, Version, Status string } `json:"skipped"`
+		Nodes    []struct{ Name, Version, Action string } `json:"plan"`
 	}
 	if err := json.Unmarshal(doc, &p); err != nil {
 		return []string{"plan is not JSON: " + err.Error()}
@@ -144,6 +181,35 @@ func (c Case) CheckPlan(doc []byte) []string {
 		got = append(got, []any{e.Name, e.Version, float64(e.Depth), parents})
 	}
 	diffs = compare(diffs, "dependency_expansions", c.Expect.DependencyExpansions, got)
+	got = [][]any{}
+	for _, f := range p.Fetch {
+		got = append(got, []any{f.Name, f.Version, f.File})
+	}
+	diffs = compare(diffs, "fetch", c.Expect.Fetch, got)
+	if c.Expect.Skipped != nil {
+		got = [][]any{}
+		for _, s := range p.Skipped {
+			got = append(got, []any{s.Name, s.Version, s.Status})
+		}
+		diffs = compare(diffs, "skipped", *c.Expect.Skipped, got)
+	}
+	// The plan nodes: reuse, then fetch, then build.
+	wantNodes := [][]any{}
+	for _, r := range p.Reuse {
+		wantNodes = append(wantNodes, []any{r.Name, r.Version, "reuse"})
+	}
+	for _, f := range p.Fetch {
+		wantNodes = append(wantNodes, []any{f.Name, f.Version, "fetch"})
+	}
+	for _, b := range p.Build {
+		wantNodes = append(wantNodes, []any{b.Name, b.Version, "build"})
+	}
+	got = [][]any{}
+	for _, n := range p.Nodes {
+		got = append(got, []any{n.Name, n.Version, n.Action})
+	}
+	diffs = compare(diffs, "plan nodes (reuse, fetch, build)", wantNodes, got)
+	// In order, as the Rust comparator (tests/common) does.
 	var want, have []string
 	for _, r := range c.Expect.MissingRequirements {
 		want = append(want, NormalizeRequirement(r))
@@ -151,8 +217,6 @@ func (c Case) CheckPlan(doc []byte) []string {
 	for _, r := range p.Missing {
 		have = append(have, NormalizeRequirement(r))
 	}
-	sort.Strings(want)
-	sort.Strings(have)
 	if !reflect.DeepEqual(nonNil(want), nonNil(have)) {
 		diffs = append(diffs, fmt.Sprintf("missing_requirements: want %q, got %q", c.Expect.MissingRequirements, p.Missing))
 	}

@@ -52,7 +52,10 @@ func TestCheckPlanReportsEveryDifference(t *testing.T) {
 	 "dependency_expansions": [
 	  {"name": "alpha", "version": "latest", "depth": 1, "parents": ["app"]},
 	  {"name": "mid", "version": "latest", "depth": 1, "parents": ["app"]}],
-	 "missing_requirements": ["zeta", "alpha", "mid"], "warnings": []}`
+	 "missing_requirements": ["zeta", "alpha", "mid"], "warnings": [],
+	 "plan": [{"name": "app", "version": "1.0", "action": "build"},
+	  {"name": "alpha", "version": "latest", "action": "build"},
+	  {"name": "mid", "version": "latest", "action": "build"}]}`
 	if diffs := basic.CheckPlan([]byte(good)); len(diffs) != 0 {
 		t.Fatalf("matching plan reported: %v", diffs)
 	}
@@ -61,11 +64,26 @@ func TestCheckPlanReportsEveryDifference(t *testing.T) {
 		"dependency_expansions": strings.Replace(good, `"depth": 1, "parents": ["app"]},`, `"depth": 2, "parents": ["app"]},`, 1),
 		"missing_requirements":  strings.Replace(good, `["zeta", "alpha", "mid"]`, `["zeta", "alpha"]`, 1),
 		"reuse":                 strings.Replace(good, `"reuse": []`, `"reuse": [{"name": "x", "version": "1"}]`, 1),
+		"fetch": strings.Replace(strings.Replace(good, `"reuse": []`, `"reuse": [], "fetch": [{"name": "f", "version": "1", "file": "f-1-py3-none-any.whl"}]`, 1),
+			`"plan": [`, `"plan": [{"name": "f", "version": "1", "action": "fetch"}, `, 1),
+		"plan nodes": strings.Replace(good, `"action": "build"},
+	  {"name": "alpha"`, `"action": "reuse"},
+	  {"name": "alpha"`, 1),
+		"missing_requirements (order)": strings.Replace(good, `["zeta", "alpha", "mid"]`, `["alpha", "zeta", "mid"]`, 1),
 	} {
+		what := strings.TrimSuffix(what, " (order)")
+		// A changed list also changes the plan nodes made from it: the
+		// list's own difference comes first.
 		diffs := basic.CheckPlan([]byte(bad))
-		if len(diffs) != 1 || !strings.HasPrefix(diffs[0], what) {
-			t.Errorf("%s: want one %s difference, got %v", what, what, diffs)
+		if len(diffs) == 0 || !strings.HasPrefix(diffs[0], what) {
+			t.Errorf("%s: want a %s difference first, got %v", what, what, diffs)
 		}
+	}
+	skipped := *basic
+	want := [][]any{{"x", "1", "requires_python"}}
+	skipped.Expect.Skipped = &want
+	if diffs := skipped.CheckPlan([]byte(good)); len(diffs) != 1 || !strings.HasPrefix(diffs[0], "skipped") {
+		t.Errorf("skipped: want one skipped difference, got %v", diffs)
 	}
 	if diffs := basic.CheckError("invalid_wheel", "boom"); len(diffs) != 1 {
 		t.Errorf("an error where a plan is expected: %v", diffs)
