@@ -47,6 +47,8 @@ fn dep_tree(root: &std::path::Path, pep658: bool, padding: usize) {
                         source: dep2,
                         yanked: false,
                         metadata: md,
+                        requires_python: None,
+                        sha256: None,
                     },
                 ],
             ),
@@ -225,6 +227,8 @@ fn yanked_and_invalid_files() {
                     source: write_wheel(w, "lib-2.0-py3-none-any.whl", &[], 0),
                     yanked: true,
                     metadata: None,
+                    requires_python: None,
+                    sha256: None,
                 },
                 TreeFile::plain(sdist),
                 // 3.0: every file yanked.
@@ -232,6 +236,8 @@ fn yanked_and_invalid_files() {
                     source: write_wheel(w, "lib-3.0-py3-none-any.whl", &[], 0),
                     yanked: true,
                     metadata: None,
+                    requires_python: None,
+                    sha256: None,
                 },
                 TreeFile::plain(bad),
             ],
@@ -523,6 +529,8 @@ fn a_yanked_release_is_expanded_only_when_pinned() {
         source,
         yanked: true,
         metadata: None,
+        requires_python: None,
+        sha256: None,
     };
     write_tree(
         tree.path(),

@@ -21,11 +21,24 @@ pub fn write_zip(dir: &Path, file_name: &str, entries: &[(&str, &[u8])]) -> Path
 
 /// Writes a wheel named `file_name` whose METADATA lists `requires`.
 pub fn write_wheel(dir: &Path, file_name: &str, requires: &[&str]) -> PathBuf {
+    write_wheel_with(dir, file_name, requires, None)
+}
+
+/// [`write_wheel`] with a `Requires-Python` in METADATA when given.
+pub fn write_wheel_with(
+    dir: &Path,
+    file_name: &str,
+    requires: &[&str],
+    requires_python: Option<&str>,
+) -> PathBuf {
     let stem = file_name.trim_end_matches(".whl");
     let mut parts = stem.split('-');
     let name = parts.next().unwrap();
     let version = parts.next().unwrap();
     let mut md = format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n");
+    if let Some(rp) = requires_python {
+        md.push_str(&format!("Requires-Python: {rp}\n"));
+    }
     for r in requires {
         md.push_str(&format!("Requires-Dist: {r}\n"));
     }

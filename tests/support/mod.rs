@@ -440,6 +440,10 @@ pub struct TreeFile {
     pub yanked: bool,
     /// Served as `<file>.metadata` and flagged (PEP 658/714) when given.
     pub metadata: Option<String>,
+    /// Published as `data-requires-python` / `requires-python` when given.
+    pub requires_python: Option<String>,
+    /// Published as `#sha256=` / `hashes.sha256` when given.
+    pub sha256: Option<String>,
 }
 
 impl TreeFile {
@@ -449,7 +453,26 @@ impl TreeFile {
             source,
             yanked: false,
             metadata: None,
+            requires_python: None,
+            sha256: None,
         }
+    }
+
+    /// The same file, with Requires-Python `spec` published on the page.
+    pub fn requires_python(mut self, spec: &str) -> Self {
+        self.requires_python = Some(spec.to_owned());
+        self
+    }
+
+    /// The same file, with its real sha256 published on the page.
+    pub fn with_sha256(mut self) -> Self {
+        let out = Command::new("sha256sum")
+            .arg(&self.source)
+            .output()
+            .expect("sha256sum");
+        let text = String::from_utf8_lossy(&out.stdout);
+        self.sha256 = Some(text.split_whitespace().next().unwrap_or("").to_owned());
+        self
     }
 }
 
@@ -475,16 +498,31 @@ pub fn write_tree(root: &Path, projects: &[(&str, Vec<TreeFile>)], json: bool) {
                 std::fs::write(files_dir.join(format!("{name}.metadata")), md).unwrap();
                 attrs.push_str(" data-core-metadata=\"true\" data-dist-info-metadata=\"true\"");
             }
+            if let Some(rp) = &f.requires_python {
+                let escaped = rp
+                    .replace('&', "&amp;")
+                    .replace('<', "&lt;")
+                    .replace('>', "&gt;");
+                attrs.push_str(&format!(" data-requires-python=\"{escaped}\""));
+            }
+            let hash = f.sha256.as_deref().unwrap_or("00");
             html.push_str(&format!(
-                "<a href=\"../../files/{name}#sha256=00\"{attrs}>{name}</a><br/>\n"
+                "<a href=\"../../files/{name}#sha256={hash}\"{attrs}>{name}</a><br/>\n"
             ));
-            entries.push(serde_json::json!({
+            let mut entry = serde_json::json!({
                 "filename": name,
                 "url": format!("../../files/{name}"),
                 "hashes": {},
                 "yanked": f.yanked,
                 "core-metadata": f.metadata.is_some(),
-            }));
+            });
+            if let Some(rp) = &f.requires_python {
+                entry["requires-python"] = rp.clone().into();
+            }
+            if let Some(h) = &f.sha256 {
+                entry["hashes"] = serde_json::json!({ "sha256": h });
+            }
+            entries.push(entry);
         }
         html.push_str("</body></html>\n");
         std::fs::write(dir.join("index.html"), html).unwrap();
