@@ -90,6 +90,10 @@ type IndexConfig struct {
 	// FetchCompatibleWheels lists a release the index has a wheel of that
 	// installs on the target in Plan.Fetch instead of building it.
 	FetchCompatibleWheels bool `json:"fetch_compatible_wheels,omitempty"`
+	// CABundle is a PEM file of the certificates to trust for index TLS, in
+	// place of the system trust store (which honours SSL_CERT_FILE and
+	// SSL_CERT_DIR).
+	CABundle string `json:"ca_bundle,omitempty"`
 }
 
 // ExpansionConfig bounds dependency expansion (contract 4.4). Nil fields take

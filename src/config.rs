@@ -70,6 +70,10 @@ pub struct IndexConfig {
     /// of building it (contract-2 4.7).
     #[serde(default)]
     pub fetch_compatible_wheels: bool,
+    /// PEM file of the certificates to trust for index TLS, in place of the
+    /// system's trust store (contract-2 section 6).
+    #[serde(default)]
+    pub ca_bundle: Option<PathBuf>,
 }
 
 impl IndexConfig {

@@ -119,3 +119,183 @@ fn plain_http_to_an_untrusted_host_is_refused_before_any_request() {
     assert!(text.contains("****@packages.example.invalid"), "{text}");
     assert!(read_log(&tree.path().join("requests.log")).is_empty());
 }
+
+/// A test CA, and a `lib` 1.0 tree served over HTTPS with a certificate for
+/// 127.0.0.1 that the CA signed. Returns the server, the tree (which holds
+/// `ca.pem`, and `cadir/` with a copy of it) and the CA file.
+fn ca_signed_index() -> Option<(support::Server, tempfile::TempDir, std::path::PathBuf)> {
+    if !support::require(support::has_program("openssl", "version"), "openssl CLI") {
+        return None;
+    }
+    let tree = tempfile::tempdir().unwrap();
+    let p = |name: &str| tree.path().join(name);
+    let openssl = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(tree.path())
+            .output()
+            .expect("openssl");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=wheel-resolver test CA",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+    ]);
+    openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+    ]);
+    std::fs::write(p("ext.cnf"), "subjectAltName=IP:127.0.0.1\n").unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        "ext.cnf",
+        "-out",
+        "server.pem",
+    ]);
+    std::fs::create_dir(p("cadir")).unwrap();
+    std::fs::copy(p("ca.pem"), p("cadir/test-ca.pem")).unwrap();
+    let wheels = tempfile::tempdir().unwrap();
+    let whl = write_wheel(wheels.path(), "lib-1.0-py3-none-any.whl", &[], 0);
+    write_tree(tree.path(), &[("lib", vec![TreeFile::plain(whl)])], false);
+    let (cert, key) = (p("server.pem"), p("server.key"));
+    let server = test_server(
+        tree.path(),
+        &[
+            "--cert",
+            cert.to_str().unwrap(),
+            "--key",
+            key.to_str().unwrap(),
+        ],
+        true,
+    )?;
+    let ca = p("ca.pem");
+    Some((server, tree, ca))
+}
+
+/// Plans `config` in a child process (this test binary, re-run for the
+/// test `child_plans_the_config_in_its_environment`) with `env` set, so
+/// that trust-store variables never leak into other tests' threads.
+fn plan_in_child(config: &str, env: &[(&str, &std::path::Path)]) -> serde_json::Value {
+    let mut cmd = Command::new(std::env::current_exe().unwrap());
+    cmd.args([
+        "--exact",
+        "child_plans_the_config_in_its_environment",
+        "--nocapture",
+    ])
+    .env("RESOLVER_TEST_CHILD_CONFIG", config)
+    .env_remove("SSL_CERT_FILE")
+    .env_remove("SSL_CERT_DIR");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("re-run the test binary");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("PLAN "))
+        .unwrap_or_else(|| {
+            panic!(
+                "no plan from the child: {stdout}\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+    serde_json::from_str(line).unwrap()
+}
+
+/// Not a test of its own: the child side of `plan_in_child`.
+#[test]
+fn child_plans_the_config_in_its_environment() {
+    if let Ok(config) = std::env::var("RESOLVER_TEST_CHILD_CONFIG") {
+        println!("PLAN {}", plan(&config));
+    }
+}
+
+#[test]
+fn a_ca_signed_certificate_is_trusted_through_the_store_or_ca_bundle() {
+    let Some((server, tree, ca)) = ca_signed_index() else {
+        return;
+    };
+    let url = format!("{}/simple/", server.origin);
+    let input = app_input(&["lib>=1"]);
+    let config = |index: serde_json::Value| {
+        support::config(input.path(), index, json!({"fallback_latest": true}))
+    };
+    let lib = (
+        "lib".to_owned(),
+        "1.0".to_owned(),
+        "missing compatible wheel for requirement".to_owned(),
+    );
+
+    // The system store does not hold the test CA: refused, and the message
+    // names index.ca_bundle before trusted_hosts.
+    let refused = plan_in_child(&config(json!({"index_url": url})), &[]);
+    assert_eq!(error_code(&refused), "insecure_index", "{refused}");
+    let msg = refused["error"]["message"].as_str().unwrap();
+    let (bundle_at, trusted_at) = (msg.find("index.ca_bundle"), msg.find("trusted_hosts"));
+    assert!(
+        bundle_at.is_some() && trusted_at.is_some() && bundle_at < trusted_at,
+        "{msg}"
+    );
+
+    // index.ca_bundle.
+    let ok = plan(&config(json!({"index_url": url, "ca_bundle": ca})));
+    assert_eq!(builds(&ok).get(1), Some(&lib), "{ok}");
+
+    // SSL_CERT_FILE, and SSL_CERT_DIR, in place of the system store.
+    let ok = plan_in_child(
+        &config(json!({"index_url": url})),
+        &[("SSL_CERT_FILE", &ca)],
+    );
+    assert_eq!(builds(&ok).get(1), Some(&lib), "{ok}");
+    let dir = tree.path().join("cadir");
+    let ok = plan_in_child(
+        &config(json!({"index_url": url})),
+        &[("SSL_CERT_DIR", &dir)],
+    );
+    assert_eq!(builds(&ok).get(1), Some(&lib), "{ok}");
+
+    // A bundle without the CA (the server's own leaf is no CA): refused.
+    let wrong = tree.path().join("server.pem");
+    let other = plan(&config(json!({"index_url": url, "ca_bundle": wrong})));
+    assert_eq!(error_code(&other), "insecure_index", "{other}");
+    // A file that is no PEM bundle names the field.
+    let bad = plan(&config(
+        json!({"index_url": url, "ca_bundle": tree.path().join("ext.cnf")}),
+    ));
+    assert_eq!(error_code(&bad), "invalid_config", "{bad}");
+    assert!(bad.to_string().contains("index.ca_bundle"), "{bad}");
+}

@@ -57,17 +57,19 @@ pub struct Client {
 }
 
 impl Client {
-    /// A client for `policy`, sending `credentials` (by origin), bounding each
-    /// request by `timeout` and everything by `deadline`.
+    /// A client for `policy`, verifying certificates against `roots`,
+    /// sending `credentials` (by origin), bounding each request by `timeout`
+    /// and everything by `deadline`.
     pub fn new(
         policy: TrustPolicy,
+        roots: RootCerts,
         credentials: HashMap<Origin, String>,
         timeout: Duration,
         deadline: Option<Instant>,
     ) -> Self {
         Self {
-            verified: agent(false),
-            unverified: agent(true),
+            verified: agent(roots, false),
+            unverified: agent(RootCerts::WebPki, true),
             policy,
             credentials,
             timeout,
@@ -242,10 +244,10 @@ impl Client {
 }
 
 /// An agent that never follows redirects itself and reports every status.
-fn agent(accept_any_certificate: bool) -> ureq::Agent {
+fn agent(roots: RootCerts, accept_any_certificate: bool) -> ureq::Agent {
     let tls = TlsConfig::builder()
         .provider(TlsProvider::Rustls)
-        .root_certs(RootCerts::WebPki)
+        .root_certs(roots)
         .disable_verification(accept_any_certificate)
         .build();
     ureq::Agent::config_builder()
@@ -265,7 +267,9 @@ fn classify(url: &Url, e: ureq::Error) -> Result<Attempt> {
         return Err(ResolverError::InsecureIndex {
             url: shown(url),
             message: format!(
-                "the TLS certificate does not verify ({cert}); add `{}` to index.trusted_hosts to accept it",
+                "the TLS certificate does not verify ({cert}) against the system trust store \
+                 (SSL_CERT_FILE / SSL_CERT_DIR) or index.ca_bundle: give the CA that signed it in \
+                 index.ca_bundle; or, to turn verification off for this host, add `{}` to index.trusted_hosts",
                 super::security::host_port(url)
             ),
         });

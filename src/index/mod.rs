@@ -18,6 +18,7 @@ pub mod range_reader;
 pub mod remote;
 pub mod security;
 pub mod simple_api;
+pub mod trust;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -172,11 +173,11 @@ pub fn open(
     }
     let timeout = Duration::try_from_secs_f64(index.timeout_seconds)
         .map_err(|e| ResolverError::config("index.timeout_seconds", e.to_string()))?;
-    let client = client::Client::new(policy, credentials, timeout, deadline);
-    Ok(Some(Box::new(remote::RemoteIndexes::new(
-        client,
-        bases,
-        index.strategy,
-        target.clone(),
-    ))))
+    let (roots, trust_warning) = trust::roots(index.ca_bundle.as_deref())?;
+    let client = client::Client::new(policy, roots, credentials, timeout, deadline);
+    let remote = remote::RemoteIndexes::new(client, bases, index.strategy, target.clone());
+    if let Some(w) = trust_warning {
+        remote.note(w);
+    }
+    Ok(Some(Box::new(remote)))
 }

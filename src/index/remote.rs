@@ -56,6 +56,11 @@ impl RemoteIndexes {
         }
     }
 
+    /// Records a warning for the plan.
+    pub fn note(&self, warning: String) {
+        lock(&self.warnings).push(warning);
+    }
+
     /// The files of `version` that choosing looks at: the non-yanked ones
     /// (every one when all are yanked) that are an sdist or a wheel the
     /// target installs.
