@@ -210,3 +210,13 @@ test-fuzz:
 	else \
 		$(MAKE) fuzz-smoke; \
 	fi
+
+# --- real-world check (opt-in; needs the public network; never in CI) -------------
+# Downloads shared/realworld's wheelhouse once with pip and plans it for
+# manylinux2014_s390x against the index in RESOLVER_INDEX_URL / PIP_INDEX_URL
+# (else pip's default), with fetch_compatible_wheels; prints what it fetches,
+# builds and why. REALWORLD_PYTHON=3.11.9 (or 3.9) and REALWORLD_PLATFORM override.
+.PHONY: realworld
+realworld:
+	$(CARGO) build --release --example plan
+	python3 scripts/realworld.py --plan-bin target/release/examples/plan

@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""Opt-in, needs the public network (never run in CI): plans a real web
+service's wheelhouse (shared/realworld/) for an IBM Z target against a real
+package index and prints what the plan fetches, builds and why.
+
+    make realworld [REALWORLD_PYTHON=3.11.9] [REALWORLD_PLATFORM=manylinux2014_s390x]
+
+The index URL comes from RESOLVER_INDEX_URL, else PIP_INDEX_URL, else pip's
+own default; no registry host is written here. The wheelhouse is downloaded
+once with pip into target/realworld/wheelhouse (as shared/realworld/README.md
+does) and reused. TLS is verified against the system trust store.
+"""
+import argparse
+import collections
+import json
+import os
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def index_url():
+    for var in ("RESOLVER_INDEX_URL", "PIP_INDEX_URL"):
+        if os.environ.get(var):
+            return os.environ[var]
+    from pip._internal.models.index import PyPI  # pip's own default
+
+    return PyPI.simple_url
+
+
+def download(requirements, wheelhouse):
+    if os.path.isdir(wheelhouse) and any(f.endswith(".whl") for f in os.listdir(wheelhouse)):
+        return
+    os.makedirs(wheelhouse, exist_ok=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "download", "--only-binary=:all:", "--python-version", "3.11",
+         "--platform", "manylinux2014_x86_64", "--platform", "manylinux_2_17_x86_64",
+         "--platform", "manylinux_2_28_x86_64", "-d", wheelhouse, "-r", requirements],
+        check=True,
+    )
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--plan-bin", required=True, help="the `plan` example binary")
+    ap.add_argument("--requirements", default=os.path.join(ROOT, "..", "shared", "realworld", "webservice.txt"))
+    ap.add_argument("--work", default=os.path.join(ROOT, "target", "realworld"))
+    ap.add_argument("--python", default=os.environ.get("REALWORLD_PYTHON", "3.11"))
+    ap.add_argument("--platform", default=os.environ.get("REALWORLD_PLATFORM", "manylinux2014_s390x"))
+    ap.add_argument("--max-depth", type=int, default=4)
+    ap.add_argument("--max-jobs", type=int, default=200)
+    args = ap.parse_args()
+
+    wheelhouse = os.path.join(args.work, "wheelhouse")
+    download(args.requirements, wheelhouse)
+    config = {
+        "input_dir": wheelhouse,
+        "target_python": args.python,
+        "target_platform_tag": args.platform,
+        "fallback_latest": True,
+        "index": {"index_url": index_url(), "fetch_compatible_wheels": True, "timeout_seconds": 30},
+        "expansion": {"max_depth": args.max_depth, "max_jobs": args.max_jobs},
+        "plan_path": os.path.join(args.work, "plan.json"),
+    }
+    path = os.path.join(args.work, "config.json")
+    with open(path, "w") as f:
+        json.dump(config, f, indent=2)
+    started = time.monotonic()
+    out = subprocess.run([args.plan_bin, path], capture_output=True, text=True)
+    took = time.monotonic() - started
+    doc = json.loads(out.stdout)
+    if "error" in doc:
+        print(json.dumps(doc, indent=2))
+        return 1
+    wheels = len([f for f in os.listdir(wheelhouse) if f.endswith(".whl")])
+    print(f"{wheels} input wheels, python {doc['python_version']}, {doc['platform_tag']}: "
+          f"{len(doc['reuse'])} reuse, {len(doc.get('fetch', []))} fetch, {len(doc['to_build'])} build, "
+          f"{len(doc['missing_requirements'])} missing, {len(doc['skipped'])} skipped, "
+          f"{len(doc['warnings'])} warnings; planned in {took:.1f} s; plan at {config['plan_path']}")
+    print("\nfetch (a wheel for the target exists on the index):")
+    for f in doc.get("fetch", []):
+        print(f"  {f['name']} {f['version']}: {f['file']} ({f['reason']})")
+    print("\nbuild:")
+    for b in doc["to_build"]:
+        why = b["reason"]
+        if b.get("incompatible"):
+            why += f" ({b['incompatible']['kind']})"
+        if b["parents"]:
+            why += f", for {', '.join(b['parents'])}"
+        print(f"  {b['name']} {b['version']}: {why}")
+    reasons = collections.Counter(b["reason"] for b in doc["to_build"])
+    print("\nbuild reasons:", dict(reasons))
+    for key in ("missing_requirements", "skipped", "warnings"):
+        if doc[key]:
+            print(f"\n{key}:")
+            for item in doc[key]:
+                print("  ", item if isinstance(item, str) else json.dumps(item))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
