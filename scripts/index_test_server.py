@@ -13,13 +13,25 @@ Serves DIR like `python3 -m http.server`, plus what that one lacks:
   --redirect P=URL    redirect (302) paths starting with P to URL + rest
   --flaky P=N         answer 503 to the first N requests for paths starting with P
   --log FILE          append one JSON line per request (path, range, status,
-                      bytes sent, whether Authorization was sent)
+                      bytes sent, whether Authorization was sent, the client's
+                      port: one port per connection, so reuse can be counted,
+                      and the conditional headers sent)
+  --cache-control P=V send `Cache-Control: V` for paths starting with P
+                      (repeatable; the longest matching prefix wins); every
+                      200 also gets an ETag (a hash of the body) and a
+                      Last-Modified, and a matching If-None-Match /
+                      If-Modified-Since is answered 304
+  --retry-after P=N:V answer the first N requests for paths starting with P
+                      with 503 and `Retry-After: V`
+  --latency SECONDS   sleep this long before answering every request (a
+                      remote index's round trip)
 
 Binds 127.0.0.1 on --port (0: a free port) and prints `PORT <n>` once
 listening. Used only by tests, on loopback.
 """
 import argparse
 import base64
+import hashlib
 import json
 import os
 import posixpath
@@ -80,11 +92,36 @@ class Handler(BaseHTTPRequestHandler):
             "auth": self.headers.get("Authorization") is not None,
             "status": status,
             "bytes": sent,
+            "port": self.client_address[1],
+            "if_none_match": self.headers.get("If-None-Match"),
+            "if_modified_since": self.headers.get("If-Modified-Since"),
         }
         with LOCK, open(self.opts.log, "a", encoding="utf-8") as f:
             f.write(json.dumps(entry) + "\n")
 
     def send(self, status, body=b"", ctype="text/plain", extra=None, head=False):
+        if status in (200, 206) and self.opts.cache_controls:
+            extra = dict(extra or {})
+            path = urllib.parse.urlsplit(self.path).path
+            matches = [(len(p), v) for p, v in self.opts.cache_controls if path.startswith(p)]
+            if matches:
+                extra["Cache-Control"] = max(matches)[1]
+            etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+            extra["ETag"] = etag
+            extra["Last-Modified"] = "Thu, 01 Jan 2026 00:00:00 GMT"
+            inm = self.headers.get("If-None-Match")
+            ims = self.headers.get("If-Modified-Since")
+            if (inm is not None and etag in [t.strip() for t in inm.split(",")]) or (
+                inm is None and ims == extra["Last-Modified"]
+            ):
+                extra.pop("Content-Range", None)
+                self.send_response(304)
+                for k, v in extra.items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", "0")
+                self.record(304, 0)
+                self.end_headers()
+                return
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
@@ -102,6 +139,17 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self, head=False):
         path = urllib.parse.urlsplit(self.path).path
+        if self.opts.latency:
+            time.sleep(self.opts.latency)
+        for i, (prefix, spec) in enumerate(self.opts.retry_afters):
+            if path.startswith(prefix):
+                n, _, value = spec.partition(":")
+                with LOCK:
+                    left = int(n)
+                    if left > 0:
+                        self.opts.retry_afters[i] = (prefix, f"{left - 1}:{value}")
+                if left > 0:
+                    return self.send(503, b"busy", extra={"Retry-After": value}, head=head)
         for prefix, secs in self.opts.delays:
             if path.startswith(prefix):
                 time.sleep(float(secs))
@@ -182,7 +230,12 @@ def main():
     p.add_argument("--redirect", action="append")
     p.add_argument("--flaky", action="append")
     p.add_argument("--log")
+    p.add_argument("--cache-control", action="append")
+    p.add_argument("--retry-after", action="append")
+    p.add_argument("--latency", type=float, default=0.0)
     a = p.parse_args()
+    a.cache_controls = parse_pairs(a.cache_control)
+    a.retry_afters = parse_pairs(a.retry_after)
     a.statuses, a.delays, a.redirects = parse_pairs(a.status), parse_pairs(a.delay), parse_pairs(a.redirect)
     a.flaky = parse_pairs(a.flaky)
     Handler.opts = a

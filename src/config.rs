@@ -74,6 +74,13 @@ pub struct IndexConfig {
     /// system's trust store (contract-2 section 6).
     #[serde(default)]
     pub ca_bundle: Option<PathBuf>,
+    /// The HTTP cache of index answers (contract-2 section 6); default
+    /// `<cache_dir>/index-cache` when `cache_dir` is set, else no cache.
+    #[serde(default)]
+    pub cache_dir: Option<PathBuf>,
+    /// Size bound of the HTTP cache in MiB (default 256); 0 turns it off.
+    #[serde(default)]
+    pub cache_max_mb: Option<u64>,
 }
 
 impl IndexConfig {
@@ -366,7 +373,8 @@ impl Config {
     }
 }
 
-fn validate_index(index: &IndexConfig) -> Result<()> {
+/// Checks the index settings (also for `resolver_fetch_wheels`).
+pub(crate) fn validate_index(index: &IndexConfig) -> Result<()> {
     for (field, url) in index.urls() {
         let lower = url.to_ascii_lowercase();
         if !(lower.starts_with("http://") || lower.starts_with("https://")) {
@@ -383,6 +391,16 @@ fn validate_index(index: &IndexConfig) -> Result<()> {
                 format!("`{host}` is not a host or host:port"),
             ));
         }
+    }
+    if index
+        .cache_dir
+        .as_ref()
+        .is_some_and(|p| p.as_os_str().is_empty())
+    {
+        return Err(ResolverError::config(
+            "index.cache_dir",
+            "must not be empty",
+        ));
     }
     if !(index.timeout_seconds.is_finite() && index.timeout_seconds > 0.0) {
         return Err(ResolverError::config(

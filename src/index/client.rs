@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 use ureq::tls::{RootCerts, TlsConfig, TlsProvider};
 use url::Url;
 
+use super::cache::{CacheHeaders, HttpCache};
+use super::proxy::Proxies;
 use super::security::{origin, shown, take_credentials, Origin, Transport, TrustPolicy};
 use crate::error::{ResolverError, Result};
 
@@ -34,7 +36,9 @@ pub struct Response {
     pub content_range: Option<String>,
     /// `Location` of a redirect.
     pub location: Option<String>,
-    /// The body (at most the cap given).
+    /// The caching-related headers.
+    pub cache: CacheHeaders,
+    /// The body (at most the cap given; empty when written to a file).
     pub body: Vec<u8>,
 }
 
@@ -43,7 +47,26 @@ enum Attempt {
     /// Any status; the body is read only for 2xx.
     Answer(Response),
     /// Worth another attempt (connection error, timeout, 429, 5xx).
-    Retry(String),
+    Retry(Retry),
+}
+
+/// Why an attempt is worth repeating.
+struct Retry {
+    why: String,
+    /// The server's `Retry-After` (429, 503).
+    wait: Option<Duration>,
+    /// The connection failed (no HTTP answer at all).
+    connection: bool,
+}
+
+impl Retry {
+    fn connection(why: String) -> Attempt {
+        Attempt::Retry(Retry {
+            why,
+            wait: None,
+            connection: true,
+        })
+    }
 }
 
 /// The blocking HTTP client shared by every look-up of one call.
@@ -54,6 +77,8 @@ pub struct Client {
     credentials: HashMap<Origin, String>,
     timeout: Duration,
     deadline: Option<Instant>,
+    proxies: Proxies,
+    cache: Option<HttpCache>,
 }
 
 impl Client {
@@ -74,7 +99,33 @@ impl Client {
             credentials,
             timeout,
             deadline,
+            proxies: Proxies::default(),
+            cache: None,
         }
+    }
+
+    /// The same client, sending requests through `proxies`.
+    pub fn with_proxies(mut self, proxies: Proxies) -> Self {
+        self.proxies = proxies;
+        self
+    }
+
+    /// The same client, keeping answers in `cache`.
+    pub fn with_cache(mut self, cache: Option<HttpCache>) -> Self {
+        self.cache = cache;
+        self
+    }
+
+    /// The HTTP cache, if any.
+    pub fn cache(&self) -> Option<&HttpCache> {
+        self.cache.as_ref()
+    }
+
+    /// Does a request to `url` carry credentials?
+    pub fn sends_credentials(&self, url: &Url) -> bool {
+        !url.username().is_empty()
+            || url.password().is_some()
+            || self.credentials.contains_key(&origin(url))
     }
 
     /// The trust policy.
@@ -83,14 +134,48 @@ impl Client {
     }
 
     /// GETs `url` following redirects. `Ok(None)`: 404 or 410. The body is
-    /// capped at `cap` bytes (larger: `index_error`).
+    /// capped at `cap` bytes (larger: `index_error`). Answered from the HTTP
+    /// cache when it holds a fresh answer (see [`super::cache`]).
     pub fn get(&self, url: &Url, headers: &[(&str, &str)], cap: u64) -> Result<Option<Response>> {
+        match &self.cache {
+            Some(cache) => super::cache::get_through(cache, self, url, headers, cap),
+            None => self.fetch(url, headers, cap, None),
+        }
+    }
+
+    /// GETs `url` following redirects into `file` (truncated first, and
+    /// again before each retry); the returned response has an empty body.
+    pub fn get_into(
+        &self,
+        url: &Url,
+        headers: &[(&str, &str)],
+        cap: u64,
+        file: &mut std::fs::File,
+    ) -> Result<Option<Response>> {
+        self.fetch(url, headers, cap, Some(file))
+    }
+
+    /// GETs `url` following redirects, bypassing the cache. A 304 (to a
+    /// conditional request) is returned as an answer.
+    pub fn fetch(
+        &self,
+        url: &Url,
+        headers: &[(&str, &str)],
+        cap: u64,
+        mut sink: Option<&mut std::fs::File>,
+    ) -> Result<Option<Response>> {
         let mut url = url.clone();
         let mut credentials = take_credentials(&mut url);
         for _ in 0..=MAX_REDIRECTS {
-            let answer = self.get_once(&url, credentials.as_deref(), headers, cap)?;
+            let answer = self.get_once(
+                &url,
+                credentials.as_deref(),
+                headers,
+                cap,
+                sink.as_deref_mut(),
+            )?;
             match answer.status {
-                200..=299 => return Ok(Some(answer)),
+                200..=299 | 304 => return Ok(Some(answer)),
                 301 | 302 | 303 | 307 | 308 => {
                     let Some(location) = answer.location else {
                         return Err(index_error(&url, "a redirect without a Location header"));
@@ -136,12 +221,22 @@ impl Client {
         credentials: Option<&str>,
         headers: &[(&str, &str)],
         cap: u64,
+        mut sink: Option<&mut std::fs::File>,
     ) -> Result<Response> {
         let transport = self.policy.transport(url)?;
         let mut last = String::new();
+        let mut connection = false;
+        let mut asked: Option<Duration> = None;
         for attempt in 0..ATTEMPTS {
             if attempt > 0 {
-                let pause = BACKOFF[(attempt - 1).min(BACKOFF.len() - 1)];
+                let backoff = BACKOFF[(attempt - 1).min(BACKOFF.len() - 1)];
+                let pause = match asked.take() {
+                    Some(wait) => {
+                        self.may_wait(url, wait)?;
+                        wait.max(backoff)
+                    }
+                    None => backoff,
+                };
                 if self
                     .remaining()
                     .is_some_and(|left| left <= pause + Duration::from_millis(1))
@@ -155,18 +250,68 @@ impl Client {
                 Some(left) => left.min(self.timeout),
                 None => self.timeout,
             };
-            match self.attempt(url, transport, credentials, headers, cap, timeout)? {
+            match self.attempt(
+                url,
+                transport,
+                credentials,
+                headers,
+                cap,
+                timeout,
+                sink.as_deref_mut(),
+            )? {
                 Attempt::Answer(r) => return Ok(r),
-                Attempt::Retry(why) => last = why,
+                Attempt::Retry(r) => {
+                    last = r.why;
+                    connection = r.connection;
+                    asked = r.wait;
+                }
             }
         }
         if self.remaining().is_some_and(|left| left.is_zero()) {
             return Err(out_of_time(url, &last));
         }
+        if let (true, Some(proxy)) = (connection, self.proxies.for_url(url)) {
+            // The proxy is what could not be reached: name it, not the index.
+            return Err(ResolverError::IndexUnreachable {
+                url: proxy.shown.clone(),
+                message: format!(
+                    "the proxy (from {}) for {} failed: {last} (after {ATTEMPTS} attempts); check the proxy, or list the index host in NO_PROXY",
+                    proxy.var,
+                    shown(url)
+                ),
+            });
+        }
         Err(ResolverError::IndexUnreachable {
             url: shown(url),
             message: format!("{last} (after {ATTEMPTS} attempts)"),
         })
+    }
+
+    /// Fails at once when the server's `Retry-After` asks for a longer wait
+    /// than `timeout_seconds` or the time left allow.
+    fn may_wait(&self, url: &Url, wait: Duration) -> Result<()> {
+        let secs = wait.as_secs_f64().ceil();
+        let refuse = |why: String| ResolverError::IndexUnreachable {
+            url: shown(url),
+            message: format!(
+                "the server asked to wait {secs} s before retrying (Retry-After), {why}"
+            ),
+        };
+        if wait > self.timeout {
+            return Err(refuse(format!(
+                "longer than index.timeout_seconds ({} s)",
+                self.timeout.as_secs_f64()
+            )));
+        }
+        if let Some(left) = self.remaining() {
+            if wait >= left {
+                return Err(refuse(format!(
+                    "longer than the time left in the budget (time_budget_ms: {} ms left)",
+                    left.as_millis()
+                )));
+            }
+        }
+        Ok(())
     }
 
     fn attempt(
@@ -177,6 +322,7 @@ impl Client {
         headers: &[(&str, &str)],
         cap: u64,
         timeout: Duration,
+        sink: Option<&mut std::fs::File>,
     ) -> Result<Attempt> {
         let agent = match transport {
             Transport::Unverified => &self.unverified,
@@ -186,6 +332,7 @@ impl Client {
             .get(url.as_str())
             .config()
             .timeout_global(Some(timeout))
+            .proxy(self.proxies.for_url(url).map(|p| p.proxy.clone()))
             .build();
         for (k, v) in headers {
             req = req.header(*k, *v);
@@ -201,7 +348,19 @@ impl Client {
         };
         let status = resp.status().as_u16();
         if status == 429 || (500..=599).contains(&status) {
-            return Ok(Attempt::Retry(format!("HTTP {status}")));
+            let wait = if status == 429 || status == 503 {
+                resp.headers()
+                    .get("retry-after")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(retry_after)
+            } else {
+                None
+            };
+            return Ok(Attempt::Retry(Retry {
+                why: format!("HTTP {status}"),
+                wait,
+                connection: false,
+            }));
         }
         let header = |name: &str| {
             resp.headers()
@@ -212,7 +371,39 @@ impl Client {
         let content_type = header("content-type");
         let content_range = header("content-range");
         let location = header("location");
-        let body = if (200..=299).contains(&status) {
+        let cache = CacheHeaders::of(&resp);
+        let body = if let (true, Some(file)) = ((200..=299).contains(&status), sink) {
+            use std::io::Seek as _;
+            let mut write = |file: &mut std::fs::File| -> std::io::Result<u64> {
+                file.set_len(0)?;
+                file.rewind()?;
+                let mut reader = resp.body_mut().with_config().limit(cap).reader();
+                std::io::copy(&mut reader, file)
+            };
+            match write(file) {
+                Ok(_) => Vec::new(),
+                Err(e) => match e.get_ref().and_then(|i| i.downcast_ref::<ureq::Error>()) {
+                    Some(ureq::Error::BodyExceedsLimit(_)) => {
+                        return Err(index_error(
+                            url,
+                            &format!("the response is larger than the {cap}-byte cap"),
+                        ))
+                    }
+                    Some(_) => return Ok(Retry::connection(e.to_string())),
+                    None if e.kind() == std::io::ErrorKind::Other
+                        || e.kind() == std::io::ErrorKind::TimedOut =>
+                    {
+                        return Ok(Retry::connection(e.to_string()))
+                    }
+                    None => {
+                        return Err(ResolverError::Io {
+                            path: "the download's temporary file".into(),
+                            message: e.to_string(),
+                        })
+                    }
+                },
+            }
+        } else if (200..=299).contains(&status) {
             match resp.body_mut().with_config().limit(cap).read_to_vec() {
                 Ok(b) => b,
                 Err(ureq::Error::BodyExceedsLimit(_)) => {
@@ -232,6 +423,7 @@ impl Client {
             content_type,
             content_range,
             location,
+            cache,
             body,
         }))
     }
@@ -255,6 +447,8 @@ fn agent(roots: RootCerts, accept_any_certificate: bool) -> ureq::Agent {
         .max_redirects(0)
         .tls_config(tls)
         .max_idle_connections_per_host(IDLE_PER_HOST)
+        // Proxies are chosen per request (super::proxy), not by ureq.
+        .proxy(None)
         .user_agent(format!("wheel-resolver/{}", env!("CARGO_PKG_VERSION")))
         .build()
         .new_agent()
@@ -275,14 +469,17 @@ fn classify(url: &Url, e: ureq::Error) -> Result<Attempt> {
         });
     }
     match e {
-        ureq::Error::Timeout(t) => Ok(Attempt::Retry(format!("timed out ({t})"))),
-        ureq::Error::Io(io) => Ok(Attempt::Retry(io.to_string())),
-        ureq::Error::ConnectionFailed => Ok(Attempt::Retry("connection failed".into())),
-        ureq::Error::HostNotFound => Ok(Attempt::Retry("host not found".into())),
-        ureq::Error::BodyStalled => Ok(Attempt::Retry("the response stalled".into())),
-        ureq::Error::Protocol(p) => Ok(Attempt::Retry(format!("HTTP protocol error: {p}"))),
-        ureq::Error::Tls(t) => Ok(Attempt::Retry(format!("TLS error: {t}"))),
-        ureq::Error::Rustls(t) => Ok(Attempt::Retry(format!("TLS error: {t}"))),
+        ureq::Error::Timeout(t) => Ok(Retry::connection(format!("timed out ({t})"))),
+        ureq::Error::Io(io) => Ok(Retry::connection(io.to_string())),
+        ureq::Error::ConnectionFailed => Ok(Retry::connection("connection failed".into())),
+        ureq::Error::HostNotFound => Ok(Retry::connection("host not found".into())),
+        ureq::Error::BodyStalled => Ok(Retry::connection("the response stalled".into())),
+        ureq::Error::Protocol(p) => Ok(Retry::connection(format!("HTTP protocol error: {p}"))),
+        ureq::Error::Tls(t) => Ok(Retry::connection(format!("TLS error: {t}"))),
+        ureq::Error::Rustls(t) => Ok(Retry::connection(format!("TLS error: {t}"))),
+        ureq::Error::ConnectProxyFailed(why) => Ok(Retry::connection(format!(
+            "the proxy refused CONNECT: {why}"
+        ))),
         ureq::Error::Decompress(_, io) => Err(index_error(
             url,
             &format!("the compressed response is corrupt: {io}"),
@@ -320,4 +517,18 @@ fn out_of_time(url: &Url, last: &str) -> ResolverError {
         url: shown(url),
         message,
     }
+}
+
+/// `Retry-After`: delay seconds or an HTTP-date.
+fn retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = super::cache::parse_http_date(value)?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_secs();
+    Some(Duration::from_secs(at.saturating_sub(now)))
 }

@@ -5,15 +5,19 @@
 //!
 //! - [`security`]: trusted hosts, loopback, TLS verification, credentials;
 //! - [`client`]: HTTP with redirects, retries, caps, timeouts and the deadline;
+//! - [`proxy`]: forward proxies from the environment;
+//! - [`cache`]: the HTTP cache under `index.cache_dir`;
 //! - [`simple_api`] (with [`html`]): PEP 691 JSON and PEP 503 HTML pages;
 //! - [`files`]: file names to versions, yanking;
 //! - [`metadata`] (with [`range_reader`]): PEP 658 metadata, else the wheel's;
 //! - [`remote`]: the indexes as one [`PackageIndex`], cached and concurrent.
 
+pub mod cache;
 pub mod client;
 pub mod files;
 pub mod html;
 pub mod metadata;
+pub mod proxy;
 pub mod range_reader;
 pub mod remote;
 pub mod security;
@@ -21,13 +25,14 @@ pub mod simple_api;
 pub mod trust;
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use pep440_rs::Version;
 use pep508_rs::PackageName;
 
-use crate::config::Config;
+use crate::config::{Config, IndexConfig};
 use crate::error::{ResolverError, Result};
 use crate::target::Target;
 use crate::wheel::RequiresDist;
@@ -147,6 +152,50 @@ pub fn open(
     let Some(index) = &config.index else {
         return Ok(None);
     };
+    let Connection {
+        client,
+        bases,
+        warnings,
+    } = connect(index, config.cache_dir.as_deref(), deadline)?;
+    let remote = remote::RemoteIndexes::new(client, bases, index.strategy, target.clone());
+    for w in warnings {
+        remote.note(w);
+    }
+    Ok(Some(Box::new(remote)))
+}
+
+/// The HTTP side of the configured indexes: the client (trust, credentials,
+/// proxies, cache) and the simple-API base URLs (credentials taken out).
+pub struct Connection {
+    /// The client.
+    pub client: client::Client,
+    /// `index_url`, then `extra_index_urls`, each ending in `/`.
+    pub bases: Vec<url::Url>,
+    /// Warnings for the plan (trust store, proxy variables).
+    pub warnings: Vec<String>,
+}
+
+/// The HTTP cache directory: `index.cache_dir`, else `<cache_dir>/index-cache`
+/// when the config's `cache_dir` is set; `None` when `index.cache_max_mb`
+/// is 0 or neither is set.
+pub fn cache_dir(index: &IndexConfig, cache_root: Option<&Path>) -> Option<PathBuf> {
+    if index.cache_max_mb == Some(0) {
+        return None;
+    }
+    index
+        .cache_dir
+        .clone()
+        .or_else(|| cache_root.map(|r| r.join("index-cache")))
+}
+
+/// Connects to the indexes of `index` (no request is made yet). Every index
+/// URL is checked first: plain HTTP to a host that is neither loopback nor
+/// trusted is `insecure_index`.
+pub fn connect(
+    index: &IndexConfig,
+    cache_root: Option<&Path>,
+    deadline: Option<Instant>,
+) -> Result<Connection> {
     let policy = security::TrustPolicy::new(&index.trusted_hosts);
     let mut credentials = HashMap::new();
     let mut bases = Vec::new();
@@ -174,10 +223,18 @@ pub fn open(
     let timeout = Duration::try_from_secs_f64(index.timeout_seconds)
         .map_err(|e| ResolverError::config("index.timeout_seconds", e.to_string()))?;
     let (roots, trust_warning) = trust::roots(index.ca_bundle.as_deref())?;
-    let client = client::Client::new(policy, roots, credentials, timeout, deadline);
-    let remote = remote::RemoteIndexes::new(client, bases, index.strategy, target.clone());
-    if let Some(w) = trust_warning {
-        remote.note(w);
-    }
-    Ok(Some(Box::new(remote)))
+    let (proxies, mut warnings) = proxy::Proxies::from_env();
+    warnings.extend(trust_warning);
+    let cache = cache_dir(index, cache_root).map(|dir| {
+        let mb = index.cache_max_mb.unwrap_or(cache::DEFAULT_MAX_MB);
+        cache::HttpCache::new(dir, mb.saturating_mul(1024 * 1024))
+    });
+    let client = client::Client::new(policy, roots, credentials, timeout, deadline)
+        .with_proxies(proxies)
+        .with_cache(cache);
+    Ok(Connection {
+        client,
+        bases,
+        warnings,
+    })
 }

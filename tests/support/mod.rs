@@ -25,6 +25,18 @@ pub struct Server {
     _dirs: Vec<tempfile::TempDir>,
 }
 
+impl Server {
+    /// A server already started (its port known), killed on drop.
+    pub fn from_child(child: Child, port: u16) -> Self {
+        Self {
+            child,
+            origin: format!("http://127.0.0.1:{port}"),
+            port,
+            _dirs: Vec::new(),
+        }
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();

@@ -1,0 +1,479 @@
+//! Index transport against real servers on loopback (contract-2 section 6):
+//! the HTTP cache, forward proxies (HTTPS_PROXY / HTTP_PROXY / NO_PROXY),
+//! Retry-After and connection reuse.
+//!
+//! Proxy variables are set only in child processes (this test binary re-run
+//! for `child_plans_the_config_in_its_environment`), never in this one.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::{json, Value};
+use support::{app_input, builds, error_code, plan, read_log, write_tree, write_wheel, TreeFile};
+
+/// A static index with `lib 1.0` (a py3 wheel whose METADATA requires
+/// nothing) and its sha256, served by `index_test_server.py` with `args`
+/// and a request log.
+struct Index {
+    server: support::Server,
+    _tree: tempfile::TempDir,
+    log: PathBuf,
+}
+
+impl Index {
+    fn start(args: &[&str]) -> Option<Self> {
+        let tree = tempfile::tempdir().unwrap();
+        let wheels = tempfile::tempdir().unwrap();
+        let lib = write_wheel(wheels.path(), "lib-1.0-py3-none-any.whl", &[], 0);
+        write_tree(
+            tree.path(),
+            &[("lib", vec![TreeFile::plain(lib).with_sha256()])],
+            true,
+        );
+        let log = tree.path().join("requests.log");
+        let mut all = vec!["--ranges", "--negotiate", "--log", log.to_str().unwrap()];
+        all.extend_from_slice(args);
+        let server = support::test_server(tree.path(), &all, false)?;
+        Some(Self {
+            server,
+            _tree: tree,
+            log,
+        })
+    }
+
+    fn url(&self) -> String {
+        format!("{}/simple/", self.server.origin)
+    }
+
+    /// Requests logged so far (and forgets them).
+    fn take_log(&self) -> Vec<Value> {
+        let log = read_log(&self.log);
+        let _ = std::fs::remove_file(&self.log);
+        log
+    }
+}
+
+fn lib_built() -> (String, String, String) {
+    (
+        "lib".to_owned(),
+        "1.0".to_owned(),
+        "missing compatible wheel for requirement".to_owned(),
+    )
+}
+
+fn config(input: &Path, index: Value, extra: Value) -> String {
+    let mut extra = extra;
+    extra["fallback_latest"] = true.into();
+    support::config(input, index, extra)
+}
+
+/// Plans `config` in a child process with `env` set (and every proxy
+/// variable of this process removed).
+fn plan_in_child(config: &str, env: &[(&str, &str)]) -> std::process::Child {
+    let mut cmd = Command::new(std::env::current_exe().unwrap());
+    cmd.args([
+        "--exact",
+        "child_plans_the_config_in_its_environment",
+        "--nocapture",
+    ])
+    .env("RESOLVER_TEST_CHILD_CONFIG", config)
+    .stdout(std::process::Stdio::piped());
+    for var in [
+        "HTTPS_PROXY",
+        "https_proxy",
+        "HTTP_PROXY",
+        "http_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+        "NO_PROXY",
+        "no_proxy",
+    ] {
+        cmd.env_remove(var);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.spawn().expect("re-run the test binary")
+}
+
+fn child_result(child: std::process::Child) -> Value {
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("PLAN "))
+        .unwrap_or_else(|| panic!("no plan from the child: {stdout}"));
+    serde_json::from_str(line).unwrap()
+}
+
+/// Not a test of its own: the child side of `plan_in_child`.
+#[test]
+fn child_plans_the_config_in_its_environment() {
+    if let Ok(config) = std::env::var("RESOLVER_TEST_CHILD_CONFIG") {
+        println!("PLAN {}", plan(&config));
+    }
+}
+
+fn cache_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(subs) = std::fs::read_dir(dir.join("v1")) else {
+        return out;
+    };
+    for sub in subs.flatten() {
+        for f in std::fs::read_dir(sub.path()).unwrap().flatten() {
+            out.push(f.path());
+        }
+    }
+    out
+}
+
+#[test]
+fn a_fresh_cache_answers_without_requests_and_a_stale_one_revalidates() {
+    let Some(index) = Index::start(&[
+        "--cache-control",
+        "/simple/=max-age=600",
+        "--cache-control",
+        "/files/=max-age=31536000, immutable",
+    ]) else {
+        return;
+    };
+    let input = app_input(&["lib>=1"]);
+    let cache = tempfile::tempdir().unwrap();
+    // `cache_dir` alone puts the HTTP cache in <cache_dir>/index-cache.
+    let cfg = config(
+        input.path(),
+        json!({"index_url": index.url()}),
+        json!({"cache_dir": cache.path()}),
+    );
+    let cold = plan(&cfg);
+    assert_eq!(builds(&cold).get(1), Some(&lib_built()), "{cold}");
+    let first = index.take_log();
+    assert!(!first.is_empty());
+    // Connections are reused: fewer client ports than requests.
+    let warm = plan(&cfg);
+    assert_eq!(builds(&warm), builds(&cold), "{warm}");
+    assert_eq!(
+        index.take_log(),
+        Vec::<Value>::new(),
+        "a fresh cache makes no request"
+    );
+    let dir = cache.path().join("index-cache");
+    assert!(!cache_files(&dir).is_empty());
+
+    // Stale pages (max-age=0) are revalidated: 304, and the plan is the same.
+    let Some(stale) = Index::start(&["--cache-control", "/=max-age=0"]) else {
+        return;
+    };
+    let cache = tempfile::tempdir().unwrap();
+    let cfg = config(
+        input.path(),
+        json!({"index_url": stale.url(), "cache_dir": cache.path()}),
+        json!({}),
+    );
+    let cold = plan(&cfg);
+    let first = stale.take_log();
+    let again = plan(&cfg);
+    assert_eq!(builds(&again), builds(&cold), "{again}");
+    let second = stale.take_log();
+    assert_eq!(second.len(), first.len(), "{second:?}");
+    assert!(
+        second
+            .iter()
+            .all(|r| r["status"] == 304 && !r["if_none_match"].is_null()),
+        "{second:?}"
+    );
+}
+
+#[test]
+fn no_store_private_and_credentials_are_not_cached() {
+    let input = app_input(&["lib>=1"]);
+    for (cc, auth) in [
+        ("no-store", false),
+        ("private, max-age=600", false),
+        ("max-age=600", true),
+    ] {
+        let value = format!("/={cc}");
+        let args: Vec<&str> = if auth {
+            vec!["--cache-control", &value, "--auth", "u:pw"]
+        } else {
+            vec!["--cache-control", &value]
+        };
+        let Some(index) = Index::start(&args) else {
+            return;
+        };
+        let url = if auth {
+            index.url().replace("http://", "http://u:pw@")
+        } else {
+            index.url()
+        };
+        let cache = tempfile::tempdir().unwrap();
+        let cfg = config(
+            input.path(),
+            json!({"index_url": url, "cache_dir": cache.path()}),
+            json!({}),
+        );
+        let cold = plan(&cfg);
+        assert_eq!(builds(&cold).get(1), Some(&lib_built()), "{cc}: {cold}");
+        let first = index.take_log();
+        plan(&cfg);
+        let second = index.take_log();
+        assert_eq!(second.len(), first.len(), "{cc} (auth {auth}): {second:?}");
+        assert!(cache_files(cache.path()).is_empty(), "{cc}");
+    }
+    // With credentials, `public` allows it.
+    let Some(index) = Index::start(&["--cache-control", "/=public, max-age=600", "--auth", "u:pw"])
+    else {
+        return;
+    };
+    let cache = tempfile::tempdir().unwrap();
+    let cfg = config(
+        input.path(),
+        json!({"index_url": index.url().replace("http://", "http://u:pw@"), "cache_dir": cache.path()}),
+        json!({}),
+    );
+    plan(&cfg);
+    index.take_log();
+    plan(&cfg);
+    assert_eq!(index.take_log(), Vec::<Value>::new());
+    // The credentials are in no cache file.
+    for f in cache_files(cache.path()) {
+        let bytes = std::fs::read(f).unwrap();
+        assert!(!String::from_utf8_lossy(&bytes).contains("u:pw"));
+    }
+}
+
+#[test]
+fn damaged_cache_files_are_ignored_and_processes_share_the_cache() {
+    let Some(index) = Index::start(&["--cache-control", "/=max-age=600"]) else {
+        return;
+    };
+    let input = app_input(&["lib>=1"]);
+    let cache = tempfile::tempdir().unwrap();
+    let cfg = config(
+        input.path(),
+        json!({"index_url": index.url(), "cache_dir": cache.path()}),
+        json!({}),
+    );
+    // Two processes planning at once into an empty cache.
+    let children = [plan_in_child(&cfg, &[]), plan_in_child(&cfg, &[])];
+    for child in children {
+        let p = child_result(child);
+        assert_eq!(builds(&p).get(1), Some(&lib_built()), "{p}");
+    }
+    index.take_log();
+    assert_eq!(builds(&plan(&cfg)).get(1), Some(&lib_built()));
+    assert_eq!(index.take_log(), Vec::<Value>::new());
+
+    // Torn, flipped and foreign files: ignored, fetched again, replaced.
+    let files = cache_files(cache.path());
+    assert!(!files.is_empty());
+    for (i, f) in files.iter().enumerate() {
+        let bytes = std::fs::read(f).unwrap();
+        let damaged = match i % 3 {
+            0 => bytes[..bytes.len() / 2].to_vec(),
+            1 => {
+                let mut b = bytes.clone();
+                *b.last_mut().unwrap() ^= 0x55;
+                b
+            }
+            _ => b"not a cache entry".to_vec(),
+        };
+        std::fs::write(f, damaged).unwrap();
+    }
+    let p = plan(&cfg);
+    assert_eq!(builds(&p).get(1), Some(&lib_built()), "{p}");
+    assert_eq!(index.take_log().len(), files.len());
+    plan(&cfg);
+    assert_eq!(index.take_log(), Vec::<Value>::new());
+}
+
+#[test]
+fn connections_are_reused_within_a_plan() {
+    let Some(index) = Index::start(&[]) else {
+        return;
+    };
+    let input = app_input(&["lib>=1"]);
+    let p = plan(&config(
+        input.path(),
+        json!({"index_url": index.url()}),
+        json!({}),
+    ));
+    assert_eq!(builds(&p).get(1), Some(&lib_built()), "{p}");
+    let log = index.take_log();
+    let mut ports: Vec<u64> = log.iter().map(|r| r["port"].as_u64().unwrap()).collect();
+    ports.sort_unstable();
+    ports.dedup();
+    assert!(log.len() >= 2, "{log:?}");
+    assert!(
+        ports.len() < log.len(),
+        "one connection per request: {log:?}"
+    );
+}
+
+fn forward_proxy(args: &[&str]) -> Option<(support::Server, PathBuf, tempfile::TempDir)> {
+    if !support::require(support::has_program("python3", "--version"), "python3") {
+        return None;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("proxy.log");
+    let mut cmd = Command::new("python3");
+    cmd.arg(support::root().join("scripts/forward_proxy.py"))
+        .args(["--log", log.to_str().unwrap()])
+        .args(args)
+        .stdout(std::process::Stdio::piped());
+    let mut child = cmd.spawn().expect("start scripts/forward_proxy.py");
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let port: u16 = line.trim().strip_prefix("PORT ").unwrap().parse().unwrap();
+    Some((support::Server::from_child(child, port), log, dir))
+}
+
+#[test]
+fn requests_go_through_the_proxy_unless_no_proxy_says_otherwise() {
+    let Some(index) = Index::start(&[]) else {
+        return;
+    };
+    let Some((proxy, proxy_log, _dir)) = forward_proxy(&["--auth", "pu:ppw"]) else {
+        return;
+    };
+    let input = app_input(&["lib>=1"]);
+    let cfg = config(input.path(), json!({"index_url": index.url()}), json!({}));
+    let proxy_url = format!("http://pu:ppw@127.0.0.1:{}", proxy.port);
+
+    // HTTP_PROXY (either case) for an http:// index.
+    for var in ["HTTP_PROXY", "http_proxy", "ALL_PROXY"] {
+        let p = child_result(plan_in_child(&cfg, &[(var, &proxy_url)]));
+        assert_eq!(builds(&p).get(1), Some(&lib_built()), "{var}: {p}");
+        let through = read_log(&proxy_log);
+        let _ = std::fs::remove_file(&proxy_log);
+        let served = index.take_log();
+        // ureq tunnels with CONNECT and keeps the tunnel for later requests.
+        let target = format!("127.0.0.1:{}", index.server.port);
+        assert!(
+            !through.is_empty() && through.len() <= served.len(),
+            "{var}: {through:?}"
+        );
+        assert!(
+            through.iter().all(|r| r["target"] == target.as_str()),
+            "{through:?}"
+        );
+        assert!(through.iter().all(|r| r["auth"] == true), "{through:?}");
+    }
+    // HTTPS_PROXY is for https:// URLs only.
+    child_result(plan_in_child(&cfg, &[("HTTPS_PROXY", &proxy_url)]));
+    assert!(read_log(&proxy_log).is_empty());
+    assert!(!index.take_log().is_empty());
+    // NO_PROXY: direct.
+    for no_proxy in ["127.0.0.1", "localhost,127.0.0.0/8", "*"] {
+        let p = child_result(plan_in_child(
+            &cfg,
+            &[("HTTP_PROXY", &proxy_url), ("no_proxy", no_proxy)],
+        ));
+        assert_eq!(builds(&p).get(1), Some(&lib_built()), "{p}");
+        assert!(read_log(&proxy_log).is_empty(), "{no_proxy}");
+        assert!(!index.take_log().is_empty());
+    }
+
+    // A proxy that refuses connections is named (credentials redacted),
+    // not the index.
+    let dead = format!("http://pu:secret@127.0.0.1:{}", support::free_port());
+    let p = child_result(plan_in_child(&cfg, &[("HTTP_PROXY", &dead)]));
+    assert_eq!(error_code(&p), "index_unreachable", "{p}");
+    let text = p.to_string();
+    assert!(!text.contains("secret"), "{text}");
+    assert!(
+        p["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!(
+                "package index unreachable: http://****@127.0.0.1:"
+            )),
+        "{text}"
+    );
+    assert!(text.contains("HTTP_PROXY"), "{text}");
+}
+
+#[test]
+fn https_goes_through_the_proxy_with_connect() {
+    // The TLS index of tests/index_tls.rs is not shared; a CONNECT tunnel to
+    // the plain index exercises the same path in the proxy: ureq tunnels
+    // every proxied request with CONNECT.
+    let Some(index) = Index::start(&[]) else {
+        return;
+    };
+    let Some((proxy, proxy_log, _dir)) = forward_proxy(&[]) else {
+        return;
+    };
+    let input = app_input(&["lib>=1"]);
+    let cfg = config(input.path(), json!({"index_url": index.url()}), json!({}));
+    let p = child_result(plan_in_child(
+        &cfg,
+        &[("http_proxy", &format!("127.0.0.1:{}", proxy.port))],
+    ));
+    assert_eq!(builds(&p).get(1), Some(&lib_built()), "{p}");
+    let through = read_log(&proxy_log);
+    assert!(!through.is_empty());
+    assert!(
+        through
+            .iter()
+            .all(|r| r["method"] == "CONNECT" || r["method"] == "GET"),
+        "{through:?}"
+    );
+}
+
+#[test]
+fn retry_after_is_honoured_within_the_timeout() {
+    let Some(index) = Index::start(&["--retry-after", "/simple/lib/=1:1"]) else {
+        return;
+    };
+    let input = app_input(&["lib>=1"]);
+    let cfg = config(input.path(), json!({"index_url": index.url()}), json!({}));
+    let started = std::time::Instant::now();
+    let p = plan(&cfg);
+    assert_eq!(builds(&p).get(1), Some(&lib_built()), "{p}");
+    // It waited (no timing bound asserted beyond "it waited at all").
+    assert!(started.elapsed() >= std::time::Duration::from_millis(900));
+    let statuses: Vec<_> = index
+        .take_log()
+        .iter()
+        .filter(|r| r["path"] == "/simple/lib/")
+        .map(|r| r["status"].as_u64().unwrap())
+        .collect();
+    assert_eq!(statuses, [503, 200]);
+
+    // A wait longer than timeout_seconds fails at once, saying so.
+    let Some(index) = Index::start(&["--retry-after", "/simple/lib/=1:120"]) else {
+        return;
+    };
+    let cfg = config(
+        input.path(),
+        json!({"index_url": index.url(), "timeout_seconds": 5}),
+        json!({}),
+    );
+    let p = plan(&cfg);
+    assert_eq!(error_code(&p), "index_unreachable", "{p}");
+    let msg = p["error"]["message"].as_str().unwrap();
+    assert!(msg.contains("asked to wait 120 s"), "{msg}");
+    assert!(msg.contains("timeout_seconds"), "{msg}");
+    // And one longer than the time budget, as an HTTP-date.
+    let Some(index) = Index::start(&[
+        "--retry-after",
+        "/simple/lib/=1:Fri, 31 Dec 2100 23:59:59 GMT",
+    ]) else {
+        return;
+    };
+    let cfg = config(
+        input.path(),
+        json!({"index_url": index.url(), "timeout_seconds": 1e12}),
+        json!({"time_budget_ms": 20000}),
+    );
+    let p = plan(&cfg);
+    assert_eq!(error_code(&p), "index_unreachable", "{p}");
+    assert!(p.to_string().contains("time_budget_ms"), "{p}");
+}
