@@ -40,14 +40,44 @@ extern "C" {
 char *resolver_compute_plan(const char *config_json);
 
 /**
- * Frees a string returned by `resolver_compute_plan`. NULL is a no-op.
+ * Downloads a plan's `fetch` entries into a directory (contract section 8).
+ *
+ * `request_json` is a NUL-terminated UTF-8 JSON document
+ * `{"config": <config>, "plan": <plan> | "fetch": [<fetch entry>…],
+ * "dest_dir": "<dir>"}`: the config's `index` settings (credentials by
+ * origin, trust, proxies, timeouts) and `time_budget_ms` apply; each file is
+ * verified against its sha256, written to a temporary file in `dest_dir`
+ * and renamed into place; files already there with the right sha256 are
+ * not fetched again. Returns a newly allocated NUL-terminated UTF-8 JSON
+ * document: the report `{"dest_dir", "files": [{file, path, status,
+ * bytes, sha256, verified, error?}…], "downloaded", "present", "failed"}`
+ * (a file that fails is reported, the call still succeeds), or an error
+ * envelope for the request as a whole. Never returns NULL. NULL, non-UTF-8
+ * or non-JSON input yields an error envelope.
+ *
+ * Ownership: the caller owns the result and must release it with
+ * `resolver_free_string` (not `free`).
+ *
+ * Thread safety: safe to call concurrently from any number of threads
+ * (calls writing the same files into the same directory are safe too: each
+ * file is renamed into place whole).
+ *
+ * # Safety
+ * `request_json` must be NULL or point to a NUL-terminated string that
+ * stays valid and unmodified for the duration of the call.
+ */
+char *resolver_fetch_wheels(const char *request_json);
+
+/**
+ * Frees a string returned by `resolver_compute_plan` or
+ * `resolver_fetch_wheels`. NULL is a no-op.
  *
  * Thread safety: any thread may free a result, whichever thread computed
  * it; each result must be freed exactly once.
  *
  * # Safety
- * `s` must be NULL or a pointer returned by `resolver_compute_plan` that has
- * not been freed yet.
+ * `s` must be NULL or a pointer returned by `resolver_compute_plan` or
+ * `resolver_fetch_wheels` that has not been freed yet.
  */
 void resolver_free_string(char *s);
 

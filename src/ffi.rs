@@ -2,7 +2,7 @@
 //!
 //! Conventions: every function is prefixed `resolver_`; strings passed in are
 //! borrowed for the duration of the call; a string returned by
-//! `resolver_compute_plan` is owned by the caller and freed only by
+//! `resolver_compute_plan` or `resolver_fetch_wheels` is owned by the caller and freed only by
 //! `resolver_free_string`. Every export runs inside `panic_boundary`, so a
 //! panic becomes the `internal` error envelope instead of unwinding into C.
 //! There is no global or thread-local mutable state: calls may run
@@ -85,14 +85,68 @@ pub unsafe extern "C" fn resolver_compute_plan(config_json: *const c_char) -> *m
     )
 }
 
-/// Frees a string returned by `resolver_compute_plan`. NULL is a no-op.
+/// Downloads a plan's `fetch` entries into a directory (contract section 8).
+///
+/// `request_json` is a NUL-terminated UTF-8 JSON document
+/// `{"config": <config>, "plan": <plan> | "fetch": [<fetch entry>…],
+/// "dest_dir": "<dir>"}`: the config's `index` settings (credentials by
+/// origin, trust, proxies, timeouts) and `time_budget_ms` apply; each file is
+/// verified against its sha256, written to a temporary file in `dest_dir`
+/// and renamed into place; files already there with the right sha256 are
+/// not fetched again. Returns a newly allocated NUL-terminated UTF-8 JSON
+/// document: the report `{"dest_dir", "files": [{file, path, status,
+/// bytes, sha256, verified, error?}…], "downloaded", "present", "failed"}`
+/// (a file that fails is reported, the call still succeeds), or an error
+/// envelope for the request as a whole. Never returns NULL. NULL, non-UTF-8
+/// or non-JSON input yields an error envelope.
+///
+/// Ownership: the caller owns the result and must release it with
+/// `resolver_free_string` (not `free`).
+///
+/// Thread safety: safe to call concurrently from any number of threads
+/// (calls writing the same files into the same directory are safe too: each
+/// file is renamed into place whole).
+///
+/// # Safety
+/// `request_json` must be NULL or point to a NUL-terminated string that
+/// stays valid and unmodified for the duration of the call.
+#[no_mangle]
+pub unsafe extern "C" fn resolver_fetch_wheels(request_json: *const c_char) -> *mut c_char {
+    let json = panic_boundary(
+        || {
+            if request_json.is_null() {
+                return envelope(&ResolverError::config("request", "request_json is NULL"));
+            }
+            // SAFETY: non-NULL and, per the contract above, NUL-terminated and valid for the call.
+            let bytes = unsafe { CStr::from_ptr(request_json) }.to_bytes();
+            match std::str::from_utf8(bytes) {
+                Ok(text) => crate::download::fetch_wheels_json(text),
+                Err(e) => envelope(&ResolverError::config(
+                    "request",
+                    format!(
+                        "request_json is not valid UTF-8 (at byte {})",
+                        e.valid_up_to()
+                    ),
+                )),
+            }
+        },
+        |msg| envelope(&ResolverError::Internal(format!("panic: {msg}"))),
+    );
+    panic_boundary(
+        || into_c_string(json),
+        |msg| into_c_string(envelope(&ResolverError::Internal(format!("panic: {msg}")))),
+    )
+}
+
+/// Frees a string returned by `resolver_compute_plan` or
+/// `resolver_fetch_wheels`. NULL is a no-op.
 ///
 /// Thread safety: any thread may free a result, whichever thread computed
 /// it; each result must be freed exactly once.
 ///
 /// # Safety
-/// `s` must be NULL or a pointer returned by `resolver_compute_plan` that has
-/// not been freed yet.
+/// `s` must be NULL or a pointer returned by `resolver_compute_plan` or
+/// `resolver_fetch_wheels` that has not been freed yet.
 #[no_mangle]
 pub unsafe extern "C" fn resolver_free_string(s: *mut c_char) {
     if s.is_null() {

@@ -12,6 +12,7 @@
 //! out of messages by [`redact`].
 
 pub mod config;
+pub mod download;
 pub mod error;
 pub mod ffi;
 pub mod index;

@@ -1,6 +1,6 @@
 //! Index transport against real servers on loopback (contract-2 section 6):
 //! the HTTP cache, forward proxies (HTTPS_PROXY / HTTP_PROXY / NO_PROXY),
-//! Retry-After and connection reuse.
+//! Retry-After, connection reuse and `resolver_fetch_wheels`.
 //!
 //! Proxy variables are set only in child processes (this test binary re-run
 //! for `child_plans_the_config_in_its_environment`), never in this one.
@@ -476,4 +476,154 @@ fn retry_after_is_honoured_within_the_timeout() {
     let p = plan(&cfg);
     assert_eq!(error_code(&p), "index_unreachable", "{p}");
     assert!(p.to_string().contains("time_budget_ms"), "{p}");
+}
+
+fn fetch_wheels(request: &Value) -> Value {
+    let c = std::ffi::CString::new(request.to_string()).unwrap();
+    unsafe {
+        let out = wheel_resolver::ffi::resolver_fetch_wheels(c.as_ptr());
+        assert!(!out.is_null());
+        let text = std::ffi::CStr::from_ptr(out).to_str().unwrap().to_owned();
+        wheel_resolver::ffi::resolver_free_string(out);
+        serde_json::from_str(&text).unwrap()
+    }
+}
+
+#[test]
+fn fetch_wheels_downloads_verifies_and_reports_each_file() {
+    let Some(index) = Index::start(&["--auth", "u:pw"]) else {
+        return;
+    };
+    let input = app_input(&["lib>=1"]);
+    let url = index.url().replace("http://", "http://u:pw@");
+    let cfg: Value = serde_json::from_str(&config(
+        input.path(),
+        json!({"index_url": url, "fetch_compatible_wheels": true}),
+        json!({}),
+    ))
+    .unwrap();
+    let p = plan(&cfg.to_string());
+    let fetch = p["fetch"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{p}"))
+        .clone();
+    assert_eq!(fetch.len(), 1, "{p}");
+    let sha = fetch[0]["sha256"].as_str().unwrap().to_owned();
+    let dest = tempfile::tempdir().unwrap();
+    let dest_dir = dest.path().join("wheels");
+
+    let report = fetch_wheels(&json!({"config": cfg, "plan": p, "dest_dir": dest_dir}));
+    assert_eq!(report["downloaded"], 1, "{report}");
+    let file = &report["files"][0];
+    assert_eq!(file["status"], "downloaded", "{report}");
+    assert_eq!(file["sha256"], sha.as_str());
+    assert_eq!(file["verified"], true);
+    let path = dest_dir.join("lib-1.0-py3-none-any.whl");
+    assert_eq!(file["path"], path.display().to_string());
+    assert_eq!(
+        file["bytes"].as_u64().unwrap(),
+        std::fs::metadata(&path).unwrap().len()
+    );
+    assert!(!report.to_string().contains("pw"), "{report}");
+    // Only the wheel is in dest_dir (no temporary file left).
+    assert_eq!(std::fs::read_dir(&dest_dir).unwrap().count(), 1);
+
+    // Again: present, no request for the file.
+    index.take_log();
+    let again = fetch_wheels(&json!({"config": cfg, "fetch": fetch, "dest_dir": dest_dir}));
+    assert_eq!(again["files"][0]["status"], "present", "{again}");
+    assert!(index.take_log().is_empty());
+
+    // A damaged copy is replaced.
+    std::fs::write(&path, b"damaged").unwrap();
+    let fixed = fetch_wheels(&json!({"config": cfg, "fetch": fetch, "dest_dir": dest_dir}));
+    assert_eq!(fixed["files"][0]["status"], "downloaded", "{fixed}");
+    assert_eq!(fixed["files"][0]["sha256"], sha.as_str());
+
+    // A wrong sha256, a missing file, a bad name and an untrusted plain-HTTP
+    // host fail one by one; the others still download.
+    let mut wrong = fetch[0].clone();
+    wrong["file"] = "lib-1.0-py3-none-any-copy.whl".into();
+    wrong["sha256"] = "0".repeat(64).into();
+    let mut missing = fetch[0].clone();
+    missing["file"] = "gone-1.0-py3-none-any.whl".into();
+    missing["url"] = format!("{}/files/gone-1.0-py3-none-any.whl", index.server.origin).into();
+    let mut escape = fetch[0].clone();
+    escape["file"] = "../escape.whl".into();
+    let mut insecure = fetch[0].clone();
+    insecure["file"] = "far-1.0-py3-none-any.whl".into();
+    insecure["url"] = "http://index.example/files/far-1.0-py3-none-any.whl".into();
+    let other = tempfile::tempdir().unwrap();
+    let mixed = fetch_wheels(&json!({
+        "config": cfg,
+        "fetch": [wrong, fetch[0], missing, escape, insecure],
+        "dest_dir": other.path(),
+    }));
+    let statuses: Vec<(&str, &str)> = mixed["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["status"].as_str().unwrap(),
+                f["error"]["code"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("failed", "index_error"),
+            ("downloaded", ""),
+            ("failed", "index_error"),
+            ("failed", "invalid_config"),
+            ("failed", "insecure_index"),
+        ],
+        "{mixed}"
+    );
+    assert_eq!(
+        (mixed["downloaded"].as_u64(), mixed["failed"].as_u64()),
+        (Some(1), Some(4))
+    );
+    assert!(mixed["files"][0]["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("sha256 mismatch"));
+    let mut names: Vec<_> = std::fs::read_dir(other.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["lib-1.0-py3-none-any.whl"]);
+    assert!(!mixed.to_string().contains("u:pw"));
+
+    // Request errors are envelopes.
+    for (bad, field) in [
+        (
+            json!({"config": {}, "fetch": [], "dest_dir": "x"}),
+            "config.index",
+        ),
+        (json!({"config": cfg, "dest_dir": "x"}), "request"),
+        (
+            json!({"config": cfg, "fetch": [], "dest_dir": ""}),
+            "dest_dir",
+        ),
+        (
+            json!({"config": cfg, "fetch": [], "dest_dir": "x", "extra": 1}),
+            "request",
+        ),
+    ] {
+        let out = fetch_wheels(&bad);
+        assert_eq!(error_code(&out), "invalid_config", "{out}");
+        assert!(
+            out["error"]["details"][0]["field"].as_str().is_some(),
+            "{field}: {out}"
+        );
+    }
+    unsafe {
+        let out = wheel_resolver::ffi::resolver_fetch_wheels(std::ptr::null());
+        let text = std::ffi::CStr::from_ptr(out).to_str().unwrap().to_owned();
+        wheel_resolver::ffi::resolver_free_string(out);
+        assert!(text.contains("invalid_config"), "{text}");
+    }
 }

@@ -3,7 +3,8 @@
  * Links the static library and checks, through include/wheel_resolver.h only:
  * a real plan, an invalid-wheel error, the error envelopes for bad configs,
  * resolver_free_string(NULL), resolver_version(), and concurrent calls from
- * many threads. Each check prints one line; the last line is exactly
+ * many threads, and resolver_fetch_wheels against a loopback server
+ * (scripts/index_test_server.py, started here). Each check prints one line; the last line is exactly
  * "N passed, M failed" (CI reads it). Exit status: 0 iff nothing failed.
  *
  * Usage: harness [--iterations N] FIXTURES_DIR EXPECTED_VERSION
@@ -17,10 +18,15 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "json.h"
 #include "wheel_resolver.h"
@@ -373,6 +379,193 @@ static void test_concurrency(const char *fixtures, int iterations)
     free(dir);
 }
 
+/* Starts scripts/index_test_server.py serving `dir`; returns its pid and
+ * sets *port, or returns -1. */
+static pid_t start_server(const char *script, const char *dir, int *port)
+{
+    int fds[2];
+    pid_t pid;
+    FILE *f;
+    char line[64];
+    if (pipe(fds) != 0) {
+        return -1;
+    }
+    pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        dup2(fds[1], STDOUT_FILENO);
+        close(fds[0]);
+        close(fds[1]);
+        execlp("python3", "python3", script, dir, (char *)NULL);
+        _exit(127);
+    }
+    close(fds[1]);
+    f = fdopen(fds[0], "r");
+    if (f == NULL || fgets(line, sizeof line, f) == NULL || sscanf(line, "PORT %d", port) != 1) {
+        if (f != NULL) {
+            fclose(f);
+        } else {
+            close(fds[0]);
+        }
+        kill(pid, SIGTERM);
+        waitpid(pid, NULL, 0);
+        return -1;
+    }
+    fclose(f);
+    return pid;
+}
+
+/* Calls resolver_fetch_wheels and parses the result (NULL: a failure was
+ * recorded). */
+static json_value *fetch_json(const char *name, const char *request)
+{
+    char *raw = resolver_fetch_wheels(request);
+    json_value *doc;
+    if (raw == NULL) {
+        check(0, name, "resolver_fetch_wheels returned NULL");
+        return NULL;
+    }
+    doc = json_parse(raw);
+    if (doc == NULL || doc->kind != JSON_OBJECT) {
+        check(0, name, "result is not a JSON object: %.300s", raw);
+        json_free(doc);
+        doc = NULL;
+    }
+    resolver_free_string(raw);
+    return doc;
+}
+
+static const char *first_file_field(const json_value *doc, const char *key)
+{
+    return json_str(json_get(json_at(json_get(doc, "files"), 0), key));
+}
+
+#define FETCH_WHEEL "x-1.0-py3-none-any.whl"
+#define FETCH_BODY "not really a wheel, but bytes to download"
+
+static void test_fetch_wheels(const char *fixtures)
+{
+    char tmpl[] = "/tmp/harness-fetch-XXXXXX";
+    char *root = mkdtemp(tmpl);
+    char *script = path_join(fixtures, "../../scripts/index_test_server.py");
+    char *files = NULL, *wheel = NULL, *dest = NULL, *got = NULL, *request = NULL;
+    char entry[1024], sha[65] = "", *prefix = NULL;
+    json_value *doc;
+    FILE *f;
+    int port = 0;
+    pid_t pid = -1;
+    size_t n;
+
+    if (root == NULL) {
+        check(0, "resolver_fetch_wheels: temporary directory", "%s", strerror(errno));
+        free(script);
+        return;
+    }
+    files = path_join(root, "files");
+    wheel = path_join(files, FETCH_WHEEL);
+    dest = path_join(root, "dest");
+    got = path_join(dest, FETCH_WHEEL);
+    mkdir(files, 0700);
+    f = fopen(wheel, "w");
+    if (f != NULL) {
+        fputs(FETCH_BODY, f);
+        fclose(f);
+    }
+    pid = start_server(script, root, &port);
+    check(pid > 0, "resolver_fetch_wheels: loopback index server started", "could not start %s",
+          script);
+    if (pid > 0) {
+        /* {"config":{"index":{...}},"dest_dir":"DEST","fetch":[...]} */
+        snprintf(entry, sizeof entry,
+                 ",\"config\":{\"index\":{\"index_url\":\"http://127.0.0.1:%d/simple/\"}},"
+                 "\"fetch\":[{\"name\":\"x\",\"version\":\"1.0\",\"file\":\"" FETCH_WHEEL
+                 "\",\"url\":\"http://127.0.0.1:%d/files/" FETCH_WHEEL "\"%%s}]}",
+                 port, port);
+        prefix = json_wrap("{\"dest_dir\":", dest, entry);
+        /* 1: no sha256 given: downloaded, not verified, sha256 reported. */
+        n = strlen(prefix) + 128;
+        request = xmalloc(n);
+        snprintf(request, n, prefix, "");
+        doc = fetch_json("resolver_fetch_wheels downloads a file", request);
+        if (doc != NULL) {
+            const char *status = first_file_field(doc, "status");
+            const char *h = first_file_field(doc, "sha256");
+            const json_value *bytes = json_get(json_at(json_get(doc, "files"), 0), "bytes");
+            struct stat st;
+            int ok = status != NULL && strcmp(status, "downloaded") == 0 && h != NULL &&
+                     strlen(h) == 64 && bytes != NULL && bytes->kind == JSON_NUMBER &&
+                     (size_t)bytes->number == strlen(FETCH_BODY) && stat(got, &st) == 0 &&
+                     (size_t)st.st_size == strlen(FETCH_BODY);
+            if (h != NULL && strlen(h) == 64) {
+                memcpy(sha, h, 65);
+            }
+            check(ok, "resolver_fetch_wheels downloads a file", "status %s, sha256 %s",
+                  status ? status : "?", h ? h : "?");
+            json_free(doc);
+        }
+        /* 2: with the right sha256: present. */
+        snprintf(entry, sizeof entry, ",\"sha256\":\"%s\"", sha);
+        snprintf(request, n, prefix, entry);
+        doc = fetch_json("resolver_fetch_wheels: a file already there is present", request);
+        if (doc != NULL) {
+            const char *status = first_file_field(doc, "status");
+            check(status != NULL && strcmp(status, "present") == 0,
+                  "resolver_fetch_wheels: a file already there is present", "status %s",
+                  status ? status : "?");
+            json_free(doc);
+        }
+        /* 3: a wrong sha256: failed, index_error, nothing kept. */
+        unlink(got);
+        snprintf(entry, sizeof entry, ",\"sha256\":\"%064d\"", 0);
+        snprintf(request, n, prefix, entry);
+        doc = fetch_json("resolver_fetch_wheels: a sha256 mismatch fails that file", request);
+        if (doc != NULL) {
+            const char *status = first_file_field(doc, "status");
+            const char *code = json_str(
+                json_get(json_get(json_at(json_get(doc, "files"), 0), "error"), "code"));
+            struct stat st;
+            check(status != NULL && strcmp(status, "failed") == 0 && code != NULL &&
+                      strcmp(code, "index_error") == 0 && stat(got, &st) != 0,
+                  "resolver_fetch_wheels: a sha256 mismatch fails that file", "status %s, code %s",
+                  status ? status : "?", code ? code : "?");
+            json_free(doc);
+        }
+        kill(pid, SIGTERM);
+        waitpid(pid, NULL, 0);
+    }
+    doc = fetch_json("resolver_fetch_wheels(NULL) -> invalid_config", NULL);
+    if (doc != NULL) {
+        if (expect_error("resolver_fetch_wheels(NULL) -> invalid_config", doc, "invalid_config")) {
+            check(1, "resolver_fetch_wheels(NULL) -> invalid_config", "");
+        }
+        json_free(doc);
+    }
+    doc = fetch_json("resolver_fetch_wheels(\"not json\") -> invalid_config", "not json");
+    if (doc != NULL) {
+        if (expect_error("resolver_fetch_wheels(\"not json\") -> invalid_config", doc,
+                         "invalid_config")) {
+            check(1, "resolver_fetch_wheels(\"not json\") -> invalid_config", "");
+        }
+        json_free(doc);
+    }
+    unlink(got);
+    unlink(wheel);
+    rmdir(dest);
+    rmdir(files);
+    rmdir(root);
+    free(request);
+    free(prefix);
+    free(got);
+    free(dest);
+    free(wheel);
+    free(files);
+    free(script);
+}
+
 static void usage(void)
 {
     fprintf(stderr, "usage: harness [--iterations N] FIXTURES_DIR EXPECTED_VERSION\n");
@@ -411,6 +604,7 @@ int main(int argc, char **argv)
     test_invalid_wheels(fixtures);
     test_error_envelopes(fixtures);
     test_concurrency(fixtures, iterations);
+    test_fetch_wheels(fixtures);
 
     free(fixtures);
     printf("%d passed, %d failed\n", passed, failed);
