@@ -117,13 +117,20 @@ $(BENCH_PLAN): bench/bench_plan.c build
 bench-plan: $(BENCH_PLAN) go-build
 	python3 bench/run.py $(BENCH_PLAN) $(GO_CLI) --sizes $(BENCH_SIZES) --runs $(BENCH_RUNS)
 
-bench: bench-plan bench-index
+bench: bench-plan bench-index bench-index-latency
 
 # --- index -------------------------------------------------------------------
 # Python test servers for the index tests and this benchmark: scripts/ci-setup.sh
-.PHONY: bench-index
+.PHONY: bench-index bench-index-latency
 bench-index:
 	$(CARGO) run --release --example bench_index
+
+# The same 60 ranges x 5 versions against scripts/index_test_server.py with
+# 25 ms per request and the public index's Cache-Control / ETag: cold (empty
+# HTTP cache) and warm (fresh cache) wall times, requests and connections.
+# LATENCY_MS / RUNS override. Goal: cold <= 0.25 s, warm <= 0.05 s with 0 requests.
+bench-index-latency:
+	$(CARGO) run --release --example bench_index_latency
 
 # --- sanitizers ----------------------------------------------------------------
 # AddressSanitizer + LeakSanitizer on the two C-ABI consumers (the C harness

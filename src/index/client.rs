@@ -21,7 +21,7 @@ pub const ATTEMPTS: usize = 3;
 /// Pause before the second and third attempt.
 pub const BACKOFF: [Duration; 2] = [Duration::from_millis(100), Duration::from_millis(300)];
 /// Connections kept per host (one per look-up thread).
-const IDLE_PER_HOST: usize = 8;
+const IDLE_PER_HOST: usize = super::remote::MAX_THREADS;
 
 /// A successful (2xx) response, read whole.
 #[derive(Debug)]
@@ -447,6 +447,7 @@ fn agent(roots: RootCerts, accept_any_certificate: bool) -> ureq::Agent {
         .max_redirects(0)
         .tls_config(tls)
         .max_idle_connections_per_host(IDLE_PER_HOST)
+        .max_idle_connections(2 * IDLE_PER_HOST)
         // Proxies are chosen per request (super::proxy), not by ureq.
         .proxy(None)
         .user_agent(format!("wheel-resolver/{}", env!("CARGO_PKG_VERSION")))

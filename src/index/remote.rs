@@ -18,8 +18,11 @@ use crate::config::IndexStrategy;
 use crate::error::Result;
 use crate::target::{parse_requires_python, Target};
 
-/// Most concurrent project look-ups.
-pub const MAX_THREADS: usize = 8;
+/// Most concurrent look-ups (project pages, metadata reads) of one level:
+/// enough that a level of a few dozen projects costs one or two round
+/// trips, not one per 8 requests (as uv's default of 50 concurrent
+/// downloads).
+pub const MAX_THREADS: usize = 50;
 /// The most bytes of one project page.
 pub const PAGE_CAP: u64 = 64 * 1024 * 1024;
 
