@@ -219,6 +219,18 @@ fn plan_in_child(config: &str, env: &[(&str, &std::path::Path)]) -> serde_json::
     .env("RESOLVER_TEST_CHILD_CONFIG", config)
     .env_remove("SSL_CERT_FILE")
     .env_remove("SSL_CERT_DIR");
+    for var in [
+        "HTTPS_PROXY",
+        "https_proxy",
+        "HTTP_PROXY",
+        "http_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+        "NO_PROXY",
+        "no_proxy",
+    ] {
+        cmd.env_remove(var);
+    }
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -298,4 +310,63 @@ fn a_ca_signed_certificate_is_trusted_through_the_store_or_ca_bundle() {
     ));
     assert_eq!(error_code(&bad), "invalid_config", "{bad}");
     assert!(bad.to_string().contains("index.ca_bundle"), "{bad}");
+}
+
+#[test]
+fn https_goes_through_a_connect_proxy_unless_no_proxy_lists_the_host() {
+    let Some((server, _tree, ca)) = ca_signed_index() else {
+        return;
+    };
+    let Some((proxy, proxy_log, _dir)) = support::forward_proxy(&[]) else {
+        return;
+    };
+    let input = app_input(&["lib>=1"]);
+    let config = support::config(
+        input.path(),
+        json!({"index_url": format!("{}/simple/", server.origin), "ca_bundle": ca}),
+        json!({"fallback_latest": true}),
+    );
+    let lib = (
+        "lib".to_owned(),
+        "1.0".to_owned(),
+        "missing compatible wheel for requirement".to_owned(),
+    );
+    let proxy_url = std::path::PathBuf::from(format!("http://127.0.0.1:{}", proxy.port));
+    // HTTPS_PROXY: tunnelled with CONNECT to the index, verified end to end.
+    let ok = plan_in_child(&config, &[("HTTPS_PROXY", &proxy_url)]);
+    assert_eq!(builds(&ok).get(1), Some(&lib), "{ok}");
+    let through = read_log(&proxy_log);
+    let target = format!("127.0.0.1:{}", server.port);
+    assert!(!through.is_empty());
+    assert!(
+        through
+            .iter()
+            .all(|r| r["method"] == "CONNECT" && r["target"] == target.as_str()),
+        "{through:?}"
+    );
+    std::fs::remove_file(&proxy_log).unwrap();
+    // HTTP_PROXY is not for https:// URLs; NO_PROXY bypasses HTTPS_PROXY.
+    let ok = plan_in_child(&config, &[("HTTP_PROXY", &proxy_url)]);
+    assert_eq!(builds(&ok).get(1), Some(&lib), "{ok}");
+    let no_proxy = std::path::PathBuf::from("localhost, 127.0.0.1");
+    let ok = plan_in_child(
+        &config,
+        &[("https_proxy", &proxy_url), ("NO_PROXY", &no_proxy)],
+    );
+    assert_eq!(builds(&ok).get(1), Some(&lib), "{ok}");
+    assert!(read_log(&proxy_log).is_empty());
+    // A dead proxy is named, credentials redacted, not the index.
+    let dead = std::path::PathBuf::from(format!(
+        "http://user:hunter2@127.0.0.1:{}",
+        support::free_port()
+    ));
+    let refused = plan_in_child(&config, &[("HTTPS_PROXY", &dead)]);
+    assert_eq!(error_code(&refused), "index_unreachable", "{refused}");
+    let msg = refused["error"]["message"].as_str().unwrap();
+    assert!(!refused.to_string().contains("hunter2"), "{refused}");
+    assert!(
+        msg.starts_with("package index unreachable: http://****@127.0.0.1:")
+            && msg.contains("HTTPS_PROXY"),
+        "{msg}"
+    );
 }

@@ -312,34 +312,12 @@ fn connections_are_reused_within_a_plan() {
     );
 }
 
-fn forward_proxy(args: &[&str]) -> Option<(support::Server, PathBuf, tempfile::TempDir)> {
-    if !support::require(support::has_program("python3", "--version"), "python3") {
-        return None;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("proxy.log");
-    let mut cmd = Command::new("python3");
-    cmd.arg(support::root().join("scripts/forward_proxy.py"))
-        .args(["--log", log.to_str().unwrap()])
-        .args(args)
-        .stdout(std::process::Stdio::piped());
-    let mut child = cmd.spawn().expect("start scripts/forward_proxy.py");
-    let mut line = String::new();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
-        &mut line,
-    )
-    .unwrap();
-    let port: u16 = line.trim().strip_prefix("PORT ").unwrap().parse().unwrap();
-    Some((support::Server::from_child(child, port), log, dir))
-}
-
 #[test]
 fn requests_go_through_the_proxy_unless_no_proxy_says_otherwise() {
     let Some(index) = Index::start(&[]) else {
         return;
     };
-    let Some((proxy, proxy_log, _dir)) = forward_proxy(&["--auth", "pu:ppw"]) else {
+    let Some((proxy, proxy_log, _dir)) = support::forward_proxy(&["--auth", "pu:ppw"]) else {
         return;
     };
     let input = app_input(&["lib>=1"]);
@@ -400,14 +378,12 @@ fn requests_go_through_the_proxy_unless_no_proxy_says_otherwise() {
 }
 
 #[test]
-fn https_goes_through_the_proxy_with_connect() {
-    // The TLS index of tests/index_tls.rs is not shared; a CONNECT tunnel to
-    // the plain index exercises the same path in the proxy: ureq tunnels
-    // every proxied request with CONNECT.
+fn a_proxy_url_without_a_scheme_is_http() {
+    // (HTTPS through the proxy, CONNECT to a TLS index: tests/index_tls.rs.)
     let Some(index) = Index::start(&[]) else {
         return;
     };
-    let Some((proxy, proxy_log, _dir)) = forward_proxy(&[]) else {
+    let Some((proxy, proxy_log, _dir)) = support::forward_proxy(&[]) else {
         return;
     };
     let input = app_input(&["lib>=1"]);

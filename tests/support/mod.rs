@@ -582,3 +582,27 @@ pub fn expansions(plan: &serde_json::Value) -> Vec<(String, String, u64, Vec<Str
         })
         .collect()
 }
+
+/// `scripts/forward_proxy.py ARGS…` on loopback, logging to a file: the
+/// proxy (its `port`), the log and the directory holding it.
+pub fn forward_proxy(args: &[&str]) -> Option<(Server, PathBuf, tempfile::TempDir)> {
+    if !require(has_program("python3", "--version"), "python3") {
+        return None;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("proxy.log");
+    let mut cmd = Command::new("python3");
+    cmd.arg(root().join("scripts/forward_proxy.py"))
+        .args(["--log", log.to_str().unwrap()])
+        .args(args)
+        .stdout(std::process::Stdio::piped());
+    let mut child = cmd.spawn().expect("start scripts/forward_proxy.py");
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let port: u16 = line.trim().strip_prefix("PORT ").unwrap().parse().unwrap();
+    Some((Server::from_child(child, port), log, dir))
+}
