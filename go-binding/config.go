@@ -94,6 +94,13 @@ type IndexConfig struct {
 	// place of the system trust store (which honours SSL_CERT_FILE and
 	// SSL_CERT_DIR).
 	CABundle string `json:"ca_bundle,omitempty"`
+	// CacheDir holds the HTTP cache of index answers; empty means
+	// <Config.CacheDir>/index-cache when Config.CacheDir is set, else no
+	// cache.
+	CacheDir string `json:"cache_dir,omitempty"`
+	// CacheMaxMB bounds the HTTP cache (MiB); nil means 256, 0 turns the
+	// cache off.
+	CacheMaxMB *uint64 `json:"cache_max_mb,omitempty"`
 }
 
 // ExpansionConfig bounds dependency expansion (contract 4.4). Nil fields take

@@ -54,6 +54,22 @@ func callComputePlan(configJSON []byte) []byte {
 	return out
 }
 
+// callFetchWheels runs resolver_fetch_wheels on a NUL-free JSON document
+// and returns the result copied into Go memory (the C string is freed).
+func callFetchWheels(requestJSON []byte) []byte {
+	buf := make([]byte, len(requestJSON)+1)
+	copy(buf, requestJSON)
+	res := C.resolver_fetch_wheels((*C.char)(unsafe.Pointer(&buf[0])))
+	if res == nil {
+		return nil
+	}
+	defer C.resolver_free_string(res)
+	n := C.strlen(res)
+	out := make([]byte, n)
+	copy(out, unsafe.Slice((*byte)(unsafe.Pointer(res)), n))
+	return out
+}
+
 // callVersion returns resolver_version(), which is static and never freed.
 func callVersion() string {
 	return C.GoString(C.resolver_version())

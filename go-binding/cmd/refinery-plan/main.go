@@ -11,8 +11,12 @@
 // The plan is written atomically to <output>/plan.json and summarised on
 // standard output (on standard error with --json, which prints the plan).
 //
+// With --download DIR, the plan's fetch entries are then downloaded into
+// DIR (resolver.FetchWheels: sha256 verified, atomic, files already there
+// kept) and summarised; a file that fails makes the exit status 1.
+//
 // Exit status: 0 on success, 1 on a plan error (printed as
-// "error: <code>: <message>"), 2 on a usage error.
+// "error: <code>: <message>") or a failed download, 2 on a usage error.
 package main
 
 import (
@@ -57,7 +61,7 @@ func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
 type options struct {
 	config, input, output, cache, python, platformTag, upgradeStrategy string
-	indexURL, historyDB, runID                                         string
+	indexURL, historyDB, runID, download                               string
 	extraIndexURLs, trustedHosts                                       listFlag
 	fallbackLatest, skipKnownFailures, strict, printJSON               bool
 	fetchCompatibleWheels                                              bool
@@ -84,6 +88,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.historyDB, "history-db", "", "legacy SQLite build history (history_db)")
 	fs.StringVar(&o.runID, "run-id", "", "fixed run id (run_id)")
 	fs.BoolVar(&o.strict, "strict", false, "fail when any requirement is missing (strict)")
+	fs.StringVar(&o.download, "download", "", "after planning, download the plan's fetch entries into DIR (sha256 verified; see resolver.FetchWheels)")
 	fs.BoolVar(&o.printJSON, "json", false, "print the plan JSON on standard output (the summary goes to standard error)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: refinery-plan [--config FILE] [--input DIR] [--output DIR] [--python X.Y] [flags]\n\nFlags:\n")
@@ -266,6 +271,37 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		_, _ = stdout.Write(pretty.Bytes())
 	}
 	summarize(summaryOut, &plan)
+	if o.download != "" {
+		return download(ctx, cfg, planJSON, o.download, summaryOut, stderr)
+	}
+	return 0
+}
+
+// download fetches the plan's fetch entries into dir and reports them.
+func download(ctx context.Context, cfg map[string]any, planJSON []byte, dir string, out, stderr io.Writer) int {
+	req, err := json.Marshal(map[string]any{
+		"config":   cfg,
+		"plan":     json.RawMessage(planJSON),
+		"dest_dir": dir,
+	})
+	if err != nil {
+		fmt.Fprintf(stderr, "error: %s: %v\n", resolver.CodeInternal, err)
+		return 1
+	}
+	report, err := resolver.FetchWheelsJSON(ctx, req)
+	if err != nil {
+		fmt.Fprintf(stderr, "error: %s\n", oneLine(err.Error()))
+		return 1
+	}
+	fmt.Fprintf(out, "download into %s: %s\n", dir, report)
+	for _, f := range report.Files {
+		if f.Error != nil {
+			fmt.Fprintf(stderr, "  failed %s: %s: %s\n", f.File, f.Error.Code, oneLine(f.Error.Message))
+		}
+	}
+	if report.Failed > 0 {
+		return 1
+	}
 	return 0
 }
 

@@ -364,4 +364,19 @@ func TestCLIFetchCompatibleWheels(t *testing.T) {
 	for _, d := range c.CheckPlan(doc) {
 		t.Error(d)
 	}
+
+	// --download: the two fetch entries land in the directory, sha256
+	// verified; a second run finds them present.
+	wheels := filepath.Join(t.TempDir(), "wheels")
+	for _, want := range []string{"2 downloaded, 0 present, 0 failed", "0 downloaded, 2 present, 0 failed"} {
+		r = runCLI(t, c.Dir, "--input", "input", "--python", "3.11.9", "--fallback-latest",
+			"--index-url", url, "--fetch-compatible-wheels", "--output", out, "--download", wheels)
+		if r.code != 0 || !strings.Contains(r.stdout, "download into "+wheels+": "+want) {
+			t.Fatalf("--download: exit %d, want %q:\n%s\n%s", r.code, want, r.stdout, r.stderr)
+		}
+	}
+	entries, err := os.ReadDir(wheels)
+	if err != nil || len(entries) != 2 {
+		t.Fatalf("downloaded files: %v %v", entries, err)
+	}
 }
