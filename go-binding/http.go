@@ -70,7 +70,6 @@ const (
 	CodeMethodNotAllowed Code = "method_not_allowed"
 	CodeInvalidRequest   Code = "invalid_request"
 	CodeRequestTooLarge  Code = "request_too_large"
-	CodeTimeout          Code = "timeout"
 )
 
 // ServeHTTP implements http.Handler.

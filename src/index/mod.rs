@@ -4,7 +4,7 @@
 //! none and never touches the network.
 //!
 //! - [`security`]: trusted hosts, loopback, TLS verification, credentials;
-//! - [`client`]: HTTP with redirects, retries, caps, timeouts and the deadline;
+//! - [`client`]: HTTP with redirects, retries, caps, timeouts, the deadline and cancellation;
 //! - [`simple_api`] (with [`html`]): PEP 691 JSON and PEP 503 HTML pages;
 //! - [`files`]: file names to versions, yanking;
 //! - [`metadata`] (with [`range_reader`]): PEP 658 metadata, else the wheel's;
@@ -20,13 +20,14 @@ pub mod security;
 pub mod simple_api;
 
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use pep440_rs::Version;
 use pep508_rs::PackageName;
 
 use crate::config::Config;
 use crate::error::{ResolverError, Result};
+use crate::stop::Stop;
 use crate::wheel::RequiresDist;
 
 /// One version of a project an index offers.
@@ -65,11 +66,12 @@ pub trait PackageIndex: Sync {
 }
 
 /// Opens the configured indexes, or `None` when the config has no `index`
-/// (then nothing touches the network). `deadline` bounds the whole call.
+/// (then nothing touches the network). `stop` (the call's deadline and
+/// cancel token) bounds every request.
 ///
 /// Every index URL is checked before any request: plain HTTP to a host that
 /// is neither loopback nor trusted is `insecure_index`.
-pub fn open(config: &Config, deadline: Option<Instant>) -> Result<Option<Box<dyn PackageIndex>>> {
+pub fn open(config: &Config, stop: &Stop) -> Result<Option<Box<dyn PackageIndex>>> {
     let Some(index) = &config.index else {
         return Ok(None);
     };
@@ -99,7 +101,7 @@ pub fn open(config: &Config, deadline: Option<Instant>) -> Result<Option<Box<dyn
     }
     let timeout = Duration::try_from_secs_f64(index.timeout_seconds)
         .map_err(|e| ResolverError::config("index.timeout_seconds", e.to_string()))?;
-    let client = client::Client::new(policy, credentials, timeout, deadline);
+    let client = client::Client::new(policy, credentials, timeout, stop.clone());
     let tags = crate::tags::SupportedTags::for_target(config.python, &config.platform);
     Ok(Some(Box::new(remote::RemoteIndexes::new(
         client,
