@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"time"
 )
 
@@ -13,8 +14,12 @@ func Version() string { return callVersion() }
 // ComputePlan computes a plan for cfg.
 //
 // A done ctx returns ctx.Err() without calling the library; a deadline is
-// passed as cfg.TimeBudgetMS (the smaller of the two wins). Failures
-// reported by the library are *Error values.
+// passed as cfg.TimeBudgetMS (the smaller of the two wins). When ctx is
+// cancelled while the library runs, the library is told to stop (C ABI
+// resolver_cancel) and returns within a fraction of a second with an
+// *Error of code CodeCancelled (CodeTimeout when the deadline passed); the
+// error also satisfies errors.Is(err, ctx.Err()). Failures reported by the
+// library are *Error values.
 func ComputePlan(ctx context.Context, cfg Config) (*Plan, error) {
 	plan, _, err := computeConfig(ctx, cfg)
 	return plan, err
@@ -66,8 +71,10 @@ func computeConfig(ctx context.Context, cfg Config) (*Plan, []byte, error) {
 }
 
 // call runs the library on a NUL-free document and splits plan from error.
+// ctx being done while the library runs cancels the call (see
+// callComputePlanCtx).
 func call(ctx context.Context, doc []byte) ([]byte, error) {
-	out := callComputePlan(doc)
+	out := callComputePlanCtx(ctx, doc)
 	if out == nil {
 		return nil, newError(CodeInternal, "internal error: resolver_compute_plan returned NULL")
 	}
@@ -79,6 +86,13 @@ func call(ctx context.Context, doc []byte) ([]byte, error) {
 			return nil, newError(CodeInternal, "internal error: unreadable error envelope: %.200q", out)
 		}
 		env.Error.cause = ctx.Err()
+		if env.Error.Code == CodeCancelled && errors.Is(env.Error.cause, context.DeadlineExceeded) {
+			// The deadline (not a caller) stopped it: the library's own
+			// budget and the context's deadline fire at about the same
+			// moment, and whichever came first, this is a timeout.
+			env.Error.Code = CodeTimeout
+			env.Error.Message = "timeout: the context's deadline passed (" + env.Error.Message + ")"
+		}
 		return nil, env.Error
 	}
 	return out, nil
