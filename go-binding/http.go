@@ -326,7 +326,7 @@ func (h *Handler) computePlan(w http.ResponseWriter, r *http.Request, persist bo
 		ctx, cancel = context.WithTimeout(ctx, h.Timeout)
 		defer cancel()
 	}
-	_, doc, err := computeConfig(ctx, cfg)
+	doc, err := computeConfigJSON(ctx, cfg)
 	if err != nil {
 		writeResolverError(w, err)
 		return

@@ -48,18 +48,7 @@ func ComputePlanJSON(ctx context.Context, configJSON []byte) ([]byte, error) {
 // computeConfig computes a plan and returns it both decoded and as the
 // library's JSON.
 func computeConfig(ctx context.Context, cfg Config) (*Plan, []byte, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, nil, err
-	}
-	if ms, ok := budget(ctx); ok && (cfg.TimeBudgetMS == 0 || ms < cfg.TimeBudgetMS) {
-		cfg.TimeBudgetMS = ms
-	}
-	doc, err := json.Marshal(cfg)
-	if err != nil {
-		// Only an invalid json.RawMessage in KnownFailures can get here.
-		return nil, nil, newError(CodeInvalidConfig, "invalid config: %v", err)
-	}
-	out, err := call(ctx, doc)
+	out, err := computeConfigJSON(ctx, cfg)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -68,6 +57,23 @@ func computeConfig(ctx context.Context, cfg Config) (*Plan, []byte, error) {
 		return nil, nil, newError(CodeInternal, "internal error: the library returned a plan Go cannot decode: %v", err)
 	}
 	return plan, out, nil
+}
+
+// computeConfigJSON computes a plan and returns the library's JSON only
+// (Handler passes it through: decoding it would only cost memory).
+func computeConfigJSON(ctx context.Context, cfg Config) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if ms, ok := budget(ctx); ok && (cfg.TimeBudgetMS == 0 || ms < cfg.TimeBudgetMS) {
+		cfg.TimeBudgetMS = ms
+	}
+	doc, err := json.Marshal(cfg)
+	if err != nil {
+		// Only an invalid json.RawMessage in KnownFailures can get here.
+		return nil, newError(CodeInvalidConfig, "invalid config: %v", err)
+	}
+	return call(ctx, doc)
 }
 
 // call runs the library on a NUL-free document and splits plan from error.

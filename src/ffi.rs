@@ -119,6 +119,7 @@ pub unsafe extern "C" fn resolver_compute_plan(config_json: *const c_char) -> *m
 /// # Safety
 /// As `resolver_compute_plan`; `cancel`, when given, is alive for the call.
 unsafe fn compute(config_json: *const c_char, cancel: Option<&CancelToken>) -> *mut c_char {
+    let _running = crate::memory::CallGuard::enter();
     let json = panic_boundary(
         || {
             if config_json.is_null() {

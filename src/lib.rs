@@ -18,6 +18,7 @@ pub mod error;
 pub mod ffi;
 pub mod index;
 pub mod markers;
+pub mod memory;
 pub mod output;
 pub mod plan;
 pub mod planner;

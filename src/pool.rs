@@ -5,7 +5,8 @@
 //!   spawned the first time a job asks for helpers and only up to
 //!   [`threads`] in all, whatever the number of concurrent calls: a call
 //!   never starts threads of its own. A worker idle for [`IDLE_EXIT`] exits;
-//!   the next job starts it again.
+//!   the next job starts it again. Idle workers also give freed memory back
+//!   to the OS once no call runs ([`crate::memory`]).
 //! - **The caller helps.** A job runs on the calling thread *and* on up to
 //!   `width - 1` idle workers; the caller never waits for a worker to become
 //!   free, only for the workers that joined its job to finish their current
@@ -38,6 +39,9 @@ pub const IO_WIDTH: usize = 8;
 pub const MAX_THREADS: usize = 64;
 /// A worker idle this long exits.
 pub const IDLE_EXIT: Duration = Duration::from_secs(30);
+/// An idle worker wakes this often (to exit after [`IDLE_EXIT`], and to give
+/// memory back once no call runs: `crate::memory`).
+pub const IDLE_TICK: Duration = Duration::from_secs(1);
 /// After a failed spawn, the pool does not try again for this long.
 pub const SPAWN_RETRY: Duration = Duration::from_secs(1);
 
@@ -254,6 +258,7 @@ impl Pool {
 
     fn work_loop(&'static self) {
         WORKER.with(|w| w.set(true));
+        let mut idle_for = Duration::ZERO;
         let mut st = lock(&self.state);
         loop {
             if let Some(job) = st.queue.pop_front() {
@@ -277,17 +282,28 @@ impl Pool {
                 drop(job);
                 st = lock(&self.state);
                 st.idle += 1;
+                idle_for = Duration::ZERO;
                 continue;
             }
             let (guard, timeout) = self
                 .work
-                .wait_timeout(st, IDLE_EXIT)
+                .wait_timeout(st, IDLE_TICK)
                 .unwrap_or_else(PoisonError::into_inner);
             st = guard;
             if timeout.timed_out() && st.queue.is_empty() {
-                st.workers -= 1;
-                st.idle -= 1;
-                return;
+                idle_for += IDLE_TICK;
+                if idle_for >= IDLE_EXIT {
+                    st.workers -= 1;
+                    st.idle -= 1;
+                    drop(st);
+                    crate::memory::trim_if_idle();
+                    return;
+                }
+                drop(st);
+                crate::memory::trim_if_idle();
+                st = lock(&self.state);
+            } else {
+                idle_for = Duration::ZERO;
             }
         }
     }
