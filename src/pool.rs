@@ -225,10 +225,7 @@ impl Pool {
             for _ in 0..missing.min(room) {
                 st.spawned += 1;
                 let name = format!("wheel-resolver-{}", st.spawned);
-                match std::thread::Builder::new()
-                    .name(name)
-                    .spawn(move || self.work_loop())
-                {
+                match spawn_worker(name, move || self.work_loop()) {
                     Ok(_) => {
                         st.workers += 1;
                         st.idle += 1;
@@ -309,6 +306,15 @@ impl Pool {
     }
 }
 
+/// Starts a worker thread; in tests, fails on demand.
+fn spawn_worker(name: String, f: impl FnOnce() + Send + 'static) -> std::io::Result<()> {
+    #[cfg(test)]
+    if tests::FAIL_SPAWNS.load(Ordering::SeqCst) {
+        return Err(std::io::Error::other("spawn failure forced by a test"));
+    }
+    std::thread::Builder::new().name(name).spawn(f).map(drop)
+}
+
 thread_local! {
     static WORKER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
@@ -319,8 +325,23 @@ pub fn is_worker_thread() -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    pub(crate) static FAIL_SPAWNS: AtomicBool = AtomicBool::new(false);
+
+    #[test]
+    fn failed_spawns_degrade_to_fewer_threads() {
+        FAIL_SPAWNS.store(true, Ordering::SeqCst);
+        // Whatever the pool has (other tests share it), every job completes
+        // and no spawn failure is an error or a panic.
+        let handles: Vec<_> = (0..8)
+            .map(|_| std::thread::spawn(|| map_with(500, 64, || (), |_, i| i).len()))
+            .collect();
+        let done: Vec<usize> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+        FAIL_SPAWNS.store(false, Ordering::SeqCst);
+        assert_eq!(done, vec![500; 8]);
+    }
 
     #[test]
     fn results_keep_index_order() {
