@@ -1,6 +1,7 @@
 package resolver
 
 import (
+	"archive/zip"
 	"bufio"
 	"context"
 	"encoding/json"
@@ -10,6 +11,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -257,5 +260,43 @@ func TestHTTPStatusCodes(t *testing.T) {
 	}
 	if got := HTTPStatus(errors.New("x")); got != 500 {
 		t.Errorf("plain error: %d", got)
+	}
+}
+
+// writeWheels writes n minimal wheels (METADATA only) into a new directory.
+func writeWheels(t *testing.T, n int) string {
+	t.Helper()
+	dir := t.TempDir()
+	for i := 0; i < n; i++ {
+		name := fmt.Sprintf("pkg%d", i)
+		f, err := os.Create(filepath.Join(dir, name+"-1.0-py3-none-any.whl"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		zw := zip.NewWriter(f)
+		w, _ := zw.Create(name + "-1.0.dist-info/METADATA")
+		fmt.Fprintf(w, "Metadata-Version: 2.1\nName: %s\nVersion: 1.0\nRequires-Dist: six>=1\n", name)
+		if err := zw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+	}
+	return dir
+}
+
+// TestHandlerTimeoutBoundsTheScan: a Timeout far shorter than the scan of
+// the input is a 504 "timeout" (it used to bound index requests only, and
+// such a request got its 200 long after the budget).
+func TestHandlerTimeoutBoundsTheScan(t *testing.T) {
+	input := writeWheels(t, 3000)
+	h := &Handler{Config: Config{InputDir: input, TargetPython: "3.11"}, Timeout: 5 * time.Millisecond}
+	r := serve(t, h, "POST", ComputePlanPath, "", nil)
+	if r.status != http.StatusGatewayTimeout || r.errorCode(t) != CodeTimeout {
+		t.Errorf("%d %.300s", r.status, r.body)
+	}
+	// Without the short timeout the same input plans.
+	h = &Handler{Config: Config{InputDir: input, TargetPython: "3.11"}, Timeout: time.Minute}
+	if r := serve(t, h, "POST", ComputePlanPath, "", nil); r.status != http.StatusOK {
+		t.Errorf("%d %.300s", r.status, r.body)
 	}
 }
