@@ -7,12 +7,16 @@
 //!   never starts threads of its own. A worker idle for [`IDLE_EXIT`] exits;
 //!   the next job starts it again. Idle workers also give freed memory back
 //!   to the OS once no call runs ([`crate::memory`]).
-//! - **The caller helps.** A job runs on the calling thread *and* on up to
-//!   `width - 1` idle workers; the caller never waits for a worker to become
-//!   free, only for the workers that joined its job to finish their current
-//!   item. So a job completes even when every worker is busy with other
-//!   calls, when the pool is nested (a job started from inside a job), or
-//!   when no thread could be started at all.
+//! - **The caller helps when needed.** A job runs on up to `width` idle
+//!   workers; when fewer are idle, the calling thread works too, and when
+//!   none has started within [`HELP_AFTER`] the caller does the job itself.
+//!   The caller never waits for a worker to become free, only for workers
+//!   that joined its job to finish their current item. So a job completes
+//!   even when every worker is busy with other calls, when the pool is
+//!   nested (a job started from inside a job), or when no thread could be
+//!   started at all. (When the workers do it all, the caller's thread — any
+//!   of a host's threads — keeps no malloc arena full of freed scan data:
+//!   the pool's few long-lived threads do.)
 //! - **Failures degrade.** A worker that cannot be spawned (thread limit,
 //!   memory) is simply not there: the job runs with fewer helpers, and the
 //!   pool tries again at most once per [`SPAWN_RETRY`]. Nothing is printed.
@@ -37,6 +41,9 @@ use std::time::{Duration, Instant};
 pub const IO_WIDTH: usize = 8;
 /// The most worker threads the pool ever has.
 pub const MAX_THREADS: usize = 64;
+/// A caller whose helpers have not started after this long does the job
+/// itself.
+pub const HELP_AFTER: Duration = Duration::from_millis(2);
 /// A worker idle this long exits.
 pub const IDLE_EXIT: Duration = Duration::from_secs(30);
 /// An idle worker wakes this often (to exit after [`IDLE_EXIT`], and to give
@@ -65,8 +72,8 @@ pub fn running_threads() -> usize {
     POOL.get().map_or(0, |p| lock(&p.state).workers)
 }
 
-/// Runs `f(state, i)` for every `i` in `0..n` on up to `width` threads (the
-/// caller and pool workers) and returns the results in index order. Each
+/// Runs `f(state, i)` for every `i` in `0..n` on up to `width` threads (pool
+/// workers, and the caller when needed: [`run`]) and returns the results in index order. Each
 /// participating thread makes its own `state` with `init`, once, when it
 /// takes its first item.
 pub fn map_with<S, R: Send>(
@@ -120,42 +127,67 @@ pub fn try_map_with<S, R: Send, E: Send>(
     results.into_iter().map(|(_, r)| r).collect()
 }
 
-/// Runs `body` on the calling thread and on up to `width - 1` pool workers
-/// at once; returns when every participant has returned from it. `body` is
-/// expected to share its work out itself (e.g. an atomic counter).
+/// Runs `body` on up to `width` threads at once: idle pool workers, and the
+/// calling thread when fewer than `width` workers are idle or none starts
+/// within [`HELP_AFTER`]; returns when every participant has returned from
+/// it. `body` is expected to share its work out itself (e.g. an atomic
+/// counter), so that once one participant returns, all work is handed out.
 pub fn run(width: usize, body: &(dyn Fn() + Sync)) {
-    let helpers = width.saturating_sub(1);
-    if helpers == 0 {
+    if width <= 1 {
         body();
         return;
     }
     // SAFETY: the pointer is only dereferenced by workers that registered in
-    // `job.active` under the pool lock while the entry was queued; this
+    // `job.progress` under the pool lock while the entry was queued; this
     // function removes every entry still queued and waits for `active` to
     // reach zero before returning, so `body` outlives every use.
     let body_ptr: *const (dyn Fn() + Sync + 'static) =
         unsafe { std::mem::transmute::<*const (dyn Fn() + Sync + '_), _>(body as *const _) };
     let job = Arc::new(Job {
         body: JobBody(body_ptr),
-        active: Mutex::new(0),
+        progress: Mutex::new(Progress::default()),
         done: Condvar::new(),
         panic: Mutex::new(None),
     });
     let pool = pool();
-    if pool.submit(&job, helpers) == 0 {
+    // Up to `width` helpers: when all of them come, the caller only waits.
+    let helpers = pool.submit(&job, width);
+    if helpers == 0 {
         body();
         return;
     }
-    let mine = catch_unwind(AssertUnwindSafe(body));
-    pool.withdraw(&job);
-    let mut active = lock(&job.active);
-    while *active > 0 {
-        active = job
-            .done
-            .wait(active)
-            .unwrap_or_else(PoisonError::into_inner);
+    let mut mine = Ok(());
+    if helpers < width {
+        mine = catch_unwind(AssertUnwindSafe(body));
+    } else {
+        // The workers do it all: their threads (and malloc arenas) live as
+        // long as the pool, where the caller's may be any of a host's
+        // threads, each keeping an arena of freed scan results. The caller
+        // steps in if no worker has started shortly (all busy, CPU starved).
+        let waiting_since = Instant::now();
+        let mut p = lock(&job.progress);
+        loop {
+            if p.finished > 0 {
+                break;
+            }
+            if p.started == 0 && waiting_since.elapsed() >= HELP_AFTER {
+                drop(p);
+                mine = catch_unwind(AssertUnwindSafe(body));
+                break;
+            }
+            p = job
+                .done
+                .wait_timeout(p, HELP_AFTER)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
     }
-    drop(active);
+    pool.withdraw(&job);
+    let mut p = lock(&job.progress);
+    while p.active > 0 {
+        p = job.done.wait(p).unwrap_or_else(PoisonError::into_inner);
+    }
+    drop(p);
     if let Err(p) = mine {
         resume_unwind(p);
     }
@@ -172,10 +204,20 @@ struct JobBody(*const (dyn Fn() + Sync));
 unsafe impl Send for JobBody {}
 unsafe impl Sync for JobBody {}
 
+/// Who works on a job.
+#[derive(Default)]
+struct Progress {
+    /// Workers inside `body` now.
+    active: usize,
+    /// Workers that entered `body`.
+    started: usize,
+    /// Workers that returned from `body` (all work was handed out then).
+    finished: usize,
+}
+
 struct Job {
     body: JobBody,
-    /// Workers inside `body` now.
-    active: Mutex<usize>,
+    progress: Mutex<Progress>,
     done: Condvar,
     panic: Mutex<Option<Box<dyn Any + Send>>>,
 }
@@ -260,8 +302,12 @@ impl Pool {
         loop {
             if let Some(job) = st.queue.pop_front() {
                 // Registered under the pool lock: `withdraw` + the wait for
-                // `active` in `run` cannot miss this worker.
-                *lock(&job.active) += 1;
+                // `progress.active` in `run` cannot miss this worker.
+                {
+                    let mut p = lock(&job.progress);
+                    p.active += 1;
+                    p.started += 1;
+                }
                 st.idle -= 1;
                 drop(st);
                 // SAFETY: see `run`.
@@ -270,11 +316,10 @@ impl Pool {
                     lock(&job.panic).get_or_insert(p);
                 }
                 {
-                    let mut active = lock(&job.active);
-                    *active -= 1;
-                    if *active == 0 {
-                        job.done.notify_all();
-                    }
+                    let mut p = lock(&job.progress);
+                    p.active -= 1;
+                    p.finished += 1;
+                    job.done.notify_all();
                 }
                 drop(job);
                 st = lock(&self.state);
