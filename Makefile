@@ -119,6 +119,20 @@ bench-plan: $(BENCH_PLAN) go-build
 
 bench: bench-plan bench-index bench-index-latency
 
+# make bench-serve: the HTTP load test (go-binding/cmd/bench-serve): a fresh
+# server per row (the README's example server, Handler defaults), N clients
+# for BENCH_SERVE_DURATION each, then the disconnect experiment. Loopback
+# only; prints figures, asserts nothing; not part of `make test`.
+BENCH_SERVE_CLIENTS ?= 1,4,16,64
+BENCH_SERVE_DURATION ?= 10s
+BENCH_SERVE_WHEELS ?= 2000
+
+.PHONY: bench-serve
+bench-serve: build
+	rm -f $(GO_DIR)/bin/bench-serve
+	cd $(GO_DIR) && $(GO) build -o bin/bench-serve ./cmd/bench-serve
+	$(GO_DIR)/bin/bench-serve -wheels $(BENCH_SERVE_WHEELS) -clients $(BENCH_SERVE_CLIENTS) -duration $(BENCH_SERVE_DURATION)
+
 # --- index -------------------------------------------------------------------
 # Python test servers for the index tests and this benchmark: scripts/ci-setup.sh
 .PHONY: bench-index bench-index-latency

@@ -163,7 +163,8 @@ fn main() {
         .and_then(|p| p.parse().ok())
         .expect("PORT n");
     let config = |cache: Option<&Path>| {
-        let mut index = serde_json::json!({"index_url": format!("http://127.0.0.1:{port}/simple/")});
+        let mut index =
+            serde_json::json!({"index_url": format!("http://127.0.0.1:{port}/simple/")});
         match cache {
             Some(dir) => index["cache_dir"] = dir.display().to_string().into(),
             None => index["cache_max_mb"] = 0.into(),

@@ -25,8 +25,13 @@
 //
 // A context that is already done returns its error without calling into the
 // library. A deadline is passed to the library as the config's
-// time_budget_ms (the remaining milliseconds, at least 1); the call itself
-// cannot be interrupted from Go once it has started.
+// time_budget_ms (the remaining milliseconds, at least 1), which bounds the
+// whole call (scan, planning, index): running out is an *Error with
+// CodeTimeout. A context cancelled while the library runs cancels the call
+// through the C ABI's cancel handle (resolver_cancel): the library stops
+// within a fraction of a second, also when it waits on an index that does
+// not answer, and returns CodeCancelled. Either error also satisfies
+// errors.Is(err, ctx.Err()).
 //
 // # Errors
 //
@@ -36,9 +41,12 @@
 //
 // # Concurrency
 //
-// The library has no global state: ComputePlan, ComputePlanJSON,
-// LoadOrCompute and Handler are safe for concurrent use by any number of
-// goroutines.
+// The library keeps nothing of a call in global state: ComputePlan,
+// ComputePlanJSON, LoadOrCompute and Handler are safe for concurrent use by
+// any number of goroutines. Its parallel work runs on one bounded pool of
+// threads per process (max(cores, 8)), whatever the number of calls; each
+// call also occupies the calling goroutine's OS thread while it runs, so
+// bound the number of concurrent calls (Handler does: MaxConcurrent).
 //
 // # Linking
 //

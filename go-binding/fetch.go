@@ -73,7 +73,8 @@ func (r *FetchReport) Err() error {
 // reported FetchPresent. A file that fails is reported in the FetchReport
 // (see FetchReport.Err); the error is for the request as a whole (an
 // *Error, or ctx.Err() when ctx was already done). A deadline on ctx bounds
-// the call like cfg.TimeBudgetMS.
+// the call like cfg.TimeBudgetMS; when ctx is cancelled meanwhile the
+// library stops (CodeCancelled), keeping the files already in place.
 func FetchWheels(ctx context.Context, cfg Config, plan *Plan, dir string) (*FetchReport, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -124,7 +125,7 @@ func FetchWheelsJSON(ctx context.Context, requestJSON []byte) (*FetchReport, err
 }
 
 func fetchDoc(ctx context.Context, doc []byte) (*FetchReport, error) {
-	out := callFetchWheels(doc)
+	out := callFetchWheelsCtx(ctx, doc)
 	if out == nil {
 		return nil, newError(CodeInternal, "internal error: resolver_fetch_wheels returned NULL")
 	}

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use pep508_rs::PackageName;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ResolverError, Result};
@@ -256,6 +257,27 @@ pub struct Config {
 }
 
 impl Config {
+    /// The overrides keyed by normalised name (with the key as written);
+    /// two keys naming one project are `invalid_config`.
+    pub fn overrides_by_name(&self) -> Result<BTreeMap<PackageName, (&str, &Override)>> {
+        let mut out: BTreeMap<PackageName, (&str, &Override)> = BTreeMap::new();
+        for (key, ov) in &self.overrides {
+            let name: PackageName = key.parse().map_err(|_| {
+                ResolverError::config(format!("overrides.{key}"), "not a valid project name")
+            })?;
+            if let Some((other, _)) = out.get(&name) {
+                return Err(ResolverError::config(
+                    format!("overrides.{key}"),
+                    format!(
+                        "`{other}` and `{key}` are the same project ({name}); give one override"
+                    ),
+                ));
+            }
+            out.insert(name, (key.as_str(), ov));
+        }
+        Ok(out)
+    }
+
     /// Parses and validates a config JSON document.
     pub fn from_json(json: &str) -> Result<Self> {
         let mut de = serde_json::Deserializer::from_str(json);

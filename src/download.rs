@@ -11,8 +11,7 @@
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 use url::Url;
@@ -21,6 +20,7 @@ use crate::config::IndexConfig;
 use crate::error::{ResolverError, Result};
 use crate::index::client::Client;
 use crate::redact::redact_url;
+use crate::stop::{CancelToken, Stop};
 
 /// Files downloaded at once.
 pub const CONCURRENCY: usize = 4;
@@ -127,7 +127,7 @@ pub struct FetchReport {
 
 /// Downloads what the request JSON asks for; the report, or an error for
 /// the request as a whole (bad JSON or config, no destination).
-pub fn fetch_wheels(request_json: &str) -> Result<FetchReport> {
+pub fn fetch_wheels(request_json: &str, cancel: Option<&CancelToken>) -> Result<FetchReport> {
     let mut de = serde_json::Deserializer::from_str(request_json);
     let req: Request = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
@@ -140,11 +140,7 @@ pub fn fetch_wheels(request_json: &str) -> Result<FetchReport> {
     })?;
     de.end()
         .map_err(|e| ResolverError::config("request", e.to_string()))?;
-    let started = Instant::now();
-    let deadline = req
-        .config
-        .time_budget_ms
-        .map(|ms| started + Duration::from_millis(ms));
+    let stop = Stop::new(cancel.cloned(), Instant::now(), req.config.time_budget_ms);
     let Some(index) = &req.config.index else {
         return Err(ResolverError::config(
             "config.index",
@@ -172,7 +168,7 @@ pub fn fetch_wheels(request_json: &str) -> Result<FetchReport> {
         return Err(ResolverError::config("dest_dir", "must not be empty"));
     }
     std::fs::create_dir_all(&req.dest_dir).map_err(|e| ResolverError::io(&req.dest_dir, &e))?;
-    let conn = crate::index::connect(index, req.config.cache_dir.as_deref(), deadline)
+    let conn = crate::index::connect(index, req.config.cache_dir.as_deref(), &stop)
         .map_err(|e| prefix_field(e, "config."))?;
 
     let mut unique: Vec<Wanted> = Vec::new();
@@ -182,6 +178,8 @@ pub fn fetch_wheels(request_json: &str) -> Result<FetchReport> {
         }
     }
     let reports = run(&unique, |w| one(&conn.client, &req.dest_dir, w));
+    // A cancelled (or expired) call is reported as such, not file by file.
+    stop.check("downloading the fetch entries")?;
     let count = |s: &str| reports.iter().filter(|r| r.status == s).count();
     Ok(FetchReport {
         dest_dir: req.dest_dir.display().to_string(),
@@ -193,8 +191,8 @@ pub fn fetch_wheels(request_json: &str) -> Result<FetchReport> {
 }
 
 /// The report as JSON, or the error envelope's JSON.
-pub fn fetch_wheels_json(request_json: &str) -> String {
-    match fetch_wheels(request_json) {
+pub fn fetch_wheels_json(request_json: &str, cancel: Option<&CancelToken>) -> String {
+    match fetch_wheels(request_json, cancel) {
         Ok(report) => serde_json::to_string(&report).unwrap_or_else(|e| {
             ResolverError::Internal(e.to_string())
                 .to_envelope()
@@ -214,40 +212,10 @@ fn prefix_field(e: ResolverError, prefix: &str) -> ResolverError {
     }
 }
 
-/// Runs `work` over `items` on up to [`CONCURRENCY`] threads; results in
-/// item order.
+/// Runs `work` over `items`, [`CONCURRENCY`] at a time on the process-wide
+/// pool; results in item order.
 fn run<T: Sync, R: Send>(items: &[T], work: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = items.len().min(CONCURRENCY);
-    if threads <= 1 {
-        return items.iter().map(work).collect();
-    }
-    let next = AtomicUsize::new(0);
-    let mut out: Vec<(usize, R)> = std::thread::scope(|s| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                s.spawn(|| {
-                    let mut done = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(item) = items.get(i) else {
-                            return done;
-                        };
-                        done.push((i, work(item)));
-                    }
-                })
-            })
-            .collect();
-        let mut all = Vec::new();
-        for w in workers {
-            match w.join() {
-                Ok(v) => all.extend(v),
-                Err(p) => std::panic::resume_unwind(p),
-            }
-        }
-        all
-    });
-    out.sort_by_key(|(i, _)| *i);
-    out.into_iter().map(|(_, r)| r).collect()
+    crate::pool::map_with(items.len(), CONCURRENCY, || (), |_, i| work(&items[i]))
 }
 
 /// A safe file name to write in `dest_dir`.
@@ -400,7 +368,7 @@ mod tests {
     fn results_keep_item_order() {
         let items: Vec<u32> = (0..40).collect();
         let out = run(&items, |i| {
-            std::thread::sleep(Duration::from_millis(u64::from(40 - i) % 7));
+            std::thread::sleep(std::time::Duration::from_millis(u64::from(40 - i) % 7));
             i * 2
         });
         assert_eq!(out, items.iter().map(|i| i * 2).collect::<Vec<_>>());

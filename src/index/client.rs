@@ -1,10 +1,18 @@
 //! The HTTP client of one `compute_plan` call: blocking ureq agents (one
 //! verifying, one for trusted HTTPS hosts), redirects checked hop by hop,
 //! retries with backoff, size caps, per-request timeouts and the call's
-//! deadline.
+//! [`Stop`] (its deadline and its cancel token).
+//!
+//! How fast a stop reaches a request: the deadline caps every attempt's
+//! timeout, so a request never outlives the budget; a cancel shuts the
+//! client's connections down (ureq's `Agent::shutdown`), so a request
+//! blocked reading from a silent server fails at once and the call returns
+//! `cancelled` (a TCP connect in progress is not interrupted: it is bounded
+//! by `timeout_seconds`). The stop is also checked before every attempt and
+//! during back-off pauses (every 20 ms).
 
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ureq::tls::{RootCerts, TlsConfig, TlsProvider};
 use url::Url;
@@ -13,6 +21,7 @@ use super::cache::{CacheHeaders, HttpCache};
 use super::proxy::Proxies;
 use super::security::{origin, shown, take_credentials, Origin, Transport, TrustPolicy};
 use crate::error::{ResolverError, Result};
+use crate::stop::{HookGuard, Stop, StopReason};
 
 /// Redirects followed per request.
 pub const MAX_REDIRECTS: usize = 5;
@@ -76,7 +85,9 @@ pub struct Client {
     policy: TrustPolicy,
     credentials: HashMap<Origin, String>,
     timeout: Duration,
-    deadline: Option<Instant>,
+    stop: Stop,
+    /// Shuts both agents down when the call is cancelled; removed on drop.
+    _on_cancel: Option<HookGuard>,
     proxies: Proxies,
     cache: Option<HttpCache>,
 }
@@ -84,21 +95,31 @@ pub struct Client {
 impl Client {
     /// A client for `policy`, verifying certificates against `roots`,
     /// sending `credentials` (by origin), bounding each request by `timeout`
-    /// and everything by `deadline`.
+    /// and everything by `stop` (deadline and cancel).
     pub fn new(
         policy: TrustPolicy,
         roots: RootCerts,
         credentials: HashMap<Origin, String>,
         timeout: Duration,
-        deadline: Option<Instant>,
+        stop: Stop,
     ) -> Self {
+        let verified = agent(roots, false);
+        let unverified = agent(RootCerts::WebPki, true);
+        let on_cancel = {
+            let (v, u) = (verified.clone(), unverified.clone());
+            stop.on_cancel(move || {
+                v.clone().shutdown();
+                u.clone().shutdown();
+            })
+        };
         Self {
-            verified: agent(roots, false),
-            unverified: agent(RootCerts::WebPki, true),
+            verified,
+            unverified,
             policy,
             credentials,
             timeout,
-            deadline,
+            stop,
+            _on_cancel: on_cancel,
             proxies: Proxies::default(),
             cache: None,
         }
@@ -228,6 +249,7 @@ impl Client {
         let mut connection = false;
         let mut asked: Option<Duration> = None;
         for attempt in 0..ATTEMPTS {
+            self.check(url, &last)?;
             if attempt > 0 {
                 let backoff = BACKOFF[(attempt - 1).min(BACKOFF.len() - 1)];
                 let pause = match asked.take() {
@@ -241,16 +263,18 @@ impl Client {
                     .remaining()
                     .is_some_and(|left| left <= pause + Duration::from_millis(1))
                 {
-                    return Err(out_of_time(url, &last));
+                    return Err(self.out_of_time(url, &last));
                 }
-                std::thread::sleep(pause);
+                if self.stop.sleep(pause, "").is_err() {
+                    self.check(url, &last)?;
+                }
             }
             let timeout = match self.remaining() {
-                Some(left) if left.is_zero() => return Err(out_of_time(url, &last)),
+                Some(left) if left.is_zero() => return Err(self.out_of_time(url, &last)),
                 Some(left) => left.min(self.timeout),
                 None => self.timeout,
             };
-            match self.attempt(
+            let answer = self.attempt(
                 url,
                 transport,
                 credentials,
@@ -258,7 +282,11 @@ impl Client {
                 cap,
                 timeout,
                 sink.as_deref_mut(),
-            )? {
+            );
+            // A failure caused by a cancel (connections shut down) or by the
+            // budget running out is reported as that, not as the index's.
+            self.check(url, &last)?;
+            match answer? {
                 Attempt::Answer(r) => return Ok(r),
                 Attempt::Retry(r) => {
                     last = r.why;
@@ -266,9 +294,12 @@ impl Client {
                     asked = r.wait;
                 }
             }
-        }
-        if self.remaining().is_some_and(|left| left.is_zero()) {
-            return Err(out_of_time(url, &last));
+            if self
+                .remaining()
+                .is_some_and(|left| left < Duration::from_millis(10))
+            {
+                return Err(self.out_of_time(url, &last));
+            }
         }
         if let (true, Some(proxy)) = (connection, self.proxies.for_url(url)) {
             // The proxy is what could not be reached: name it, not the index.
@@ -430,8 +461,31 @@ impl Client {
 
     /// Time left before the deadline (`None`: no deadline).
     fn remaining(&self) -> Option<Duration> {
-        self.deadline
-            .map(|d| d.saturating_duration_since(Instant::now()))
+        self.stop.remaining()
+    }
+
+    /// `Ok` unless the call was cancelled or ran out of time.
+    fn check(&self, url: &Url, last: &str) -> Result<()> {
+        match self.stop.reason() {
+            None => Ok(()),
+            Some(StopReason::Timeout) => Err(self.out_of_time(url, last)),
+            Some(reason) => Err(self
+                .stop
+                .error(reason, &format!("a request to {}", shown(url)))),
+        }
+    }
+
+    /// The `timeout` error of a request that the time budget cut short.
+    fn out_of_time(&self, url: &Url, last: &str) -> ResolverError {
+        let mut err = self
+            .stop
+            .error(StopReason::Timeout, &format!("a request to {}", shown(url)));
+        if !last.is_empty() {
+            if let ResolverError::Timeout(message) = &mut err {
+                message.push_str(&format!("; last attempt: {last}"));
+            }
+        }
+        err
     }
 }
 
@@ -506,17 +560,6 @@ pub fn index_error(url: &Url, message: &str) -> ResolverError {
     ResolverError::IndexError {
         url: shown(url),
         message: message.to_owned(),
-    }
-}
-
-fn out_of_time(url: &Url, last: &str) -> ResolverError {
-    let mut message = "the time budget (time_budget_ms) ran out".to_owned();
-    if !last.is_empty() {
-        message.push_str(&format!("; last attempt: {last}"));
-    }
-    ResolverError::IndexUnreachable {
-        url: shown(url),
-        message,
     }
 }
 

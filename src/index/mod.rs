@@ -4,7 +4,7 @@
 //! none and never touches the network.
 //!
 //! - [`security`]: trusted hosts, loopback, TLS verification, credentials;
-//! - [`client`]: HTTP with redirects, retries, caps, timeouts and the deadline;
+//! - [`client`]: HTTP with redirects, retries, caps, timeouts, the deadline and cancellation;
 //! - [`proxy`]: forward proxies from the environment;
 //! - [`cache`]: the HTTP cache under `index.cache_dir`;
 //! - [`simple_api`] (with [`html`]): PEP 691 JSON and PEP 503 HTML pages;
@@ -27,13 +27,14 @@ pub mod trust;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use pep440_rs::Version;
 use pep508_rs::PackageName;
 
 use crate::config::{Config, IndexConfig};
 use crate::error::{ResolverError, Result};
+use crate::stop::Stop;
 use crate::target::Target;
 use crate::wheel::RequiresDist;
 
@@ -140,14 +141,15 @@ pub trait PackageIndex: Sync {
 }
 
 /// Opens the configured indexes, or `None` when the config has no `index`
-/// (then nothing touches the network). `deadline` bounds the whole call.
+/// (then nothing touches the network). `stop` (the call's deadline and
+/// cancel token) bounds every request.
 ///
 /// Every index URL is checked before any request: plain HTTP to a host that
 /// is neither loopback nor trusted is `insecure_index`.
 pub fn open(
     config: &Config,
     target: &Target,
-    deadline: Option<Instant>,
+    stop: &Stop,
 ) -> Result<Option<Box<dyn PackageIndex>>> {
     let Some(index) = &config.index else {
         return Ok(None);
@@ -156,7 +158,7 @@ pub fn open(
         client,
         bases,
         warnings,
-    } = connect(index, config.cache_dir.as_deref(), deadline)?;
+    } = connect(index, config.cache_dir.as_deref(), stop)?;
     let remote = remote::RemoteIndexes::new(client, bases, index.strategy, target.clone());
     for w in warnings {
         remote.note(w);
@@ -191,11 +193,7 @@ pub fn cache_dir(index: &IndexConfig, cache_root: Option<&Path>) -> Option<PathB
 /// Connects to the indexes of `index` (no request is made yet). Every index
 /// URL is checked first: plain HTTP to a host that is neither loopback nor
 /// trusted is `insecure_index`.
-pub fn connect(
-    index: &IndexConfig,
-    cache_root: Option<&Path>,
-    deadline: Option<Instant>,
-) -> Result<Connection> {
+pub fn connect(index: &IndexConfig, cache_root: Option<&Path>, stop: &Stop) -> Result<Connection> {
     let policy = security::TrustPolicy::new(&index.trusted_hosts);
     let mut credentials = HashMap::new();
     let mut bases = Vec::new();
@@ -229,7 +227,7 @@ pub fn connect(
         let mb = index.cache_max_mb.unwrap_or(cache::DEFAULT_MAX_MB);
         cache::HttpCache::new(dir, mb.saturating_mul(1024 * 1024))
     });
-    let client = client::Client::new(policy, roots, credentials, timeout, deadline)
+    let client = client::Client::new(policy, roots, credentials, timeout, stop.clone())
         .with_proxies(proxies)
         .with_cache(cache);
     Ok(Connection {

@@ -3,7 +3,6 @@
 //! most once per call, independent projects looked up concurrently.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use pep440_rs::Version;
@@ -16,13 +15,12 @@ use super::simple_api::{parse_page, ACCEPT};
 use super::{metadata, CompatibleWheel, IndexVersion, PackageIndex, PagePython, ReleaseMetadata};
 use crate::config::IndexStrategy;
 use crate::error::Result;
+use crate::pool;
 use crate::target::{parse_requires_python, Target};
 
-/// Most concurrent look-ups (project pages, metadata reads) of one level:
-/// enough that a level of a few dozen projects costs one or two round
-/// trips, not one per 8 requests (as uv's default of 50 concurrent
-/// downloads).
-pub const MAX_THREADS: usize = 50;
+/// Most concurrent look-ups (project pages, metadata reads) of one call
+/// (on the shared pool): [`crate::pool::IO_WIDTH`].
+pub const MAX_THREADS: usize = crate::pool::IO_WIDTH;
 /// The most bytes of one project page.
 pub const PAGE_CAP: u64 = 64 * 1024 * 1024;
 
@@ -128,51 +126,17 @@ impl RemoteIndexes {
         Ok(result?.map(Arc::new))
     }
 
-    /// Runs `work` for every item on up to [`MAX_THREADS`] threads; the
-    /// first error (in item order) is returned, and no new item starts once
-    /// one failed.
+    /// Runs `work` for every item on the process-wide pool (I/O-bound: up
+    /// to [`MAX_THREADS`] at once); the first failure stops handing out
+    /// work, since the call fails anyway.
     fn concurrently<T: Sync>(
         &self,
         todo: &[T],
         work: impl Fn(&T) -> Result<()> + Sync,
     ) -> Result<()> {
-        let threads = todo.len().min(MAX_THREADS);
-        if threads <= 1 {
-            return todo.iter().try_for_each(work);
-        }
-        let next = AtomicUsize::new(0);
-        let mut results: Vec<(usize, Result<()>)> = std::thread::scope(|s| {
-            let workers: Vec<_> = (0..threads)
-                .map(|_| {
-                    s.spawn(|| {
-                        let mut out = Vec::new();
-                        loop {
-                            let i = next.fetch_add(1, Ordering::Relaxed);
-                            let Some(item) = todo.get(i) else {
-                                return out;
-                            };
-                            let r = work(item);
-                            let failed = r.is_err();
-                            out.push((i, r));
-                            if failed {
-                                // Stop handing out work: the call fails anyway.
-                                next.fetch_add(todo.len(), Ordering::Relaxed);
-                                return out;
-                            }
-                        }
-                    })
-                })
-                .collect();
-            workers
-                .into_iter()
-                .flat_map(|w| match w.join() {
-                    Ok(v) => v,
-                    Err(p) => std::panic::resume_unwind(p),
-                })
-                .collect()
-        });
-        results.sort_by_key(|(i, _)| *i);
-        results.into_iter().try_for_each(|(_, r)| r)
+        let width = todo.len().min(MAX_THREADS);
+        pool::try_map_with(todo.len(), width, || (), |_, i| work(&todo[i]))?;
+        Ok(())
     }
 
     /// The project's files, fetched once per call.

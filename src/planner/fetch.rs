@@ -8,7 +8,6 @@ use super::job::{Action, JobId};
 use super::State;
 use crate::error::Result;
 use crate::index::CompatibleWheel;
-use crate::policy::overrides;
 use crate::target::parse_requires_python;
 
 /// With `index.fetch_compatible_wheels`, turns every build job of a
@@ -23,7 +22,8 @@ pub(crate) fn fetch_compatible(state: &mut State<'_>) -> Result<()> {
     if !index_config.fetch_compatible_wheels {
         return Ok(());
     }
-    let pinned_by_override: Vec<PackageName> = overrides::normalized(config)?
+    let pinned_by_override: Vec<PackageName> = config
+        .overrides_by_name()?
         .into_iter()
         .filter(|(_, (_, ov))| ov.version.is_some())
         .map(|(name, _)| name)

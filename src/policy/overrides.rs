@@ -1,33 +1,15 @@
 //! Overrides (contract 4.5): per-project build settings applied to the
 //! planned builds.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use pep440_rs::Version;
 use pep508_rs::{PackageName, Requirement};
 
-use crate::config::{Config, Override};
+use crate::config::Config;
 use crate::error::{ResolverError, Result};
 use crate::planner::job::{Action, JobId};
 use crate::planner::PlanOutcome;
-
-/// The config's overrides keyed by normalised name (with the key as written).
-pub fn normalized(config: &Config) -> Result<BTreeMap<PackageName, (&str, &Override)>> {
-    let mut out: BTreeMap<PackageName, (&str, &Override)> = BTreeMap::new();
-    for (key, ov) in &config.overrides {
-        let name: PackageName = key.parse().map_err(|_| {
-            ResolverError::config(format!("overrides.{key}"), "not a valid project name")
-        })?;
-        if let Some((other, _)) = out.get(&name) {
-            return Err(ResolverError::config(
-                format!("overrides.{key}"),
-                format!("`{other}` and `{key}` are the same project ({name}); give one override"),
-            ));
-        }
-        out.insert(name, (key.as_str(), ov));
-    }
-    Ok(out)
-}
 
 /// Applies the overrides to the build jobs of `outcome`; returns warnings.
 pub fn apply(
@@ -35,7 +17,7 @@ pub fn apply(
     outcome: &mut PlanOutcome<'_>,
     constraints: &[Requirement],
 ) -> Result<Vec<String>> {
-    let overrides = normalized(config)?;
+    let overrides = config.overrides_by_name()?;
     let mut warnings = Vec::new();
     if overrides.is_empty() {
         return Ok(warnings);
