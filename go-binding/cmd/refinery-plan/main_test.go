@@ -10,14 +10,18 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 
 	resolver "github.com/wheel-refinery/resolver/go-binding"
 	"github.com/wheel-refinery/resolver/go-binding/internal/parity"
+	"github.com/wheel-refinery/resolver/go-binding/internal/testenv"
 )
 
-// cli is the refinery-plan binary built by TestMain.
+// cli is the refinery-plan binary built by TestMain, for the GOARCH under
+// test: cross-compiled (GOARCH=s390x under qemu-user) it runs through
+// $RESOLVER_TEST_EXEC, see testenv.Command.
 var cli string
 
 func TestMain(m *testing.M) {
@@ -46,7 +50,7 @@ type result struct {
 
 func runCLI(t *testing.T, dir string, args ...string) result {
 	t.Helper()
-	cmd := exec.Command(cli, args...)
+	cmd := testenv.Command(cli, args...)
 	cmd.Dir = dir
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -297,7 +301,7 @@ func TestStaticBinaryIsSelfContained(t *testing.T) {
 	if importsResolverSO(t, cli) {
 		t.Fatal("the default build depends on libwheel_resolver.so")
 	}
-	cmd := exec.Command(cli, "--help")
+	cmd := testenv.Command(cli, "--help")
 	cmd.Env = append(os.Environ(), "LD_LIBRARY_PATH=")
 	if err := cmd.Run(); err != nil {
 		t.Fatal(err)
@@ -310,10 +314,11 @@ func TestSharedBuildTag(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the CLI again")
 	}
-	so := filepath.Join(parity.RepoRoot(), "target", "release", "libwheel_resolver.so")
-	if _, err := os.Stat(so); err != nil {
-		t.Skipf("no shared library: %v", err)
+	so := sharedLib(t)
+	if so == "" {
+		t.Skip("no shared library for this GOARCH in the build tree")
 	}
+	t.Logf("links %s", so)
 	bin := filepath.Join(t.TempDir(), "refinery-plan-shared")
 	build := exec.Command("go", "build", "-tags", "resolver_shared", "-o", bin, ".")
 	if out, err := build.CombinedOutput(); err != nil {
@@ -323,9 +328,32 @@ func TestSharedBuildTag(t *testing.T) {
 		t.Fatal("the resolver_shared build does not use libwheel_resolver.so")
 	}
 	out := t.TempDir()
-	cmd := exec.Command(bin, "--input", "input", "--python", "3.11", "--output", out)
+	cmd := testenv.Command(bin, "--input", "input", "--python", "3.11", "--output", out)
 	cmd.Dir = caseDir(t, "01_basic")
 	if b, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(b), "2 reuse, 1 build") {
 		t.Fatalf("%v: %s", err, b)
 	}
+}
+
+// elfMachines is the ELF machine of each GOARCH the binding links for.
+var elfMachines = map[string]elf.Machine{"amd64": elf.EM_X86_64, "s390x": elf.EM_S390, "arm64": elf.EM_AARCH64}
+
+// sharedLib is the libwheel_resolver.so a resolver_shared build links for
+// this GOARCH: the first one of the build-tree folders ffi.go names that is
+// built for this architecture ("" when there is none).
+func sharedLib(t *testing.T) string {
+	t.Helper()
+	for _, dir := range testenv.BuildTreeLibDirs(parity.RepoRoot()) {
+		so := filepath.Join(dir, "libwheel_resolver.so")
+		f, err := elf.Open(so)
+		if err != nil {
+			continue
+		}
+		machine := f.Machine
+		f.Close()
+		if machine == elfMachines[runtime.GOARCH] {
+			return so
+		}
+	}
+	return ""
 }
