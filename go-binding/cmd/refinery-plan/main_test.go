@@ -228,6 +228,72 @@ notes = "from toml"
 	}
 }
 
+// TestContractConfig reads the library's own config JSON (the contract's
+// config document, no [refinery] section) and lets flags win over it.
+func TestContractConfig(t *testing.T) {
+	tmp := t.TempDir()
+	conf := filepath.Join(tmp, "config.json")
+	writeJSON(t, conf, map[string]any{
+		"input_dir":           filepath.Join(caseDir(t, "07_expansion_breadth_bound"), "input"),
+		"target_python":       "3.12",
+		"target_platform_tag": "manylinux2014_s390x",
+		"run_id":              "contract-file",
+		"strict":              true,
+		"expansion":           map[string]any{"max_jobs": 2, "max_depth": 2},
+		"overrides":           map[string]any{"app": map[string]any{"notes": "from contract json"}},
+	})
+	out := filepath.Join(tmp, "out")
+
+	// strict from the file fails the plan, as the library would.
+	r := runCLI(t, tmp, "--config", conf, "--output", out)
+	if r.code != 1 || !strings.HasPrefix(r.stderr, "error: unresolved_requirements: ") {
+		t.Fatalf("strict from contract config: exit %d %q", r.code, r.stderr)
+	}
+	r = runCLI(t, tmp, "--config", conf, "--output", out, "--strict=false", "--python", "3.11", "--run-id", "flag")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	doc, err := os.ReadFile(filepath.Join(out, "plan.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p resolver.Plan
+	if err := json.Unmarshal(doc, &p); err != nil {
+		t.Fatal(err)
+	}
+	if p.RunID != "flag" || p.PythonVersion != "3.11" || len(p.DependencyExpansions) != 2 {
+		t.Errorf("plan: run %s python %s expansions %d", p.RunID, p.PythonVersion, len(p.DependencyExpansions))
+	}
+	if len(p.ToBuild) == 0 || p.ToBuild[0].Override == nil || p.ToBuild[0].Override.Notes != "from contract json" {
+		t.Errorf("override from the contract config not applied: %+v", p.ToBuild)
+	}
+
+	// The same document as the legacy [refinery] section plans the same.
+	legacy := filepath.Join(tmp, "refinery.json")
+	var cfg map[string]any
+	b, _ := os.ReadFile(conf)
+	if err := json.Unmarshal(b, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	writeJSON(t, legacy, map[string]any{"refinery": cfg, "worker": map[string]any{"token": "x"}})
+	out2 := filepath.Join(tmp, "out2")
+	r = runCLI(t, tmp, "--config", legacy, "--output", out2, "--strict=false", "--python", "3.11", "--run-id", "flag")
+	if r.code != 0 {
+		t.Fatalf("legacy: exit %d: %s", r.code, r.stderr)
+	}
+	if doc2, err := os.ReadFile(filepath.Join(out2, "plan.json")); err != nil || !bytes.Equal(doc, doc2) {
+		t.Errorf("contract and legacy configs planned differently (%v):\n%s\n%s", err, doc, doc2)
+	}
+
+	// An unknown field of a contract config is the library's invalid_config,
+	// naming it.
+	writeJSON(t, conf, map[string]any{"input_dir": tmp, "target_python": "3.11", "bogus_field": 1})
+	r = runCLI(t, tmp, "--config", conf, "--output", out)
+	if r.code != 1 || !strings.HasPrefix(r.stderr, "error: invalid_config: ") || !strings.Contains(r.stderr, "bogus_field") {
+		t.Errorf("unknown field: exit %d %q", r.code, r.stderr)
+	}
+}
+
 func TestIndexFlags(t *testing.T) {
 	out := t.TempDir()
 	r := runCLI(t, caseDir(t, "44_index_down_fails_clearly"), "--input", "input", "--python", "3.11", "--output", out,
@@ -250,6 +316,10 @@ func TestUsageErrors(t *testing.T) {
 	badTOML := filepath.Join(tmp, "bad.toml")
 	os.WriteFile(noSection, []byte("[worker]\nx = 1\n"), 0o644)
 	os.WriteFile(badTOML, []byte("[refinery\n"), 0o644)
+	notTable := filepath.Join(tmp, "nottable.json")
+	os.WriteFile(notTable, []byte(`{"refinery": "input_dir"}`), 0o644)
+	noFields := filepath.Join(tmp, "nofields.json")
+	os.WriteFile(noFields, []byte(`{"worker": {"token": "x"}}`), 0o644)
 	for _, args := range [][]string{
 		{"--bogus"},
 		{"--input", "x", "--python", "3.11"}, // no --output
@@ -257,6 +327,8 @@ func TestUsageErrors(t *testing.T) {
 		{"--config", filepath.Join(tmp, "missing.toml"), "--output", tmp},
 		{"--config", noSection, "--output", tmp},
 		{"--config", badTOML, "--output", tmp},
+		{"--config", notTable, "--output", tmp},
+		{"--config", noFields, "--output", tmp},
 		{"--fallback-latest=maybe", "--output", tmp},
 	} {
 		r := runCLI(t, tmp, args...)
