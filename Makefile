@@ -275,3 +275,18 @@ parity-s390x:
 
 test-s390x: test-rust-s390x test-c-s390x test-go-s390x parity-s390x
 
+# --- the Go module for other repositories -----------------------------------------
+# make dist            prebuilt archives (linux/amd64, linux/s390x) + header + SHA256SUMS
+#                      into go-binding/lib/ (scripts/dist.sh; git-ignored, committed
+#                      only by the release process: go-binding/README.md)
+# make consumer-check  a throwaway module outside the repository requires the binding
+#                      through `replace`, is vendored and built for amd64 and s390x,
+#                      and plans examples/service natively and under qemu-s390x
+#                      (scripts/consumer-check.sh). CI runs it.
+.PHONY: dist consumer-check
+
+dist: build build-s390x
+	scripts/dist.sh
+
+consumer-check: dist
+	scripts/consumer-check.sh
