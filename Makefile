@@ -1,6 +1,8 @@
 # One entry point for building, testing and benchmarking.
 #   make example   plan the bundled example input (examples/service) and print a summary
-#   make test      every check CI runs: fmt, clippy, Rust tests, header drift, C harness (valgrind), Go tests
+#   make test      every host check CI runs: fmt, clippy, Rust tests, header drift, C harness (valgrind), Go tests
+#   make test-s390x          cross build for IBM Z, Rust / C / Go tests under qemu-user (CI runs it too)
+#   make dist consumer-check prebuilt archives in the Go module, built against from outside (CI runs it too)
 CARGO ?= cargo
 LIB_DIR := target/release
 
