@@ -85,8 +85,22 @@ impl Client {
     pub fn get(&self, url: &Url, headers: &[(&str, &str)], cap: u64) -> Result<Option<Response>> {
         let mut url = url.clone();
         let mut credentials = take_credentials(&mut url);
+        // Errors about a request that carried credentials show them as `****@`.
+        let starred = |e: ResolverError, url: &Url, sent: bool| {
+            let sent = sent || self.credentials.contains_key(&origin(url));
+            if sent {
+                with_credentials_shown(e, url)
+            } else {
+                e
+            }
+        };
         for _ in 0..=MAX_REDIRECTS {
-            let answer = self.get_once(&url, credentials.as_deref(), headers, cap)?;
+            let sent = credentials.is_some();
+            let answer = self
+                .get_once(&url, credentials.as_deref(), headers, cap)
+                .map_err(|e| starred(e, &url, sent))?;
+            let index_error =
+                |url: &Url, message: &str| starred(index_error(url, message), url, sent);
             match answer.status {
                 200..=299 => return Ok(Some(answer)),
                 301 | 302 | 303 | 307 | 308 => {
@@ -121,9 +135,11 @@ impl Client {
                 s => return Err(index_error(&url, &format!("unexpected HTTP status {s}"))),
             }
         }
-        Err(index_error(
+        let sent = credentials.is_some();
+        Err(starred(
+            index_error(&url, &format!("more than {MAX_REDIRECTS} redirects")),
             &url,
-            &format!("more than {MAX_REDIRECTS} redirects"),
+            sent,
         ))
     }
 
@@ -296,6 +312,32 @@ fn certificate_error(e: &ureq::Error) -> Option<String> {
     match rustls_error {
         rustls::Error::InvalidCertificate(c) => Some(format!("{c:?}")),
         _ => None,
+    }
+}
+
+/// `e` naming `url` with `****@` where the credentials were (contract
+/// section 6: credentials are shown as `****`, never dropped silently).
+fn with_credentials_shown(e: ResolverError, url: &Url) -> ResolverError {
+    let mut marked = url.clone();
+    if marked.set_username("****").is_err() {
+        return e;
+    }
+    let (plain, starred) = (shown(url), shown(&marked));
+    let fix = |u: String| if u == plain { starred.clone() } else { u };
+    match e {
+        ResolverError::IndexError { url, message } => ResolverError::IndexError {
+            url: fix(url),
+            message,
+        },
+        ResolverError::IndexUnreachable { url, message } => ResolverError::IndexUnreachable {
+            url: fix(url),
+            message,
+        },
+        ResolverError::InsecureIndex { url, message } => ResolverError::InsecureIndex {
+            url: fix(url),
+            message,
+        },
+        other => other,
     }
 }
 
