@@ -12,7 +12,7 @@ use url::Url;
 
 use super::client::{index_error, Client};
 use super::files::Project;
-use super::simple_api::{parse_page, ACCEPT};
+use super::simple_api::ACCEPT;
 use super::{metadata, IndexVersion, PackageIndex};
 use crate::config::IndexStrategy;
 use crate::error::Result;
@@ -107,9 +107,15 @@ impl RemoteIndexes {
         let Some(resp) = self.client.get(&url, &[("Accept", ACCEPT)], PAGE_CAP)? else {
             return Ok(None);
         };
-        let files = parse_page(&resp.body, resp.content_type.as_deref(), &resp.url)
-            .map_err(|e| index_error(&resp.url, &e))?;
-        Ok(Some(Project::from_files(name, files, warnings)))
+        let project = Project::from_page(
+            name,
+            &resp.body,
+            resp.content_type.as_deref(),
+            &resp.url,
+            warnings,
+        )
+        .map_err(|e| index_error(&resp.url, &e))?;
+        Ok(Some(project))
     }
 }
 
@@ -117,11 +123,10 @@ impl PackageIndex for RemoteIndexes {
     fn versions(&self, name: &PackageName) -> Result<Vec<IndexVersion>> {
         let project = self.project(name)?;
         Ok(project
-            .versions
-            .iter()
+            .versions()
             .map(|(version, files)| IndexVersion {
                 version: version.clone(),
-                yanked: Project::is_yanked(files),
+                yanked: files.all_yanked(),
             })
             .collect())
     }
@@ -129,12 +134,15 @@ impl PackageIndex for RemoteIndexes {
     fn requires_dist(&self, name: &PackageName, version: &Version) -> Result<Vec<RequiresDist>> {
         let project = self.project(name)?;
         let mut warnings = Vec::new();
-        let files = project.versions.get(version).map_or(&[][..], Vec::as_slice);
+        let files = project
+            .files(version)
+            .map(|f| f.to_project_files())
+            .unwrap_or_default();
         let result = metadata::requires_dist(
             &self.client,
             name,
             version,
-            files,
+            &files,
             &self.tags,
             &mut warnings,
         );

@@ -9,6 +9,8 @@ use rustc_hash::FxHashMap as HashMap;
 
 /// The most METADATA bytes read from one wheel (also the zip-bomb guard).
 pub const METADATA_CAP: u64 = 1024 * 1024;
+/// The most entries a wheel's zip central directory may list.
+pub const MAX_ZIP_ENTRIES: u64 = 250_000;
 
 /// One Requires-Dist: parsed, and as written (for `missing_requirements`).
 #[derive(Debug, Clone)]
