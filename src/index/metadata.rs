@@ -39,7 +39,15 @@ pub fn requires_dist(
                 .map_err(|_| index_error(&url, "the core metadata is not UTF-8"))?;
             let meta = parse_metadata(text)
                 .map_err(|e| index_error(&url, &format!("invalid core metadata: {e}")))?;
-            return Ok(meta.requires_dist);
+            // Metadata of another release is never trusted: the wheel's own
+            // METADATA is read instead (and checked likewise).
+            match meta.check_release(name, version) {
+                Ok(()) => return Ok(meta.requires_dist),
+                Err(whose) => warnings.push(format!(
+                    "{name} {version}: the index's metadata {} is that of {whose}, not of this release; not trusted",
+                    shown(&url)
+                )),
+            }
         }
     }
     let url = &file.file.url;
@@ -50,7 +58,16 @@ pub fn requires_dist(
         ));
     };
     match read_metadata(&mut remote, name) {
-        Ok(Some(meta)) => Ok(meta.requires_dist),
+        Ok(Some(meta)) => match meta.check_release(name, version) {
+            Ok(()) => Ok(meta.requires_dist),
+            Err(whose) => {
+                warnings.push(format!(
+                    "{name} {version}: the METADATA in {} is that of {whose}, not of this release; not trusted, planned with no requirements",
+                    shown(url)
+                ));
+                Ok(Vec::new())
+            }
+        },
         Ok(None) => {
             warnings.push(format!(
                 "{name} {version}: {} has no *.dist-info/METADATA; planned with no requirements",

@@ -172,6 +172,38 @@ fn guard_marker_text(text: &str) -> Result<(), String> {
 pub struct WheelMetadata {
     /// Requires-Dist, in file order.
     pub requires_dist: Vec<RequiresDist>,
+    /// The `Name` field as written; `None` when absent.
+    pub name: Option<String>,
+    /// The `Version` field as written; `None` when absent.
+    pub version: Option<String>,
+}
+
+impl WheelMetadata {
+    /// Checks that this metadata is that of `name` `version`: its `Name`
+    /// (normalised) and `Version` (PEP 440) must match where present.
+    /// `Err` says whose it is instead (`evil 6.6`).
+    pub fn check_release(
+        &self,
+        name: &PackageName,
+        version: &pep440_rs::Version,
+    ) -> Result<(), String> {
+        let name_ok = self
+            .name
+            .as_deref()
+            .is_none_or(|n| n.parse::<PackageName>().ok().as_ref() == Some(name));
+        let version_ok = self
+            .version
+            .as_deref()
+            .is_none_or(|v| v.parse::<pep440_rs::Version>().ok().as_ref() == Some(version));
+        if name_ok && version_ok {
+            return Ok(());
+        }
+        Err(format!(
+            "{} {}",
+            self.name.as_deref().unwrap_or("?"),
+            self.version.as_deref().unwrap_or("?")
+        ))
+    }
 }
 
 /// Why METADATA could not be read.
@@ -306,6 +338,7 @@ pub fn parse_metadata_with(
     parser: &mut RequirementParser,
 ) -> Result<WheelMetadata, MetadataError> {
     let mut requires_dist = Vec::new();
+    let (mut name, mut version) = (None, None);
     // The Requires-Dist value being read (continuation lines are appended).
     let mut current: Option<String> = None;
     for line in text.lines() {
@@ -322,16 +355,25 @@ pub fn parse_metadata_with(
         if let Some(value) = current.take() {
             requires_dist.push(parser.parse(&value)?);
         }
-        if let Some((name, value)) = line.split_once(':') {
-            if name.trim().eq_ignore_ascii_case("Requires-Dist") {
+        if let Some((field, value)) = line.split_once(':') {
+            let field = field.trim();
+            if field.eq_ignore_ascii_case("Requires-Dist") {
                 current = Some(value.trim().to_owned());
+            } else if field.eq_ignore_ascii_case("Name") && name.is_none() {
+                name = Some(value.trim().to_owned());
+            } else if field.eq_ignore_ascii_case("Version") && version.is_none() {
+                version = Some(value.trim().to_owned());
             }
         }
     }
     if let Some(value) = current.take() {
         requires_dist.push(parser.parse(&value)?);
     }
-    Ok(WheelMetadata { requires_dist })
+    Ok(WheelMetadata {
+        requires_dist,
+        name,
+        version,
+    })
 }
 
 #[cfg(test)]
@@ -405,6 +447,25 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn name_and_version_must_be_the_releases() {
+        let md = parse_metadata("Name: Foo.Bar\nVersion: 2.5.0\nRequires-Dist: x\n").unwrap();
+        let foo: PackageName = "foo-bar".parse().unwrap();
+        let v = |s: &str| s.parse::<pep440_rs::Version>().unwrap();
+        assert_eq!(md.check_release(&foo, &v("2.5")), Ok(()));
+        assert_eq!(
+            md.check_release(&foo, &v("2.6")).unwrap_err(),
+            "Foo.Bar 2.5.0"
+        );
+        let evil = parse_metadata("Name: evil\nVersion: 6.6\n").unwrap();
+        assert_eq!(evil.check_release(&foo, &v("2.5")).unwrap_err(), "evil 6.6");
+        let bad = parse_metadata("Name: foo-bar\nVersion: not a version\n").unwrap();
+        assert!(bad.check_release(&foo, &v("2.5")).is_err());
+        // Absent fields are not a mismatch.
+        let none = parse_metadata("Requires-Dist: x\n").unwrap();
+        assert_eq!(none.check_release(&foo, &v("2.5")), Ok(()));
     }
 
     #[test]
