@@ -4,11 +4,13 @@
 //! deadline.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ureq::tls::{RootCerts, TlsConfig, TlsProvider};
 use url::Url;
 
+use super::budget;
 use super::security::{origin, shown, take_credentials, Origin, Transport, TrustPolicy};
 use crate::error::{ResolverError, Result};
 
@@ -36,6 +38,9 @@ pub struct Response {
     pub location: Option<String>,
     /// The body (at most the cap given).
     pub body: Vec<u8>,
+    /// The body's share of [`budget::BODY_BYTES_IN_FLIGHT`], held as long
+    /// as the response (keep it while parsing the body).
+    pub reservation: Option<budget::Reservation>,
 }
 
 /// What one request attempt ended with.
@@ -54,6 +59,7 @@ pub struct Client {
     credentials: HashMap<Origin, String>,
     timeout: Duration,
     deadline: Option<Instant>,
+    bodies: Arc<budget::ByteBudget>,
 }
 
 impl Client {
@@ -72,6 +78,7 @@ impl Client {
             credentials,
             timeout,
             deadline,
+            bodies: budget::ByteBudget::new(budget::BODY_BYTES_IN_FLIGHT),
         }
     }
 
@@ -196,6 +203,7 @@ impl Client {
             Transport::Unverified => &self.unverified,
             Transport::Verified | Transport::Plain => &self.verified,
         };
+        let started = Instant::now();
         let mut req = agent
             .get(url.as_str())
             .config()
@@ -226,13 +234,33 @@ impl Client {
         let content_type = header("content-type");
         let content_range = header("content-range");
         let location = header("location");
+        let mut reservation = None;
         let body = if (200..=299).contains(&status) {
-            match resp.body_mut().with_config().limit(cap).read_to_vec() {
+            // Room for the body among the call's bodies in flight: its
+            // length when the server says it (and sends it as is), else the
+            // cap. Waiting counts against this request's time.
+            let want = resp.body().content_length().unwrap_or(cap).min(cap);
+            let Some(r) = self.bodies.reserve(want, started + timeout) else {
+                return Ok(Attempt::Retry(format!(
+                    "timed out waiting for room for the response ({} bytes of responses in flight at most)",
+                    budget::BODY_BYTES_IN_FLIGHT
+                )));
+            };
+            let limit = r.bytes();
+            reservation = Some(r);
+            match resp.body_mut().with_config().limit(limit).read_to_vec() {
                 Ok(b) => b,
                 Err(ureq::Error::BodyExceedsLimit(_)) => {
                     return Err(index_error(
                         url,
-                        &format!("the response is larger than the {cap}-byte cap"),
+                        &format!(
+                            "the response is larger than the {limit}-byte cap{}",
+                            if limit < cap {
+                                " (its Content-Length)"
+                            } else {
+                                ""
+                            }
+                        ),
                     ))
                 }
                 Err(e) => return classify(url, e),
@@ -247,7 +275,15 @@ impl Client {
             content_range,
             location,
             body,
+            reservation,
         }))
+    }
+
+    /// When a request started now would have to end: the per-request
+    /// timeout, or the call's deadline if sooner.
+    pub fn request_deadline(&self) -> Instant {
+        let end = Instant::now() + self.timeout;
+        self.deadline.map_or(end, |d| d.min(end))
     }
 
     /// Time left before the deadline (`None`: no deadline).

@@ -29,6 +29,13 @@ const SDIST_SUFFIXES: [&str; 7] = [
 /// project page may list; a page with more is `index_error`.
 pub const MAX_FILES_PER_PAGE: usize = 200_000;
 
+/// The fewest page bytes one counted link takes (`<a href=a-0.zip>`).
+const MIN_LINK_BYTES: usize = 16;
+
+/// What one distinct `Version` costs on the heap (its `Arc`, as measured
+/// with 200,000 distinct versions: about 200 bytes).
+const VERSION_HEAP: usize = 200;
+
 /// Files with an invalid name named one by one in the warnings, per page;
 /// the rest are counted.
 const NAMED_INVALID: usize = 10;
@@ -210,12 +217,22 @@ impl Project {
     }
 
     /// Bytes this project keeps on the heap (close to what the allocator
-    /// holds for it; `Version`s counted at 64 bytes).
+    /// holds for it: a distinct `Version` is counted at 208 bytes).
     pub fn heap_bytes(&self) -> usize {
         self.text.capacity()
             + self.records.capacity() * std::mem::size_of::<Record>()
-            + self.versions.capacity() * 64
+            + self.versions.capacity() * (8 + VERSION_HEAP)
             + (self.by_version.capacity() + self.starts.capacity()) * 4
+    }
+
+    /// The most heap a page of `body_len` bytes at a URL of `url_len` bytes
+    /// can make [`Project::from_page`] build (and hold while building): a
+    /// counted link takes at least [`MIN_LINK_BYTES`] of the page, and at
+    /// most [`MAX_FILES_PER_PAGE`] count; each costs its record, version,
+    /// look-up entries and URL (relative links grow by the page's URL).
+    pub fn estimate_heap_bytes(body_len: usize, url_len: usize) -> usize {
+        let files = (body_len / MIN_LINK_BYTES + 1).min(MAX_FILES_PER_PAGE);
+        files * (std::mem::size_of::<Record>() + 4 + 8 + VERSION_HEAP + 32 + url_len) + body_len
     }
 
     /// True when every file of `version` is yanked (PEP 592).

@@ -10,6 +10,7 @@ use pep440_rs::Version;
 use pep508_rs::PackageName;
 use url::Url;
 
+use super::budget::{ByteBudget, MAX_RETAINED_INDEX_BYTES, PARSE_BYTES_IN_FLIGHT};
 use super::client::{index_error, Client};
 use super::files::Project;
 use super::simple_api::ACCEPT;
@@ -34,6 +35,10 @@ pub struct RemoteIndexes {
     strategy: IndexStrategy,
     tags: SupportedTags,
     projects: Mutex<HashMap<PackageName, Slot>>,
+    /// Heap bytes the cached projects keep (capped).
+    retained: AtomicUsize,
+    /// What the pages being parsed may take ([`PARSE_BYTES_IN_FLIGHT`]).
+    parses: Arc<ByteBudget>,
     warnings: Mutex<Vec<String>>,
 }
 
@@ -55,6 +60,8 @@ impl RemoteIndexes {
             strategy,
             tags,
             projects: Mutex::new(HashMap::new()),
+            retained: AtomicUsize::new(0),
+            parses: ByteBudget::new(PARSE_BYTES_IN_FLIGHT),
             warnings: Mutex::new(Vec::new()),
         }
     }
@@ -107,6 +114,32 @@ impl RemoteIndexes {
         let Some(resp) = self.client.get(&url, &[("Accept", ACCEPT)], PAGE_CAP)? else {
             return Ok(None);
         };
+        // The body's reservation (bodies in flight) is held until it is
+        // parsed and dropped, with the response; the parse reserves what
+        // its result may take at most (parses in flight), until that is
+        // counted in what the call keeps. Reservations are always taken in
+        // that order and nobody waits while holding a parse reservation.
+        let over_cap = || {
+            index_error(
+                &resp.url,
+                &format!(
+                    "the project pages read in this call list more files than fit in {MAX_RETAINED_INDEX_BYTES} bytes (the cap on what a call keeps of them)"
+                ),
+            )
+        };
+        if self.retained.load(Ordering::Relaxed) > MAX_RETAINED_INDEX_BYTES {
+            return Err(over_cap()); // the call fails anyway: parse no more
+        }
+        let estimate = Project::estimate_heap_bytes(resp.body.len(), resp.url.as_str().len());
+        let Some(parsing) = self
+            .parses
+            .reserve(estimate as u64, self.client.request_deadline())
+        else {
+            return Err(index_error(
+                &resp.url,
+                "timed out waiting for memory to parse the page (other large pages in flight)",
+            ));
+        };
         let project = Project::from_page(
             name,
             &resp.body,
@@ -115,6 +148,13 @@ impl RemoteIndexes {
             warnings,
         )
         .map_err(|e| index_error(&resp.url, &e))?;
+        let bytes = project.heap_bytes();
+        let total = self.retained.fetch_add(bytes, Ordering::Relaxed) + bytes;
+        if total > MAX_RETAINED_INDEX_BYTES {
+            return Err(over_cap());
+        }
+        drop(parsing);
+        drop(resp);
         Ok(Some(project))
     }
 }
