@@ -400,6 +400,49 @@ mod tests {
     }
 
     #[test]
+    fn only_http_links_naming_a_file_count() {
+        let body = br##"<base href="javascript:void(0)/">
+            <a href="javascript:alert(1)">lib-98.0.tar.gz</a>
+            <a href="mailto:x@example.org">lib-97.0.tar.gz</a>
+            <a href="data:text/plain,lib-96.0.tar.gz">x</a>
+            <a href="file:///tmp/lib-95.0.tar.gz">x</a>
+            <a href="ftp://h/lib-94.0.tar.gz">x</a>
+            <a href="">lib-93.0.tar.gz</a>
+            <a href="?page=2">lib-92.0.tar.gz</a>
+            <a href="../">lib-91.0.tar.gz</a>
+            <a href="#lib-90.0.tar.gz">x</a>
+            <a href="%2E%2E">x</a>
+            <a name="top">lib-89.0.tar.gz</a>
+            <a href="lib-1.0.tar.gz?token=1">x</a>
+            <a href="HTTPS://files.example/lib-2.0.tar.gz">x</a>"##;
+        let mut skipped = 0;
+        let mut names = Vec::new();
+        for_each_file(body, Some("text/html"), &page(), |f| {
+            match f {
+                Some(f) => names.push(f.url.to_string()),
+                None => skipped += 1,
+            }
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(
+            names,
+            [
+                "https://idx.example/root/dev/+simple/lib/lib-1.0.tar.gz?token=1",
+                "https://files.example/lib-2.0.tar.gz"
+            ]
+        );
+        assert_eq!(skipped, 10, "the named anchor is no link");
+        let json = br#"{"files":[
+            {"filename":"lib-9.0.tar.gz","url":"javascript:alert(1)"},
+            {"filename":"","url":"lib-1.0.tar.gz"},
+            {"filename":"../lib-1.0.tar.gz","url":"lib-1.0.tar.gz"},
+            {"filename":"lib-1.0.tar.gz","url":"lib-1.0.tar.gz"}]}"#;
+        let files = parse_page(json, Some("application/json"), &page()).unwrap();
+        assert_eq!(files.len(), 1);
+    }
+
+    #[test]
     fn sniffs_without_content_type() {
         let files = parse_page(br#" {"files":[]}"#, None, &page()).unwrap();
         assert!(files.is_empty());
