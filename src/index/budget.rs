@@ -47,21 +47,29 @@ impl ByteBudget {
     }
 
     /// Reserves `bytes` (at most the whole budget), waiting until they are
-    /// free or `until` passes (`None`: then). Never waits when nothing is
-    /// reserved, so one reservation always goes through.
-    pub fn reserve(self: &Arc<Self>, bytes: u64, until: Instant) -> Option<Reservation> {
+    /// free or `until` passes (`None` then; `until: None`: no limit). Never
+    /// waits when nothing is reserved, so one reservation always goes
+    /// through.
+    pub fn reserve(self: &Arc<Self>, bytes: u64, until: Option<Instant>) -> Option<Reservation> {
         let bytes = bytes.min(self.total);
         let mut used = self.used.lock().unwrap_or_else(PoisonError::into_inner);
         while *used + bytes > self.total && *used > 0 {
-            let left = until.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return None;
-            }
-            used = self
-                .freed
-                .wait_timeout(used, left)
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
+            used = match until {
+                None => self
+                    .freed
+                    .wait(used)
+                    .unwrap_or_else(PoisonError::into_inner),
+                Some(until) => {
+                    let left = until.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        return None;
+                    }
+                    self.freed
+                        .wait_timeout(used, left)
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .0
+                }
+            };
         }
         *used += bytes;
         Some(Reservation {
@@ -103,7 +111,7 @@ mod tests {
     #[test]
     fn waits_for_room_and_gives_back_on_drop() {
         let b = ByteBudget::new(100);
-        let soon = || Instant::now() + Duration::from_millis(50);
+        let soon = || Some(Instant::now() + Duration::from_millis(50));
         let a = b.reserve(70, soon()).unwrap();
         assert!(b.reserve(40, soon()).is_none(), "over budget: times out");
         let c = b.reserve(30, soon()).unwrap();
@@ -121,12 +129,9 @@ mod tests {
     #[test]
     fn a_waiter_gets_through_when_another_finishes() {
         let b = ByteBudget::new(100);
-        let held = b.reserve(100, Instant::now()).unwrap();
+        let held = b.reserve(100, Some(Instant::now())).unwrap();
         let b2 = b.clone();
-        let t = std::thread::spawn(move || {
-            b2.reserve(60, Instant::now() + Duration::from_secs(10))
-                .map(|r| r.bytes())
-        });
+        let t = std::thread::spawn(move || b2.reserve(60, None).map(|r| r.bytes()));
         std::thread::sleep(Duration::from_millis(50));
         drop(held);
         assert_eq!(t.join().unwrap(), Some(60));

@@ -240,7 +240,7 @@ impl Client {
             // length when the server says it (and sends it as is), else the
             // cap. Waiting counts against this request's time.
             let want = resp.body().content_length().unwrap_or(cap).min(cap);
-            let Some(r) = self.bodies.reserve(want, started + timeout) else {
+            let Some(r) = self.bodies.reserve(want, Some(started + timeout)) else {
                 return Ok(Attempt::Retry(format!(
                     "timed out waiting for room for the response ({} bytes of responses in flight at most)",
                     budget::BODY_BYTES_IN_FLIGHT
@@ -279,11 +279,9 @@ impl Client {
         }))
     }
 
-    /// When a request started now would have to end: the per-request
-    /// timeout, or the call's deadline if sooner.
-    pub fn request_deadline(&self) -> Instant {
-        let end = Instant::now() + self.timeout;
-        self.deadline.map_or(end, |d| d.min(end))
+    /// The call's deadline (`time_budget_ms`), if any.
+    pub fn deadline(&self) -> Option<Instant> {
+        self.deadline
     }
 
     /// Time left before the deadline (`None`: no deadline).

@@ -13,10 +13,11 @@ use url::Url;
 use super::budget::{ByteBudget, MAX_RETAINED_INDEX_BYTES, PARSE_BYTES_IN_FLIGHT};
 use super::client::{index_error, Client};
 use super::files::Project;
+use super::security::shown;
 use super::simple_api::ACCEPT;
 use super::{metadata, IndexVersion, PackageIndex};
 use crate::config::IndexStrategy;
-use crate::error::Result;
+use crate::error::{ResolverError, Result};
 use crate::tags::SupportedTags;
 use crate::wheel::RequiresDist;
 
@@ -127,19 +128,18 @@ impl RemoteIndexes {
                 ),
             )
         };
+        let estimate = Project::estimate_heap_bytes(resp.body.len(), resp.url.as_str().len());
+        // Parsing is local work that always ends: wait as long as the call
+        // may last.
+        let Some(parsing) = self.parses.reserve(estimate as u64, self.client.deadline()) else {
+            return Err(ResolverError::IndexUnreachable {
+                url: shown(&resp.url),
+                message: "the time budget (time_budget_ms) ran out waiting to parse the page (other large pages in flight)".into(),
+            });
+        };
         if self.retained.load(Ordering::Relaxed) > MAX_RETAINED_INDEX_BYTES {
             return Err(over_cap()); // the call fails anyway: parse no more
         }
-        let estimate = Project::estimate_heap_bytes(resp.body.len(), resp.url.as_str().len());
-        let Some(parsing) = self
-            .parses
-            .reserve(estimate as u64, self.client.request_deadline())
-        else {
-            return Err(index_error(
-                &resp.url,
-                "timed out waiting for memory to parse the page (other large pages in flight)",
-            ));
-        };
         let project = Project::from_page(
             name,
             &resp.body,
