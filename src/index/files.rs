@@ -145,11 +145,12 @@ impl Project {
             return;
         }
         let keep: Vec<bool> = {
-            let mine: FxHashSet<&str> = self.records.iter().map(|r| self.str(r.filename)).collect();
+            let mut seen: FxHashSet<&str> =
+                self.records.iter().map(|r| self.str(r.filename)).collect();
             other
                 .records
                 .iter()
-                .map(|r| !mine.contains(other.str(r.filename)))
+                .map(|r| seen.insert(other.str(r.filename)))
                 .collect()
         };
         let offset = u32::try_from(self.text.len()).expect("arena below 4 GiB");
@@ -745,6 +746,7 @@ mod tests {
                 f("a-3.0.tar.gz", false),
                 f("a-1.0.tar.gz", true),
                 f("a-0.5.tar.gz", true),
+                f("a-3.0.tar.gz", true),
             ],
             &mut w,
         );
