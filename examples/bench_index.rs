@@ -128,6 +128,13 @@ fn main() {
     // The same projects as a static PEP 503 tree, for the resolver's own
     // share of the time (a static server is cheaper per page than pypiserver).
     let tree = tempfile::tempdir().expect("tempdir");
+    // The wheels too: the chosen releases' metadata is read (contract-2 4.4).
+    let tree_packages = tree.path().join("packages");
+    std::fs::create_dir_all(&tree_packages).expect("mkdir");
+    for entry in std::fs::read_dir(packages.path()).expect("read packages") {
+        let entry = entry.expect("entry");
+        std::fs::copy(entry.path(), tree_packages.join(entry.file_name())).expect("copy");
+    }
     for p in 0..PROJECTS {
         let dir = tree.path().join(format!("simple/proj{p:02}"));
         std::fs::create_dir_all(&dir).expect("mkdir");

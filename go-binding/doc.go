@@ -50,10 +50,15 @@
 //
 // # Linking
 //
-// By default the Rust static archive target/release/libwheel_resolver.a is
-// linked into the Go binary, which then needs no LD_LIBRARY_PATH or rpath.
-// The build tag resolver_shared links libwheel_resolver.so instead, and
-// resolver_external leaves the link line to CGO_LDFLAGS. Build the Rust
-// library first: cargo build --release --lib (or make go-build). See
+// By default the Rust static archive libwheel_resolver.a is linked into the
+// Go binary, which then needs no LD_LIBRARY_PATH or rpath. It is found per
+// platform (linux/amd64, linux/s390x): in this repository's build tree
+// (target/release, target/s390x-unknown-linux-gnu/release) when there is
+// one, else in the module's own lib/<GOOS>_<GOARCH> folder, where released
+// versions carry prebuilt archives, so a service that requires the module
+// needs no Rust toolchain. The build tag resolver_shared links
+// libwheel_resolver.so from the build tree instead, and resolver_external
+// leaves the link line to CGO_LDFLAGS. In a checkout, build the Rust library
+// first: cargo build --release --lib (or make go-build). See
 // go-binding/README.md.
 package resolver

@@ -92,6 +92,11 @@ func call(ctx context.Context, doc []byte) ([]byte, error) {
 			return nil, newError(CodeInternal, "internal error: unreadable error envelope: %.200q", out)
 		}
 		env.Error.cause = ctx.Err()
+		if d, ok := ctx.Deadline(); ok && env.Error.cause == nil && !time.Now().Before(d) {
+			// The deadline has passed but the context's timer has not fired
+			// yet (seen under emulation): the budget ran out all the same.
+			env.Error.cause = context.DeadlineExceeded
+		}
 		if env.Error.Code == CodeCancelled && errors.Is(env.Error.cause, context.DeadlineExceeded) {
 			// The deadline (not a caller) stopped it: the library's own
 			// budget and the context's deadline fire at about the same

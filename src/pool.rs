@@ -23,10 +23,10 @@
 //! - **Panics propagate.** A panic in a job, on any thread, is resumed on
 //!   the calling thread once every participant has left the job.
 //!
-//! Size: `max(available_parallelism, 32)`, at most 64. CPU-bound jobs (the
+//! Size: `max(available_parallelism, 50)`, at most 64. CPU-bound jobs (the
 //! scan) ask for one participant per core ([`cpu_width`]); I/O-bound jobs
 //! (index look-ups, which mostly wait on the network) for
-//! [`IO_WIDTH`] = 32 (a level of a few dozen projects then costs one or
+//! [`IO_WIDTH`] = 50 (a level of a few dozen projects then costs one or
 //! two round trips to a remote index, not one per 8 requests). The pool is sized for the wider of the two, so one
 //! call's look-ups get their full concurrency, and the whole process never
 //! has more than that many helper threads however many calls run.
@@ -39,7 +39,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 /// Participants (caller included) of an I/O-bound job.
-pub const IO_WIDTH: usize = 32;
+pub const IO_WIDTH: usize = 50;
 /// The most worker threads the pool ever has.
 pub const MAX_THREADS: usize = 64;
 /// A caller whose helpers have not started after this long does the job

@@ -164,7 +164,20 @@ fn scan_one(
         open_regular_file(&path, root).map_err(|reason| ErrorDetail::file(file_name, reason))?;
     let meta = read_metadata_with(BufReader::new(file), &filename.name, parser)
         .map_err(|e| ErrorDetail::file(file_name, e.to_string()))?;
+    let mismatch = meta
+        .as_ref()
+        .and_then(|m| m.check_release(&filename.name, &filename.version).err());
     let (requires_dist, requires_python, has_metadata, warning) = match meta {
+        // Metadata of another release is not trusted (issue 11): as if unreadable.
+        Some(_) if mismatch.is_some() => (
+            Vec::new(),
+            None,
+            false,
+            Some(format!(
+                "{file_name}: its METADATA is that of {}, not of this release; not trusted, planned with no requirements",
+                mismatch.unwrap_or_default()
+            )),
+        ),
         Some(mut m) => {
             m.requires_dist.retain(|r| keep(r));
             // What is kept lives as long as the plan: give back the slack.

@@ -260,6 +260,7 @@ impl Entry {
             location: None,
             cache: self.header.headers,
             body: self.body,
+            reservation: None,
         })
     }
 }
@@ -629,6 +630,7 @@ mod tests {
             location: None,
             cache: h("max-age=600"),
             body: b"<html/>".to_vec(),
+            reservation: None,
         };
         cache.store(&key, &resp, false);
         let e = cache.load(&key).unwrap();

@@ -12,11 +12,13 @@
 //! during back-off pauses (every 20 ms).
 
 use std::collections::HashMap;
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use ureq::tls::{RootCerts, TlsConfig, TlsProvider};
 use url::Url;
 
+use super::budget;
 use super::cache::{CacheHeaders, HttpCache};
 use super::proxy::Proxies;
 use super::security::{origin, shown, take_credentials, Origin, Transport, TrustPolicy};
@@ -49,6 +51,9 @@ pub struct Response {
     pub cache: CacheHeaders,
     /// The body (at most the cap given; empty when written to a file).
     pub body: Vec<u8>,
+    /// The body's share of [`budget::BODY_BYTES_IN_FLIGHT`], held as long
+    /// as the response (keep it while parsing the body).
+    pub reservation: Option<budget::Reservation>,
 }
 
 /// What one request attempt ended with.
@@ -90,6 +95,7 @@ pub struct Client {
     _on_cancel: Option<HookGuard>,
     proxies: Proxies,
     cache: Option<HttpCache>,
+    bodies: Arc<budget::ByteBudget>,
 }
 
 impl Client {
@@ -122,6 +128,7 @@ impl Client {
             _on_cancel: on_cancel,
             proxies: Proxies::default(),
             cache: None,
+            bodies: budget::ByteBudget::new(budget::BODY_BYTES_IN_FLIGHT),
         }
     }
 
@@ -187,14 +194,28 @@ impl Client {
     ) -> Result<Option<Response>> {
         let mut url = url.clone();
         let mut credentials = take_credentials(&mut url);
+        // Errors about a request that carried credentials show them as `****@`.
+        let starred = |e: ResolverError, url: &Url, sent: bool| {
+            let sent = sent || self.credentials.contains_key(&origin(url));
+            if sent {
+                with_credentials_shown(e, url)
+            } else {
+                e
+            }
+        };
         for _ in 0..=MAX_REDIRECTS {
-            let answer = self.get_once(
-                &url,
-                credentials.as_deref(),
-                headers,
-                cap,
-                sink.as_deref_mut(),
-            )?;
+            let sent = credentials.is_some();
+            let answer = self
+                .get_once(
+                    &url,
+                    credentials.as_deref(),
+                    headers,
+                    cap,
+                    sink.as_deref_mut(),
+                )
+                .map_err(|e| starred(e, &url, sent))?;
+            let index_error =
+                |url: &Url, message: &str| starred(index_error(url, message), url, sent);
             match answer.status {
                 200..=299 | 304 => return Ok(Some(answer)),
                 301 | 302 | 303 | 307 | 308 => {
@@ -229,9 +250,11 @@ impl Client {
                 s => return Err(index_error(&url, &format!("unexpected HTTP status {s}"))),
             }
         }
-        Err(index_error(
+        let sent = credentials.is_some();
+        Err(starred(
+            index_error(&url, &format!("more than {MAX_REDIRECTS} redirects")),
             &url,
-            &format!("more than {MAX_REDIRECTS} redirects"),
+            sent,
         ))
     }
 
@@ -359,6 +382,7 @@ impl Client {
             Transport::Unverified => &self.unverified,
             Transport::Verified | Transport::Plain => &self.verified,
         };
+        let started = Instant::now();
         let mut req = agent
             .get(url.as_str())
             .config()
@@ -402,6 +426,7 @@ impl Client {
         let content_type = header("content-type");
         let content_range = header("content-range");
         let location = header("location");
+        let mut reservation = None;
         let cache = CacheHeaders::of(&resp);
         let body = if let (true, Some(file)) = ((200..=299).contains(&status), sink) {
             use std::io::Seek as _;
@@ -435,12 +460,35 @@ impl Client {
                 },
             }
         } else if (200..=299).contains(&status) {
-            match resp.body_mut().with_config().limit(cap).read_to_vec() {
+            // Room for the body among the call's bodies in flight: its
+            // length when the server says it (and sends it as is), else the
+            // cap. Waiting counts against this request's time.
+            let want = resp.body().content_length().unwrap_or(cap).min(cap);
+            let Some(r) = self.bodies.reserve(want, Some(started + timeout)) else {
+                return Ok(Attempt::Retry(Retry {
+                    why: format!(
+                        "timed out waiting for room for the response ({} bytes of responses in flight at most)",
+                        budget::BODY_BYTES_IN_FLIGHT
+                    ),
+                    wait: None,
+                    connection: false,
+                }));
+            };
+            let limit = r.bytes();
+            reservation = Some(r);
+            match resp.body_mut().with_config().limit(limit).read_to_vec() {
                 Ok(b) => b,
                 Err(ureq::Error::BodyExceedsLimit(_)) => {
                     return Err(index_error(
                         url,
-                        &format!("the response is larger than the {cap}-byte cap"),
+                        &format!(
+                            "the response is larger than the {limit}-byte cap{}",
+                            if limit < cap {
+                                " (its Content-Length)"
+                            } else {
+                                ""
+                            }
+                        ),
                     ))
                 }
                 Err(e) => return classify(url, e),
@@ -456,7 +504,13 @@ impl Client {
             location,
             cache,
             body,
+            reservation,
         }))
+    }
+
+    /// The call's deadline (`time_budget_ms`), if any.
+    pub fn deadline(&self) -> Option<Instant> {
+        self.stop.deadline()
     }
 
     /// Time left before the deadline (`None`: no deadline).
@@ -552,6 +606,32 @@ fn certificate_error(e: &ureq::Error) -> Option<String> {
     match rustls_error {
         rustls::Error::InvalidCertificate(c) => Some(format!("{c:?}")),
         _ => None,
+    }
+}
+
+/// `e` naming `url` with `****@` where the credentials were (contract
+/// section 6: credentials are shown as `****`, never dropped silently).
+fn with_credentials_shown(e: ResolverError, url: &Url) -> ResolverError {
+    let mut marked = url.clone();
+    if marked.set_username("****").is_err() {
+        return e;
+    }
+    let (plain, starred) = (shown(url), shown(&marked));
+    let fix = |u: String| if u == plain { starred.clone() } else { u };
+    match e {
+        ResolverError::IndexError { url, message } => ResolverError::IndexError {
+            url: fix(url),
+            message,
+        },
+        ResolverError::IndexUnreachable { url, message } => ResolverError::IndexUnreachable {
+            url: fix(url),
+            message,
+        },
+        ResolverError::InsecureIndex { url, message } => ResolverError::InsecureIndex {
+            url: fix(url),
+            message,
+        },
+        other => other,
     }
 }
 

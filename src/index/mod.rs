@@ -12,6 +12,7 @@
 //! - [`metadata`] (with [`range_reader`]): PEP 658 metadata, else the wheel's;
 //! - [`remote`]: the indexes as one [`PackageIndex`], cached and concurrent.
 
+pub mod budget;
 pub mod cache;
 pub mod client;
 pub mod files;
