@@ -369,9 +369,7 @@ fn requests_go_through_the_proxy_unless_no_proxy_says_otherwise() {
         p["error"]["message"]
             .as_str()
             .unwrap()
-            .starts_with(&format!(
-                "package index unreachable: http://****@127.0.0.1:"
-            )),
+            .starts_with("package index unreachable: http://****@127.0.0.1:"),
         "{text}"
     );
     assert!(text.contains("HTTP_PROXY"), "{text}");

@@ -59,7 +59,7 @@ pub struct Response {
 /// What one request attempt ended with.
 enum Attempt {
     /// Any status; the body is read only for 2xx.
-    Answer(Response),
+    Answer(Box<Response>),
     /// Worth another attempt (connection error, timeout, 429, 5xx).
     Retry(Retry),
 }
@@ -310,7 +310,7 @@ impl Client {
             // budget running out is reported as that, not as the index's.
             self.check(url, &last)?;
             match answer? {
-                Attempt::Answer(r) => return Ok(r),
+                Attempt::Answer(r) => return Ok(*r),
                 Attempt::Retry(r) => {
                     last = r.why;
                     connection = r.connection;
@@ -368,6 +368,8 @@ impl Client {
         Ok(())
     }
 
+    // The request's parts, one by one: bundling them would only rename them.
+    #[allow(clippy::too_many_arguments)]
     fn attempt(
         &self,
         url: &Url,
@@ -496,7 +498,7 @@ impl Client {
         } else {
             Vec::new()
         };
-        Ok(Attempt::Answer(Response {
+        Ok(Attempt::Answer(Box::new(Response {
             url: url.clone(),
             status,
             content_type,
@@ -505,7 +507,7 @@ impl Client {
             cache,
             body,
             reservation,
-        }))
+        })))
     }
 
     /// The call's deadline (`time_budget_ms`), if any.
