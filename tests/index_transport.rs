@@ -151,7 +151,6 @@ fn a_fresh_cache_answers_without_requests_and_a_stale_one_revalidates() {
     assert_eq!(builds(&cold).get(1), Some(&lib_built()), "{cold}");
     let first = index.take_log();
     assert!(!first.is_empty());
-    // Connections are reused: fewer client ports than requests.
     let warm = plan(&cfg);
     assert_eq!(builds(&warm), builds(&cold), "{warm}");
     assert_eq!(
@@ -161,6 +160,10 @@ fn a_fresh_cache_answers_without_requests_and_a_stale_one_revalidates() {
     );
     let dir = cache.path().join("index-cache");
     assert!(!cache_files(&dir).is_empty());
+    // Offline: with the server gone, a fresh cache still plans.
+    drop(index);
+    let offline = plan(&cfg);
+    assert_eq!(builds(&offline), builds(&cold), "{offline}");
 
     // Stale pages (max-age=0) are revalidated: 304, and the plan is the same.
     let Some(stale) = Index::start(&["--cache-control", "/=max-age=0"]) else {
