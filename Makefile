@@ -114,8 +114,15 @@ $(BENCH_PLAN): bench/bench_plan.c build
 	@mkdir -p $(dir $@)
 	$(CC) -std=c99 -O2 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L -Iinclude -o $@ bench/bench_plan.c $(STATIC_LIB) $(NATIVE_STATIC_LIBS) -pthread
 
-bench-plan: $(BENCH_PLAN) go-build
-	python3 bench/run.py $(BENCH_PLAN) $(GO_CLI) --sizes $(BENCH_SIZES) --runs $(BENCH_RUNS)
+# The floor: bench/floor, the minimal program that does only the unavoidable
+# work of a scan (its own crate, not part of the library's build).
+FLOOR := bench/floor/target/release/metadata-floor
+.PHONY: $(FLOOR)
+$(FLOOR):
+	cd bench/floor && $(CARGO) build --release --quiet
+
+bench-plan: $(BENCH_PLAN) go-build $(FLOOR)
+	python3 bench/run.py $(BENCH_PLAN) $(GO_CLI) --floor $(FLOOR) --sizes $(BENCH_SIZES) --runs $(BENCH_RUNS)
 
 bench: bench-plan bench-index
 
