@@ -1,6 +1,8 @@
 # One entry point for building, testing and benchmarking.
 #   make example   plan the bundled example input (examples/service) and print a summary
-#   make test      every check CI runs: fmt, clippy, Rust tests, header drift, C harness (valgrind), Go tests
+#   make test      every host check CI runs: fmt, clippy, Rust tests, header drift, C harness (valgrind), Go tests
+#   make test-s390x          cross build for IBM Z, Rust / C / Go tests under qemu-user (CI runs it too)
+#   make dist consumer-check prebuilt archives in the Go module, built against from outside (CI runs it too)
 CARGO ?= cargo
 LIB_DIR := target/release
 
@@ -126,6 +128,20 @@ bench-plan: $(BENCH_PLAN) go-build $(FLOOR)
 
 bench: bench-plan bench-index
 
+# make bench-serve: the HTTP load test (go-binding/cmd/bench-serve): a fresh
+# server per row (the README's example server, Handler defaults), N clients
+# for BENCH_SERVE_DURATION each, then the disconnect experiment. Loopback
+# only; prints figures, asserts nothing; not part of `make test`.
+BENCH_SERVE_CLIENTS ?= 1,4,16,64
+BENCH_SERVE_DURATION ?= 10s
+BENCH_SERVE_WHEELS ?= 2000
+
+.PHONY: bench-serve
+bench-serve: build
+	rm -f $(GO_DIR)/bin/bench-serve
+	cd $(GO_DIR) && $(GO) build -o bin/bench-serve ./cmd/bench-serve
+	$(GO_DIR)/bin/bench-serve -wheels $(BENCH_SERVE_WHEELS) -clients $(BENCH_SERVE_CLIENTS) -duration $(BENCH_SERVE_DURATION)
+
 # --- index -------------------------------------------------------------------
 # Python test servers for the index tests and this benchmark: scripts/ci-setup.sh
 .PHONY: bench-index
@@ -217,6 +233,86 @@ test-fuzz:
 	else \
 		$(MAKE) fuzz-smoke; \
 	fi
+
+# --- IBM Z (s390x): cross build, tests under qemu-user ---------------------------
+# The Rust library cross-compiled for s390x-unknown-linux-gnu (big-endian) on
+# an x86_64 host with Debian's s390x cross gcc (linker, and C compiler of ring
+# and the bundled SQLite), its tests run under qemu-user: .cargo/config.toml
+# sets the linker, CC and the cargo runner; scripts/ci-setup.sh (section
+# "s390x cross build") installs the target, the cross packages and qemu-user.
+#   make build-s390x      target/s390x-unknown-linux-gnu/release/libwheel_resolver.{a,so}
+#   make test-s390x       Rust tests, the C harness, the Go tests, all under qemu-s390x,
+#                         then the x86_64/s390x plan comparison
+# The Rust tests are built in the cross-test profile (Cargo.toml: dev with
+# opt-level 1), the C harness and the Go tests link the release archive
+# (which `make dist` ships too). Valgrind, the sanitizers and -race stay
+# host-only: none of them runs under qemu-user.
+S390X_TARGET := s390x-unknown-linux-gnu
+S390X_CC := s390x-linux-gnu-gcc
+S390X_QEMU := qemu-s390x -L /usr/s390x-linux-gnu
+S390X_LIB_DIR := target/$(S390X_TARGET)/release
+S390X_GO_ENV := GOOS=linux GOARCH=s390x CGO_ENABLED=1 CC=$(S390X_CC)
+HARNESS_S390X := tests/c/build/harness-s390x
+
+.PHONY: build-s390x test-s390x test-rust-s390x test-c-s390x test-go-s390x parity-s390x go-build-s390x
+
+build-s390x:
+	$(CARGO) build --release --lib --target $(S390X_TARGET)
+
+# Unit, integration, doc tests (the doc tests run through the runner too) and
+# the examples' build. The index-server tests start pypiserver / devpi on the
+# host's loopback; only the Rust side runs emulated.
+test-rust-s390x:
+	$(CARGO) test --profile cross-test --target $(S390X_TARGET)
+
+test-c-s390x: build-s390x
+	@test -n "$(CRATE_VERSION)" || { echo "test-c-s390x: no [package] version in Cargo.toml" >&2; exit 1; }
+	@mkdir -p $(dir $(HARNESS_S390X))
+	$(S390X_CC) $(HARNESS_CFLAGS) -o $(HARNESS_S390X) $(HARNESS_SRC) $(S390X_LIB_DIR)/libwheel_resolver.a $(NATIVE_STATIC_LIBS) -pthread
+	@echo "== C harness (s390x, qemu-user)"
+	$(S390X_QEMU) $(HARNESS_S390X) fixtures/parity $(CRATE_VERSION)
+
+# go vet for s390x, then every Go test cross-compiled and run under qemu
+# (go test -exec); the CLI tests run the CLI they build through the same
+# emulator (RESOLVER_TEST_EXEC, go-binding/internal/testenv). ffi.go finds
+# the s390x archive by itself: no CGO_LDFLAGS.
+test-go-s390x: build-s390x
+	cd $(GO_DIR) && $(S390X_GO_ENV) $(GO) vet ./...
+	cd $(GO_DIR) && $(S390X_GO_ENV) RESOLVER_TEST_EXEC="$(S390X_QEMU)" \
+		$(GO) test -exec "$(S390X_QEMU)" -count=1 ./...
+
+# The CLI for s390x (go-binding/bin/refinery-plan-s390x; run it with qemu-s390x).
+go-build-s390x: build-s390x
+	rm -f $(GO_DIR)/bin/refinery-plan-s390x
+	cd $(GO_DIR) && $(S390X_GO_ENV) $(GO) build -o bin/refinery-plan-s390x ./cmd/refinery-plan
+
+# Every parity case (and the bundled example) planned by the x86_64 and the
+# s390x build of examples/plan.rs with a fixed run id: the plans must be
+# byte-identical (big-endian and 64-bit host alike). Needs the examples of
+# `make test-rust` and `make test-rust-s390x` (built again when missing).
+parity-s390x:
+	$(CARGO) build --example plan
+	$(CARGO) build --example plan --profile cross-test --target $(S390X_TARGET)
+	scripts/compare-arch-plans.sh target/debug/examples/plan \
+		"$(S390X_QEMU) target/$(S390X_TARGET)/cross-test/examples/plan"
+
+test-s390x: test-rust-s390x test-c-s390x test-go-s390x parity-s390x
+
+# --- the Go module for other repositories -----------------------------------------
+# make dist            prebuilt archives (linux/amd64, linux/s390x) + header + SHA256SUMS
+#                      into go-binding/lib/ (scripts/dist.sh; git-ignored, committed
+#                      only by the release process: go-binding/README.md)
+# make consumer-check  a throwaway module outside the repository requires the binding
+#                      through `replace`, is vendored and built for amd64 and s390x,
+#                      and plans examples/service natively and under qemu-s390x
+#                      (scripts/consumer-check.sh). CI runs it.
+.PHONY: dist consumer-check
+
+dist: build build-s390x
+	scripts/dist.sh
+
+consumer-check: dist
+	scripts/consumer-check.sh
 
 # --- real-world check (opt-in; needs the public network; never in CI) -------------
 # Downloads shared/realworld's wheelhouse once with pip and plans it for

@@ -25,8 +25,13 @@
 //
 // A context that is already done returns its error without calling into the
 // library. A deadline is passed to the library as the config's
-// time_budget_ms (the remaining milliseconds, at least 1); the call itself
-// cannot be interrupted from Go once it has started.
+// time_budget_ms (the remaining milliseconds, at least 1), which bounds the
+// whole call (scan, planning, index): running out is an *Error with
+// CodeTimeout. A context cancelled while the library runs cancels the call
+// through the C ABI's cancel handle (resolver_cancel): the library stops
+// within a fraction of a second, also when it waits on an index that does
+// not answer, and returns CodeCancelled. Either error also satisfies
+// errors.Is(err, ctx.Err()).
 //
 // # Errors
 //
@@ -36,16 +41,24 @@
 //
 // # Concurrency
 //
-// The library has no global state: ComputePlan, ComputePlanJSON,
-// LoadOrCompute and Handler are safe for concurrent use by any number of
-// goroutines.
+// The library keeps nothing of a call in global state: ComputePlan,
+// ComputePlanJSON, LoadOrCompute and Handler are safe for concurrent use by
+// any number of goroutines. Its parallel work runs on one bounded pool of
+// threads per process (max(cores, 8)), whatever the number of calls; each
+// call also occupies the calling goroutine's OS thread while it runs, so
+// bound the number of concurrent calls (Handler does: MaxConcurrent).
 //
 // # Linking
 //
-// By default the Rust static archive target/release/libwheel_resolver.a is
-// linked into the Go binary, which then needs no LD_LIBRARY_PATH or rpath.
-// The build tag resolver_shared links libwheel_resolver.so instead, and
-// resolver_external leaves the link line to CGO_LDFLAGS. Build the Rust
-// library first: cargo build --release --lib (or make go-build). See
+// By default the Rust static archive libwheel_resolver.a is linked into the
+// Go binary, which then needs no LD_LIBRARY_PATH or rpath. It is found per
+// platform (linux/amd64, linux/s390x): in this repository's build tree
+// (target/release, target/s390x-unknown-linux-gnu/release) when there is
+// one, else in the module's own lib/<GOOS>_<GOARCH> folder, where released
+// versions carry prebuilt archives, so a service that requires the module
+// needs no Rust toolchain. The build tag resolver_shared links
+// libwheel_resolver.so from the build tree instead, and resolver_external
+// leaves the link line to CGO_LDFLAGS. In a checkout, build the Rust library
+// first: cargo build --release --lib (or make go-build). See
 // go-binding/README.md.
 package resolver

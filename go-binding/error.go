@@ -33,6 +33,12 @@ const (
 	CodeIOError Code = "io_error"
 	// CodeInternal: a bug in the library (a panic or a broken invariant).
 	CodeInternal Code = "internal"
+	// CodeTimeout: the time budget (time_budget_ms, or the context's
+	// deadline) ran out, whatever the stage (scan, planning, index).
+	CodeTimeout Code = "timeout"
+	// CodeCancelled: the call was cancelled (its context was cancelled
+	// while the library ran).
+	CodeCancelled Code = "cancelled"
 )
 
 // Error is a failure reported by the resolver: the error envelope of

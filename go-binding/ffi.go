@@ -4,24 +4,45 @@ package resolver
 //
 // Default (static): the Rust static archive is linked into the Go binary, so
 // the binary needs neither LD_LIBRARY_PATH nor an rpath at run time. The
-// native libraries after the archive are what
+// archive is looked up, first match wins, for the GOARCH being built:
+//
+//	linux/amd64  ../target/release                          (this repository's build tree)
+//	             lib/linux_amd64                            (prebuilt, inside the module)
+//	linux/s390x  ../target/s390x-unknown-linux-gnu/release  (cross build tree)
+//	             ../target/release                          (native build on IBM Z)
+//	             lib/linux_s390x                            (prebuilt, inside the module)
+//
+// The linker skips an archive of another architecture and goes on to the
+// next folder, so GOARCH=s390x CC=s390x-linux-gnu-gcc go build works on an
+// x86_64 host without extra flags. `make dist` fills lib/ (release process:
+// go-binding/README.md); in a checkout the build tree wins over lib/. The
+// header comes from ../include, else from lib/include. The native libraries
+// after the archive are what
 //
 //	cargo rustc --release --lib --crate-type staticlib -- --print native-static-libs
 //
-// prints; TestStaticLinkLibs keeps the list below in step with it.
+// prints (the same on both targets); TestStaticLinkLibs keeps the list below
+// in step with it for the GOARCH under test.
 //
-// Build tag resolver_shared: link libwheel_resolver.so instead, with an rpath
-// to the build tree (deploy the .so next to the binary, or set
-// LD_LIBRARY_PATH, when the build tree is not present at run time).
+// Build tag resolver_shared: link libwheel_resolver.so from the build tree
+// instead (same folders, without lib/), with an rpath to it (deploy the .so
+// next to the binary, or set LD_LIBRARY_PATH, when the build tree is not
+// present at run time).
 //
 // Build tag resolver_external: no link flags at all; the builder supplies
-// them through CGO_LDFLAGS (and the header directory through CGO_CFLAGS),
-// e.g. when the module is vendored without the Rust build tree.
+// them through CGO_LDFLAGS (and the header directory through CGO_CFLAGS when
+// neither header folder is there).
 
 /*
-#cgo CFLAGS: -I${SRCDIR}/../include
-#cgo !resolver_shared,!resolver_external LDFLAGS: ${SRCDIR}/../target/release/libwheel_resolver.a -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
-#cgo resolver_shared,!resolver_external LDFLAGS: -L${SRCDIR}/../target/release -lwheel_resolver -Wl,-rpath,${SRCDIR}/../target/release
+#cgo CFLAGS: -I${SRCDIR}/../include -I${SRCDIR}/lib/include
+#cgo linux,amd64,!resolver_external LDFLAGS: -L${SRCDIR}/../target/release
+#cgo linux,amd64,!resolver_shared,!resolver_external LDFLAGS: -L${SRCDIR}/lib/linux_amd64
+#cgo linux,amd64,resolver_shared,!resolver_external LDFLAGS: -Wl,-rpath,${SRCDIR}/../target/release
+#cgo linux,s390x,!resolver_external LDFLAGS: -L${SRCDIR}/../target/s390x-unknown-linux-gnu/release -L${SRCDIR}/../target/release
+#cgo linux,s390x,!resolver_shared,!resolver_external LDFLAGS: -L${SRCDIR}/lib/linux_s390x
+#cgo linux,s390x,resolver_shared,!resolver_external LDFLAGS: -Wl,-rpath,${SRCDIR}/../target/s390x-unknown-linux-gnu/release -Wl,-rpath,${SRCDIR}/../target/release
+#cgo !resolver_shared,!resolver_external LDFLAGS: -l:libwheel_resolver.a -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
+#cgo resolver_shared,!resolver_external LDFLAGS: -lwheel_resolver
 
 #include <string.h>
 

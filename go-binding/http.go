@@ -1,21 +1,55 @@
 package resolver
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"net/http"
 	"path/filepath"
+	"runtime"
 	"strconv"
-	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
+	"unicode/utf8"
 )
 
 // DefaultMaxBodyBytes bounds request bodies of Handler (1 MiB).
 const DefaultMaxBodyBytes = 1 << 20
+
+// Defaults of Handler's admission control.
+const (
+	// DefaultQueueTimeout is how long a request may wait for a free slot.
+	DefaultQueueTimeout = 2 * time.Second
+	// DefaultRetryAfter is the Retry-After of a 503 (whole seconds).
+	DefaultRetryAfter = time.Second
+	// DefaultBodyTimeout bounds reading a request body.
+	DefaultBodyTimeout = 10 * time.Second
+)
+
+// StatusClientClosedRequest (499, as nginx logs it; not a standard status)
+// answers a request whose own context was cancelled while its plan was
+// computed or queued: the client left, so nobody reads it, but access logs
+// tell it apart from a server error.
+const StatusClientClosedRequest = 499
+
+// DefaultMaxConcurrent is the default of Handler.MaxConcurrent: the number
+// of CPUs Go may use (GOMAXPROCS, which follows the container's CPU limit),
+// at least 2. Planning is CPU-bound (the scan already uses every core), so
+// more plans at once only add memory and latency, not throughput.
+func DefaultMaxConcurrent() int {
+	n := runtime.GOMAXPROCS(0)
+	if n < 2 {
+		n = 2
+	}
+	return n
+}
 
 // Handler serves the plan endpoints of both Go services:
 //
@@ -27,32 +61,74 @@ const DefaultMaxBodyBytes = 1 << 20
 //     returns it without writing anything (beyond Config.PlanPath). It is
 //     not token-guarded: wrap it in the control-plane's own auth.
 //
-// POST bodies are optional JSON objects (at most MaxBodyBytes) that may
-// override target_python, target_platform_tag and upgrade_strategy of
-// Config:
+// Paths are matched on the raw (still escaped) request path, so
+// /api%2Fplan%2Fcompute is not /api/plan/compute.
+//
+// POST bodies are optional JSON objects (at most MaxBodyBytes, checked
+// against Content-Length before anything is read) that may override
+// target_python, target_platform_tag and upgrade_strategy of Config; keys
+// are matched exactly (no case folding), and nothing may follow the object:
 //
 //	{"target_python": "3.12", "upgrade_strategy": "eager"}
 //
 // Plans are returned as the library's JSON (Content-Type application/json,
 // header X-Plan-Source: output, cache or computed). Errors are
-// {"error": {"code", "message", "details"}} with status 400 for config and
-// input problems, 502 for index failures, 500 otherwise; 403 for a bad
-// token, 404 for no plan, 405, 413 for an oversized body, 504 when Timeout
-// runs out.
+// {"error": {"code", "message", "details"}} (each string at most 512 bytes)
+// with status 400 for config and input problems, 502 for index failures,
+// 504 when the time budget (Timeout or the request's deadline) runs out,
+// 503 with Retry-After when too many plans are computed or queued,
+// 499 when the request's context was cancelled (the client left), 500
+// otherwise; 403 for a bad token, 404 for no plan or an unknown path, 405,
+// 413 for an oversized body, 408 for a body not received within
+// BodyTimeout.
 //
-// A Handler must not be modified while it serves requests; it is safe for
-// concurrent requests.
+// Admission: at most MaxConcurrent plans are computed at once; up to
+// MaxQueue more requests wait (each at most QueueTimeout) for a slot; the
+// rest are answered 503 at once. A request whose client leaves (or whose
+// http.TimeoutHandler fires) stops its computation within a fraction of a
+// second (the library is cancelled), freeing the slot.
+//
+// A Handler must not be copied or modified once it serves requests; it is
+// safe for concurrent requests.
 type Handler struct {
 	// Config is the base config of every request.
 	Config Config
 	// WorkerToken, when not empty, must be sent with /plan requests in the
-	// X-Worker-Token header or the token query parameter.
+	// X-Worker-Token header (preferred: it stays out of access logs) or, for
+	// legacy callers, the token query parameter (which proxies and servers
+	// log with the URL). The header wins when both are sent.
 	WorkerToken string
-	// Timeout bounds each computation (passed on as time_budget_ms); 0 means
+	// Timeout bounds each computation, scan, planning and index work alike
+	// (passed on as time_budget_ms; running out is 504 "timeout"); 0 means
 	// only the request's own context applies.
 	Timeout time.Duration
 	// MaxBodyBytes bounds request bodies; 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// BodyTimeout bounds reading a request body (a client that sends it
+	// slowly is answered 408 and its connection closed); 0 means
+	// DefaultBodyTimeout. The handler sets this read deadline itself (and
+	// clears it once the body is read, so that a plan outliving it is not
+	// cancelled), whatever the server's ReadTimeout.
+	BodyTimeout time.Duration
+	// MaxConcurrent bounds the plans computed at once by this Handler;
+	// 0 means DefaultMaxConcurrent().
+	MaxConcurrent int
+	// MaxQueue bounds the requests waiting for a slot; 0 means
+	// 2 × MaxConcurrent, negative means no waiting (503 at once when all
+	// slots are taken).
+	MaxQueue int
+	// QueueTimeout bounds the wait for a slot; 0 means DefaultQueueTimeout.
+	QueueTimeout time.Duration
+	// RetryAfter is sent with 503 answers (rounded up to whole seconds);
+	// 0 means DefaultRetryAfter.
+	RetryAfter time.Duration
+
+	admission struct {
+		once   sync.Once
+		slots  chan struct{}
+		queued atomic.Int64
+		limit  int64
+	}
 }
 
 // Paths served by Handler.
@@ -70,12 +146,15 @@ const (
 	CodeMethodNotAllowed Code = "method_not_allowed"
 	CodeInvalidRequest   Code = "invalid_request"
 	CodeRequestTooLarge  Code = "request_too_large"
-	CodeTimeout          Code = "timeout"
+	// CodeOverloaded: every slot is taken and the queue is full (or the
+	// wait for a slot timed out); status 503 with Retry-After.
+	CodeOverloaded Code = "overloaded"
 )
 
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	switch r.URL.Path {
+	// The raw path: an escaped slash (%2F) is not a path separator.
+	switch r.URL.EscapedPath() {
 	case WorkerPlanPath:
 		if !h.tokenOK(r) {
 			writeError(w, http.StatusForbidden, &Error{Code: CodeForbidden, Message: "missing or wrong worker token"})
@@ -96,7 +175,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		h.computePlan(w, r, false)
 	default:
-		writeError(w, http.StatusNotFound, &Error{Code: CodeNotFound, Message: "no such endpoint: " + r.URL.Path})
+		writeError(w, http.StatusNotFound, &Error{Code: CodeNotFound, Message: "no such endpoint: " + r.URL.EscapedPath()})
 	}
 }
 
@@ -140,32 +219,90 @@ type planRequest struct {
 	UpgradeStrategy   *UpgradeStrategy `json:"upgrade_strategy"`
 }
 
+// parsePlanRequest decodes a POST body strictly: one JSON object, nothing
+// after it, keys spelled exactly as documented (encoding/json alone would
+// accept TARGET_PYTHON and a trailing "}").
+func parsePlanRequest(body []byte) (*planRequest, *Error) {
+	bad := func(msg string) (*planRequest, *Error) {
+		return nil, &Error{Code: CodeInvalidRequest, Message: "request body: " + msg}
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	var fields map[string]json.RawMessage
+	if err := dec.Decode(&fields); err != nil {
+		return bad("not a JSON object: " + err.Error())
+	}
+	if fields == nil {
+		return bad("not a JSON object (null)")
+	}
+	if rest := bytes.TrimSpace(body[dec.InputOffset():]); len(rest) > 0 {
+		return bad("data after the JSON object")
+	}
+	req := &planRequest{}
+	for key, raw := range fields {
+		var target any
+		switch key {
+		case "target_python":
+			target = &req.TargetPython
+		case "target_platform_tag":
+			target = &req.TargetPlatformTag
+		case "upgrade_strategy":
+			target = &req.UpgradeStrategy
+		default:
+			return bad(fmt.Sprintf("unknown field %q (allowed: target_python, target_platform_tag, upgrade_strategy)", key))
+		}
+		if err := json.Unmarshal(raw, target); err != nil {
+			return bad(fmt.Sprintf("field %q must be a string", key))
+		}
+	}
+	return req, nil
+}
+
 func (h *Handler) computePlan(w http.ResponseWriter, r *http.Request, persist bool) {
 	limit := h.MaxBodyBytes
 	if limit <= 0 {
 		limit = DefaultMaxBodyBytes
 	}
+	if r.ContentLength > limit {
+		// Refused before reading: no "100 Continue" is sent, and the
+		// connection is not kept for a body nobody will read.
+		w.Header().Set("Connection", "close")
+		writeError(w, http.StatusRequestEntityTooLarge, &Error{Code: CodeRequestTooLarge, Message: "request body larger than " + itoa(limit) + " bytes"})
+		return
+	}
+	bodyTimeout := h.BodyTimeout
+	if bodyTimeout <= 0 {
+		bodyTimeout = DefaultBodyTimeout
+	}
+	// Not supported by every ResponseWriter (httptest's recorder): then the
+	// server's own timeouts are all there is.
+	rc := http.NewResponseController(w)
+	deadlineSet := rc.SetReadDeadline(time.Now().Add(bodyTimeout)) == nil
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if deadlineSet && err == nil {
+		// Cleared, or the server's background read (which notices a client
+		// that leaves) would time out and cancel the computation. (Kept
+		// after a failed read: the connection is being closed anyway.)
+		_ = rc.SetReadDeadline(time.Time{})
+	}
 	if err != nil {
 		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
+		var netErr net.Error
+		switch {
+		case errors.As(err, &tooBig):
 			writeError(w, http.StatusRequestEntityTooLarge, &Error{Code: CodeRequestTooLarge, Message: "request body larger than " + itoa(limit) + " bytes"})
-			return
+		case errors.As(err, &netErr) && netErr.Timeout():
+			w.Header().Set("Connection", "close")
+			writeError(w, http.StatusRequestTimeout, &Error{Code: CodeInvalidRequest, Message: "the request body was not received within " + bodyTimeout.String()})
+		default:
+			writeError(w, http.StatusBadRequest, &Error{Code: CodeInvalidRequest, Message: "reading the request body: " + err.Error()})
 		}
-		writeError(w, http.StatusBadRequest, &Error{Code: CodeInvalidRequest, Message: "reading the request body: " + err.Error()})
 		return
 	}
 	cfg := h.Config // a copy; only scalar fields change below
-	if strings.TrimSpace(string(body)) != "" {
-		var req planRequest
-		dec := json.NewDecoder(strings.NewReader(string(body)))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&req); err != nil {
-			writeError(w, http.StatusBadRequest, &Error{Code: CodeInvalidRequest, Message: "request body: " + err.Error()})
-			return
-		}
-		if dec.More() {
-			writeError(w, http.StatusBadRequest, &Error{Code: CodeInvalidRequest, Message: "request body: more than one JSON value"})
+	if len(bytes.TrimSpace(body)) != 0 {
+		req, rerr := parsePlanRequest(body)
+		if rerr != nil {
+			writeError(w, http.StatusBadRequest, rerr)
 			return
 		}
 		if req.TargetPython != nil {
@@ -178,13 +315,18 @@ func (h *Handler) computePlan(w http.ResponseWriter, r *http.Request, persist bo
 			cfg.UpgradeStrategy = *req.UpgradeStrategy
 		}
 	}
+	release, ok := h.admit(w, r)
+	if !ok {
+		return
+	}
+	defer release()
 	ctx := r.Context()
 	if h.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, h.Timeout)
 		defer cancel()
 	}
-	_, doc, err := computeConfig(ctx, cfg)
+	doc, err := computeConfigJSON(ctx, cfg)
 	if err != nil {
 		writeResolverError(w, err)
 		return
@@ -196,6 +338,65 @@ func (h *Handler) computePlan(w http.ResponseWriter, r *http.Request, persist bo
 		}
 	}
 	writePlan(w, r, SourceComputed, doc)
+}
+
+// admit waits for a computation slot. It answers the request itself (503
+// with Retry-After, or 499 when the client left) and returns false when no
+// slot is to be had; otherwise the caller must call release when done.
+func (h *Handler) admit(w http.ResponseWriter, r *http.Request) (release func(), ok bool) {
+	a := &h.admission
+	a.once.Do(func() {
+		n := h.MaxConcurrent
+		if n <= 0 {
+			n = DefaultMaxConcurrent()
+		}
+		a.slots = make(chan struct{}, n)
+		switch {
+		case h.MaxQueue < 0:
+			a.limit = 0
+		case h.MaxQueue == 0:
+			a.limit = int64(2 * n)
+		default:
+			a.limit = int64(h.MaxQueue)
+		}
+	})
+	release = func() { <-a.slots }
+	select {
+	case a.slots <- struct{}{}:
+		return release, true
+	default:
+	}
+	if a.queued.Add(1) > a.limit {
+		a.queued.Add(-1)
+		h.overloaded(w, "too many plans in progress and queued")
+		return nil, false
+	}
+	defer a.queued.Add(-1)
+	wait := h.QueueTimeout
+	if wait <= 0 {
+		wait = DefaultQueueTimeout
+	}
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case a.slots <- struct{}{}:
+		return release, true
+	case <-timer.C:
+		h.overloaded(w, "no plan slot became free within "+wait.String())
+	case <-r.Context().Done():
+		writeResolverError(w, r.Context().Err())
+	}
+	return nil, false
+}
+
+func (h *Handler) overloaded(w http.ResponseWriter, why string) {
+	after := h.RetryAfter
+	if after <= 0 {
+		after = DefaultRetryAfter
+	}
+	secs := int64((after + time.Second - 1) / time.Second)
+	w.Header().Set("Retry-After", itoa(secs))
+	writeError(w, http.StatusServiceUnavailable, &Error{Code: CodeOverloaded, Message: why + "; retry after " + itoa(secs) + " s"})
 }
 
 func writePlan(w http.ResponseWriter, r *http.Request, src Source, doc []byte) {
@@ -214,17 +415,27 @@ func methodNotAllowed(w http.ResponseWriter, allow string) {
 }
 
 // HTTPStatus maps an error of this package to an HTTP status: 400 for config
-// and input problems, 502 for index failures, 504 for an expired context,
-// 500 otherwise.
+// and input problems, 502 for index failures, 504 for "timeout" (an expired
+// budget or deadline), 499 (StatusClientClosedRequest) for "cancelled" (a
+// cancelled context), 503 for "overloaded", 500 otherwise.
 func HTTPStatus(err error) int {
 	switch ErrorCode(err) {
 	case CodeInvalidConfig, CodeInputNotFound, CodeNoInput, CodeInvalidWheel, CodeUnresolvedRequirements, CodeInvalidRequest:
 		return http.StatusBadRequest
 	case CodeIndexUnreachable, CodeIndexError, CodeInsecureIndex:
 		return http.StatusBadGateway
+	case CodeTimeout:
+		return http.StatusGatewayTimeout
+	case CodeCancelled:
+		return StatusClientClosedRequest
+	case CodeOverloaded:
+		return http.StatusServiceUnavailable
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return http.StatusGatewayTimeout
+	}
+	if errors.Is(err, context.Canceled) {
+		return StatusClientClosedRequest
 	}
 	return http.StatusInternalServerError
 }
@@ -236,7 +447,7 @@ func writeResolverError(w http.ResponseWriter, err error) {
 		case errors.Is(err, context.DeadlineExceeded):
 			rerr = &Error{Code: CodeTimeout, Message: "the plan took longer than allowed"}
 		case errors.Is(err, context.Canceled):
-			rerr = &Error{Code: CodeTimeout, Message: "the request was cancelled"}
+			rerr = &Error{Code: CodeCancelled, Message: "the request was cancelled"}
 		default:
 			rerr = &Error{Code: CodeInternal, Message: err.Error()}
 		}
@@ -244,10 +455,32 @@ func writeResolverError(w http.ResponseWriter, err error) {
 	writeError(w, HTTPStatus(err), rerr)
 }
 
+// maxEchoed bounds every string of an error answer: messages may quote
+// values from the request, which can be up to MaxBodyBytes long.
+const maxEchoed = 512
+
+func bounded(s string) string {
+	if len(s) <= maxEchoed {
+		return s
+	}
+	cut := maxEchoed
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "… (" + itoa(int64(len(s)-cut)) + " more bytes)"
+}
+
 func writeError(w http.ResponseWriter, status int, e *Error) {
+	out := &Error{Code: e.Code, Message: bounded(e.Message)}
+	if n := len(e.Details); n > 0 {
+		out.Details = make([]ErrorDetail, n)
+		for i, d := range e.Details {
+			out.Details[i] = ErrorDetail{File: bounded(d.File), Field: bounded(d.Field), Reason: bounded(d.Reason)}
+		}
+	}
 	body, _ := json.Marshal(struct {
 		Error *Error `json:"error"`
-	}{e})
+	}{out})
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)

@@ -221,8 +221,8 @@ func TestHandlerErrorStatuses(t *testing.T) {
 // concurrent requests with a real client.
 func TestHandlerOverLoopback(t *testing.T) {
 	cfg := workerConfig(t)
-	srv := httptest.NewServer(&Handler{Config: cfg, WorkerToken: "tok", Timeout: time.Minute})
-	defer srv.Close()
+	// 16 requests at once: all are admitted (2 computing, the rest queued).
+	srv := startServer(t, &Handler{Config: cfg, WorkerToken: "tok", Timeout: time.Minute, MaxConcurrent: 2, MaxQueue: 16, QueueTimeout: time.Minute})
 	client := srv.Client()
 
 	post := func(path, body string, header map[string]string) (int, []byte, error) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"time"
 )
 
@@ -13,8 +14,12 @@ func Version() string { return callVersion() }
 // ComputePlan computes a plan for cfg.
 //
 // A done ctx returns ctx.Err() without calling the library; a deadline is
-// passed as cfg.TimeBudgetMS (the smaller of the two wins). Failures
-// reported by the library are *Error values.
+// passed as cfg.TimeBudgetMS (the smaller of the two wins). When ctx is
+// cancelled while the library runs, the library is told to stop (C ABI
+// resolver_cancel) and returns within a fraction of a second with an
+// *Error of code CodeCancelled (CodeTimeout when the deadline passed); the
+// error also satisfies errors.Is(err, ctx.Err()). Failures reported by the
+// library are *Error values.
 func ComputePlan(ctx context.Context, cfg Config) (*Plan, error) {
 	plan, _, err := computeConfig(ctx, cfg)
 	return plan, err
@@ -43,18 +48,7 @@ func ComputePlanJSON(ctx context.Context, configJSON []byte) ([]byte, error) {
 // computeConfig computes a plan and returns it both decoded and as the
 // library's JSON.
 func computeConfig(ctx context.Context, cfg Config) (*Plan, []byte, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, nil, err
-	}
-	if ms, ok := budget(ctx); ok && (cfg.TimeBudgetMS == 0 || ms < cfg.TimeBudgetMS) {
-		cfg.TimeBudgetMS = ms
-	}
-	doc, err := json.Marshal(cfg)
-	if err != nil {
-		// Only an invalid json.RawMessage in KnownFailures can get here.
-		return nil, nil, newError(CodeInvalidConfig, "invalid config: %v", err)
-	}
-	out, err := call(ctx, doc)
+	out, err := computeConfigJSON(ctx, cfg)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -65,9 +59,28 @@ func computeConfig(ctx context.Context, cfg Config) (*Plan, []byte, error) {
 	return plan, out, nil
 }
 
+// computeConfigJSON computes a plan and returns the library's JSON only
+// (Handler passes it through: decoding it would only cost memory).
+func computeConfigJSON(ctx context.Context, cfg Config) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if ms, ok := budget(ctx); ok && (cfg.TimeBudgetMS == 0 || ms < cfg.TimeBudgetMS) {
+		cfg.TimeBudgetMS = ms
+	}
+	doc, err := json.Marshal(cfg)
+	if err != nil {
+		// Only an invalid json.RawMessage in KnownFailures can get here.
+		return nil, newError(CodeInvalidConfig, "invalid config: %v", err)
+	}
+	return call(ctx, doc)
+}
+
 // call runs the library on a NUL-free document and splits plan from error.
+// ctx being done while the library runs cancels the call (see
+// callComputePlanCtx).
 func call(ctx context.Context, doc []byte) ([]byte, error) {
-	out := callComputePlan(doc)
+	out := callComputePlanCtx(ctx, doc)
 	if out == nil {
 		return nil, newError(CodeInternal, "internal error: resolver_compute_plan returned NULL")
 	}
@@ -79,6 +92,18 @@ func call(ctx context.Context, doc []byte) ([]byte, error) {
 			return nil, newError(CodeInternal, "internal error: unreadable error envelope: %.200q", out)
 		}
 		env.Error.cause = ctx.Err()
+		if d, ok := ctx.Deadline(); ok && env.Error.cause == nil && !time.Now().Before(d) {
+			// The deadline has passed but the context's timer has not fired
+			// yet (seen under emulation): the budget ran out all the same.
+			env.Error.cause = context.DeadlineExceeded
+		}
+		if env.Error.Code == CodeCancelled && errors.Is(env.Error.cause, context.DeadlineExceeded) {
+			// The deadline (not a caller) stopped it: the library's own
+			// budget and the context's deadline fire at about the same
+			// moment, and whichever came first, this is a timeout.
+			env.Error.Code = CodeTimeout
+			env.Error.Message = "timeout: the context's deadline passed (" + env.Error.Message + ")"
+		}
 		return nil, env.Error
 	}
 	return out, nil

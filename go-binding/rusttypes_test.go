@@ -123,6 +123,7 @@ func TestCodesMatchRustSources(t *testing.T) {
 		CodeInvalidConfig: true, CodeInputNotFound: true, CodeNoInput: true, CodeInvalidWheel: true,
 		CodeIndexUnreachable: true, CodeIndexError: true, CodeInsecureIndex: true,
 		CodeUnresolvedRequirements: true, CodeIOError: true, CodeInternal: true,
+		CodeTimeout: true, CodeCancelled: true,
 	}
 	re := regexp.MustCompile(`=>\s*"([a-z_]+)"`)
 	found := 0

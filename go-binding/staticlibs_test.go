@@ -13,10 +13,11 @@ import (
 	"time"
 
 	"github.com/wheel-refinery/resolver/go-binding/internal/parity"
+	"github.com/wheel-refinery/resolver/go-binding/internal/testenv"
 )
 
-// staticLDFLAGS returns the native libraries (-l flags) of the static link
-// line in ffi.go.
+// staticLDFLAGS returns the native libraries (-l flags after the archive's
+// -l:libwheel_resolver.a) of the static link line in ffi.go.
 func staticLDFLAGS(t *testing.T) []string {
 	t.Helper()
 	f, err := os.Open("ffi.go")
@@ -33,16 +34,17 @@ func staticLDFLAGS(t *testing.T) []string {
 			continue
 		}
 		cond, flags, _ := strings.Cut(strings.TrimPrefix(line, "#cgo "), "LDFLAGS:")
-		if !strings.Contains(cond, "!resolver_shared") {
+		// The archive line; the per-platform lines before it add only -L.
+		if !strings.Contains(cond, "!resolver_shared") || !strings.Contains(flags, "libwheel_resolver") {
 			continue
 		}
 		lines++
 		fields := strings.Fields(flags)
-		if len(fields) == 0 || fields[0] != "${SRCDIR}/../target/release/libwheel_resolver.a" {
+		if len(fields) == 0 || fields[0] != "-l:libwheel_resolver.a" {
 			t.Errorf("the static link line must start with the archive: %s", line)
 		}
 		for _, fl := range fields {
-			if strings.HasPrefix(fl, "-l") {
+			if strings.HasPrefix(fl, "-l") && !strings.HasPrefix(fl, "-l:") {
 				libs = append(libs, fl)
 			}
 		}
@@ -58,11 +60,15 @@ func staticLDFLAGS(t *testing.T) []string {
 //
 //	cargo rustc --release --lib --crate-type staticlib -- --print native-static-libs
 //
-// prints. It runs cargo in its own target directory (target/go-native-libs)
-// with optimisation and LTO off, which do not change the list, so that it
-// neither rebuilds nor replaces the shared target/release artifacts; cargo
-// replays the note when the crate is fresh. Skipped when cargo is not
-// installed or with -short.
+// prints for the platform under test. Natively it runs cargo in its own
+// target directory (target/go-native-libs) with optimisation and LTO off,
+// which do not change the list, so that it neither rebuilds nor replaces the
+// shared target/release artifacts; cargo replays the note when the crate is
+// fresh. Cross-compiled (GOARCH=s390x under qemu-user on an x86_64 host) it
+// asks about the target's own link line with --target, in the cross-test
+// profile and the default target directory: the very command
+// tests/static_libs.rs runs in `make test-s390x`, so the unit is already
+// fresh there. Skipped when cargo is not installed or with -short.
 func TestStaticLinkLibs(t *testing.T) {
 	want := staticLDFLAGS(t)
 	if testing.Short() {
@@ -75,16 +81,22 @@ func TestStaticLinkLibs(t *testing.T) {
 	root := parity.RepoRoot()
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, cargo, "rustc", "--release", "--lib", "--crate-type", "staticlib",
-		"--", "--print", "native-static-libs")
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(),
+	args := []string{"rustc", "--release", "--lib", "--crate-type", "staticlib"}
+	env := append(os.Environ(),
 		"CARGO_TARGET_DIR="+filepath.Join(root, "target", "go-native-libs"),
 		"CARGO_PROFILE_RELEASE_LTO=false",
 		"CARGO_PROFILE_RELEASE_OPT_LEVEL=0",
 		"CARGO_PROFILE_RELEASE_CODEGEN_UNITS=256",
-		"CARGO_TERM_COLOR=never",
 	)
+	if triple := testenv.CrossTriple(testenv.HostTriple()); triple != "" {
+		t.Logf("cross run: asking rustc about %s", triple)
+		args = []string{"rustc", "--color", "never", "--lib", "--crate-type", "staticlib",
+			"--profile", "cross-test", "--target", triple}
+		env = os.Environ()
+	}
+	cmd := exec.CommandContext(ctx, cargo, append(args, "--", "--print", "native-static-libs")...)
+	cmd.Dir = root
+	cmd.Env = append(env, "CARGO_TERM_COLOR=never")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("cargo rustc: %v\n%s", err, out)

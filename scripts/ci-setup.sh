@@ -82,6 +82,34 @@ fi
 # --- Go binding (make test-go) -----------------------------------------------------
 # Go itself comes with the machine; Go engineer: add any extra installs here.
 
+# --- s390x cross build (make test-s390x, make dist, make consumer-check) -----------
+# IBM Z is big-endian: the Rust tests, the C harness and the Go tests are
+# cross-compiled for s390x-unknown-linux-gnu and run under qemu-user. The
+# Rust target's std comes from rustup; Debian 12's cross gcc (also the C
+# compiler of ring and the bundled SQLite, and cgo's CC), the s390x libc
+# (headers, crt files and the sysroot qemu-s390x runs against with
+# -L /usr/s390x-linux-gnu) and qemu-user come from apt, at bookworm's
+# versions (gcc 12.2, qemu 7.2). .cargo/config.toml names the linker, the C
+# compiler and the runner.
+S390X_TARGET="s390x-unknown-linux-gnu"
+if rustup target list --installed 2>/dev/null | grep -qx "$S390X_TARGET"; then
+    log "rust target $S390X_TARGET already installed"
+else
+    log "installing rust target $S390X_TARGET"
+    rustup target add "$S390X_TARGET"
+fi
+cross_missing=()
+command -v s390x-linux-gnu-gcc >/dev/null 2>&1 || cross_missing+=(gcc-s390x-linux-gnu)
+[[ -e /usr/s390x-linux-gnu/lib/libc.so.6 && -e /usr/s390x-linux-gnu/include/stdio.h ]] \
+    || cross_missing+=(libc6-dev-s390x-cross)
+command -v qemu-s390x >/dev/null 2>&1 || cross_missing+=(qemu-user)
+if [[ ${#cross_missing[@]} -eq 0 ]]; then
+    log "s390x cross toolchain and qemu-user already installed"
+else
+    log "installing s390x cross toolchain (${cross_missing[*]})"
+    apt_install "${cross_missing[@]}"
+fi
+
 # --- Sanitizers (make test-c-asan, make test-go-asan) -------------------------------
 # gcc's AddressSanitizer (with LeakSanitizer) and UBSan runtimes. On Debian 12
 # gcc-12 pulls them in (libgcc-12-dev depends on libasan8 and libubsan1); they

@@ -14,6 +14,12 @@ Serves DIR like `python3 -m http.server`, plus what that one lacks:
   --flaky P=N         answer 503 to the first N requests for paths starting with P
   --log FILE          append one JSON line per request (path, range, status,
                       bytes sent, whether Authorization was sent)
+  --many P=N          for a project page under P (`P<project>/`), serve N
+                      generated sdist links `<project>-0.<i>.tar.gz` (PEP 503)
+  --pad P=BYTES       serve the project pages under P with about BYTES of
+                      junk anchors (`?page=<i>` links) before the real ones
+  --pad-text P=BYTES  the same with BYTES of plain text (no tags)
+Generated pages are built once per path and kept (memory tests).
 
 Binds 127.0.0.1 on --port (0: a free port) and prints `PORT <n>` once
 listening. Used only by tests, on loopback.
@@ -34,6 +40,39 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
 HTML_TYPE = "text/html; charset=utf-8"
 LOCK = threading.Lock()
+GENERATED = {}
+
+
+def generated(key, build):
+    """The generated page `key`, built once."""
+    with LOCK:
+        body = GENERATED.get(key)
+        if body is None:
+            body = GENERATED[key] = build()
+    return body
+
+
+def many_links(project, n):
+    parts = [f"<!DOCTYPE html><html><body><h1>Links for {project}</h1>\n"]
+    parts.extend(f'<a href="/files/{project}-0.{i}.tar.gz">{project}-0.{i}.tar.gz</a><br/>\n' for i in range(n))
+    parts.append("</body></html>\n")
+    return "".join(parts).encode()
+
+
+def padded(page, size, text=False):
+    junk = '<a href="?page={}" data-note="padding padding padding padding padding">more</a>\n'
+    if text:
+        junk = "line {} of padding padding padding padding padding padding padding\n"
+    parts, total, i = [], 0, 0
+    while total < size:
+        line = junk.format(i)
+        parts.append(line)
+        total += len(line)
+        i += 1
+    head, sep, tail = page.partition(b"<body>")
+    if not sep:
+        return "".join(parts).encode() + page
+    return head + sep + "".join(parts).encode() + tail
 
 
 def parse_pairs(values):
@@ -123,6 +162,11 @@ class Handler(BaseHTTPRequestHandler):
         for prefix, target in self.opts.redirects:
             if path.startswith(prefix):
                 return self.send(302, extra={"Location": target + path[len(prefix):]}, head=head)
+        for prefix, n in self.opts.many:
+            if path.startswith(prefix) and path.endswith("/") and len(path) > len(prefix):
+                project = path[len(prefix):].strip("/")
+                body = generated(("many", path), lambda: many_links(project, int(n)))
+                return self.send(200, body, HTML_TYPE, head=head)
         rel = posixpath.normpath(urllib.parse.unquote(path)).lstrip("/")
         if rel.startswith(".."):
             return self.send(403, head=head)
@@ -134,6 +178,14 @@ class Handler(BaseHTTPRequestHandler):
             if self.opts.negotiate and os.path.isfile(j) and prefers_json(self.headers.get("Accept")):
                 return self.send(200, open(j, "rb").read(), JSON_TYPE, {"Vary": "Accept"}, head)
             if os.path.isfile(h):
+                for kind, pads in (("pad", self.opts.pad), ("text", self.opts.pad_text)):
+                    for prefix, size in pads:
+                        if path.startswith(prefix):
+                            body = generated(
+                                (kind, path),
+                                lambda: padded(open(h, "rb").read(), int(size), kind == "text"),
+                            )
+                            return self.send(200, body, HTML_TYPE, {"Vary": "Accept"}, head)
                 return self.send(200, open(h, "rb").read(), HTML_TYPE, {"Vary": "Accept"}, head)
             return self.send(404, b"no index", head=head)
         if not os.path.isfile(full):
@@ -182,9 +234,13 @@ def main():
     p.add_argument("--redirect", action="append")
     p.add_argument("--flaky", action="append")
     p.add_argument("--log")
+    p.add_argument("--many", action="append")
+    p.add_argument("--pad", action="append")
+    p.add_argument("--pad-text", action="append")
     a = p.parse_args()
     a.statuses, a.delays, a.redirects = parse_pairs(a.status), parse_pairs(a.delay), parse_pairs(a.redirect)
     a.flaky = parse_pairs(a.flaky)
+    a.many, a.pad, a.pad_text = parse_pairs(a.many), parse_pairs(a.pad), parse_pairs(a.pad_text)
     Handler.opts = a
     server = Server(("127.0.0.1", a.port), Handler)
     if a.cert:

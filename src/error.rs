@@ -77,6 +77,15 @@ pub enum ResolverError {
     /// A bug: a panic or a broken invariant.
     #[error("internal error: {0}")]
     Internal(String),
+
+    /// The time budget (`time_budget_ms`) ran out, in whatever stage the
+    /// call was (scan, planning, an index request).
+    #[error("timeout: {0}")]
+    Timeout(String),
+
+    /// The caller cancelled the call (`resolver_cancel`).
+    #[error("cancelled: {0}")]
+    Cancelled(String),
 }
 
 impl ResolverError {
@@ -93,6 +102,8 @@ impl ResolverError {
             Self::UnresolvedRequirements { .. } => "unresolved_requirements",
             Self::Io { .. } => "io_error",
             Self::Internal(_) => "internal",
+            Self::Timeout(_) => "timeout",
+            Self::Cancelled(_) => "cancelled",
         }
     }
 

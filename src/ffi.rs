@@ -5,17 +5,68 @@
 //! `resolver_compute_plan` is owned by the caller and freed only by
 //! `resolver_free_string`. Every export runs inside `panic_boundary`, so a
 //! panic becomes the `internal` error envelope instead of unwinding into C.
-//! There is no global or thread-local mutable state: calls may run
-//! concurrently from any number of threads.
+//! There is no global or thread-local mutable state that carries results or
+//! errors: calls may run concurrently from any number of threads. (The
+//! process-wide worker pool, `crate::pool`, and the panic hook below are
+//! the only process-wide state; neither holds anything of a call.)
+//!
+//! Nothing is ever printed to the host's stderr: the first export called
+//! installs a panic hook that stays silent for panics inside an export or on
+//! the library's pool threads (they become the `internal` error) and hands
+//! every other panic of the process to the hook that was there before.
 
+use std::cell::Cell;
 use std::ffi::{c_char, CStr, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Once;
 
 use crate::error::ResolverError;
+use crate::stop::CancelToken;
 
-/// Runs `f`, turning a panic into `on_panic()`.
+thread_local! {
+    /// How many exports are running on this thread (nesting cannot happen
+    /// through the C ABI, but costs nothing to allow).
+    static IN_EXPORT: Cell<u32> = const { Cell::new(0) };
+}
+
+/// Installs, once per process, the panic hook that keeps the library's
+/// panics off the host's stderr.
+fn silence_library_panics() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let ours = IN_EXPORT.with(Cell::get) > 0 || crate::pool::is_worker_thread();
+            if !ours {
+                previous(info);
+            }
+        }));
+    });
+}
+
+/// Counts this thread as inside an export while alive.
+struct ExportScope;
+
+impl ExportScope {
+    fn enter() -> Self {
+        IN_EXPORT.with(|d| d.set(d.get() + 1));
+        ExportScope
+    }
+}
+
+impl Drop for ExportScope {
+    fn drop(&mut self) {
+        IN_EXPORT.with(|d| d.set(d.get().saturating_sub(1)));
+    }
+}
+
+/// Runs `f`, turning a panic into `on_panic()`. Panics inside print nothing.
 fn panic_boundary<T>(f: impl FnOnce() -> T, on_panic: impl FnOnce(String) -> T) -> T {
-    match catch_unwind(AssertUnwindSafe(f)) {
+    silence_library_panics();
+    let scope = ExportScope::enter();
+    let result = catch_unwind(AssertUnwindSafe(f));
+    drop(scope);
+    match result {
         Ok(v) => v,
         Err(payload) => {
             let msg = payload
@@ -59,6 +110,16 @@ fn envelope(err: &ResolverError) -> String {
 /// valid and unmodified for the duration of the call.
 #[no_mangle]
 pub unsafe extern "C" fn resolver_compute_plan(config_json: *const c_char) -> *mut c_char {
+    // SAFETY: forwarded under the same contract.
+    unsafe { compute(config_json, None) }
+}
+
+/// The body of both compute exports.
+///
+/// # Safety
+/// As `resolver_compute_plan`; `cancel`, when given, is alive for the call.
+unsafe fn compute(config_json: *const c_char, cancel: Option<&CancelToken>) -> *mut c_char {
+    let _running = crate::memory::CallGuard::enter();
     let json = panic_boundary(
         || {
             if config_json.is_null() {
@@ -67,7 +128,10 @@ pub unsafe extern "C" fn resolver_compute_plan(config_json: *const c_char) -> *m
             // SAFETY: non-NULL and, per the contract above, NUL-terminated and valid for the call.
             let bytes = unsafe { CStr::from_ptr(config_json) }.to_bytes();
             match std::str::from_utf8(bytes) {
-                Ok(text) => crate::compute_plan_json(text),
+                Ok(text) => match cancel {
+                    Some(token) => crate::compute_plan_json_cancellable(text, token),
+                    None => crate::compute_plan_json(text),
+                },
                 Err(e) => envelope(&ResolverError::config(
                     "config",
                     format!(
@@ -83,6 +147,103 @@ pub unsafe extern "C" fn resolver_compute_plan(config_json: *const c_char) -> *m
         || into_c_string(json),
         |msg| into_c_string(envelope(&ResolverError::Internal(format!("panic: {msg}")))),
     )
+}
+
+/// A cancel handle: lets the caller stop a running
+/// `resolver_compute_plan_cancellable` from another thread. Opaque; made by
+/// `resolver_cancel_new`, released by `resolver_cancel_free`.
+pub struct ResolverCancel {
+    token: CancelToken,
+}
+
+/// Creates a cancel handle (not cancelled). Never returns NULL (the process
+/// aborts on out-of-memory, as every allocation of the library does).
+///
+/// Ownership: the caller owns the handle and releases it with
+/// `resolver_cancel_free` once no call using it is running any more.
+///
+/// Thread safety: the handle may be used from any thread.
+#[no_mangle]
+pub extern "C" fn resolver_cancel_new() -> *mut ResolverCancel {
+    panic_boundary(
+        || {
+            Box::into_raw(Box::new(ResolverCancel {
+                token: CancelToken::new(),
+            }))
+        },
+        |_| std::ptr::null_mut(),
+    )
+}
+
+/// Cancels: every `resolver_compute_plan_cancellable` call running with this
+/// handle, or started with it later, returns the `cancelled` error envelope
+/// and writes nothing. A running call notices within milliseconds between
+/// stages and wheels; an index request blocked on a silent server is
+/// interrupted at once (its connection is shut down); a TCP connect in
+/// progress is bounded by `index.timeout_seconds`. A call that has already
+/// produced its plan is not affected.
+///
+/// Idempotent, never blocks for long, callable from any thread while a call
+/// with this handle runs on another. NULL is a no-op.
+///
+/// # Safety
+/// `cancel` must be NULL or a handle from `resolver_cancel_new` that has not
+/// been freed.
+#[no_mangle]
+pub unsafe extern "C" fn resolver_cancel(cancel: *const ResolverCancel) {
+    if cancel.is_null() {
+        return;
+    }
+    panic_boundary(
+        || {
+            // SAFETY: per the contract, a live handle from `resolver_cancel_new`.
+            unsafe { &*cancel }.token.cancel();
+        },
+        |_| (),
+    );
+}
+
+/// Releases a cancel handle. NULL is a no-op.
+///
+/// # Safety
+/// `cancel` must be NULL or a handle from `resolver_cancel_new` that has not
+/// been freed, and no call using it may still be running (free it after
+/// `resolver_compute_plan_cancellable` returned, and after any other thread
+/// is done calling `resolver_cancel` on it).
+#[no_mangle]
+pub unsafe extern "C" fn resolver_cancel_free(cancel: *mut ResolverCancel) {
+    if cancel.is_null() {
+        return;
+    }
+    panic_boundary(
+        || {
+            // SAFETY: per the contract, from `Box::into_raw` in `resolver_cancel_new`, freed once.
+            drop(unsafe { Box::from_raw(cancel) });
+        },
+        |_| (),
+    );
+}
+
+/// Computes a plan like `resolver_compute_plan`, stoppable through `cancel`
+/// (see `resolver_cancel`): a cancelled call returns the error envelope with
+/// code `cancelled` and writes nothing. `cancel` may be NULL (then this is
+/// `resolver_compute_plan`). Same result, ownership and thread-safety rules
+/// as `resolver_compute_plan`; one handle may serve several calls at once
+/// (cancelling it stops them all).
+///
+/// # Safety
+/// `config_json` as for `resolver_compute_plan`; `cancel` must be NULL or a
+/// live handle from `resolver_cancel_new` that is not freed before this call
+/// returns.
+#[no_mangle]
+pub unsafe extern "C" fn resolver_compute_plan_cancellable(
+    config_json: *const c_char,
+    cancel: *const ResolverCancel,
+) -> *mut c_char {
+    // SAFETY: per the contract, NULL or a live handle for the whole call.
+    let token = (!cancel.is_null()).then(|| unsafe { &(*cancel).token });
+    // SAFETY: forwarded under the same contract.
+    unsafe { compute(config_json, token) }
 }
 
 /// Frees a string returned by `resolver_compute_plan`. NULL is a no-op.

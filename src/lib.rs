@@ -9,20 +9,25 @@
 //! [`config`] (with [`reqfile`]) → [`scan`] (with [`wheel`]) → [`tags`] and
 //! [`markers`] → [`planner`] (with [`index`]) → [`policy`] (overrides, known
 //! failures) → [`plan`] → [`output`]; errors in [`error`], credentials kept
-//! out of messages by [`redact`].
+//! out of messages by [`redact`]. Parallel work runs on the process-wide
+//! [`pool`]; [`stop`] (the caller's cancel token and the time budget) is
+//! checked between stages, per scanned wheel and by every index request.
 
 pub mod config;
 pub mod error;
 pub mod ffi;
 pub mod index;
 pub mod markers;
+pub mod memory;
 pub mod output;
 pub mod plan;
 pub mod planner;
 pub mod policy;
+pub mod pool;
 pub mod redact;
 pub mod reqfile;
 pub mod scan;
+pub mod stop;
 pub mod tags;
 pub mod target;
 pub mod wheel;
@@ -31,6 +36,7 @@ use crate::config::Config;
 use crate::error::{ErrorDetail, ResolverError, Result};
 use crate::plan::{Plan, ResolverInfo, SCHEMA_VERSION};
 use crate::planner::PlanInputs;
+use crate::stop::{CancelToken, Stop};
 use crate::target::Target;
 
 /// Computes a plan from a config JSON document (contract section 2).
@@ -42,12 +48,30 @@ pub fn compute_plan(config_json: &str) -> Result<Plan> {
     compute_plan_with(&config)
 }
 
+/// [`compute_plan`] that `cancel` can stop: once it is cancelled (from any
+/// thread) the call returns [`ResolverError::Cancelled`] within a fraction
+/// of a second and writes nothing.
+pub fn compute_plan_cancellable(config_json: &str, cancel: &CancelToken) -> Result<Plan> {
+    let started = std::time::Instant::now();
+    let config = Config::from_json(config_json)?;
+    compute_plan_until(&config, Some(cancel), started)
+}
+
 /// Computes a plan from a parsed config.
 pub fn compute_plan_with(config: &Config) -> Result<Plan> {
-    let started = std::time::Instant::now();
-    let deadline = config
-        .time_budget_ms
-        .map(|ms| started + std::time::Duration::from_millis(ms));
+    compute_plan_until(config, None, std::time::Instant::now())
+}
+
+/// Computes a plan, stopping with `cancelled` when `cancel` is cancelled
+/// and with `timeout` when `config.time_budget_ms` (counted from `started`)
+/// runs out, whatever the stage.
+fn compute_plan_until(
+    config: &Config,
+    cancel: Option<&CancelToken>,
+    started: std::time::Instant,
+) -> Result<Plan> {
+    let stop = Stop::new(cancel.cloned(), started, config.time_budget_ms);
+    stop.check("the start of the call")?;
     let target = Target::from_config(config)?;
     let requirements = reqfile::load(config, &target)?;
     // Requirements whose marker is false for the target are dropped while
@@ -56,8 +80,9 @@ pub fn compute_plan_with(config: &Config) -> Result<Plan> {
     let keep = |r: &wheel::RequiresDist| {
         target.applies(&r.requirement) || target.may_depend_on_patch(&r.text)
     };
-    let scan = scan::scan_dir(&config.input_dir, requirements.is_given(), &keep)?;
-    let index = index::open(config, &target, deadline)?;
+    let scan = scan::scan_dir_until(&config.input_dir, requirements.is_given(), &keep, &stop)?;
+    stop.check("planning")?;
+    let index = index::open(config, &target, &stop)?;
     let inputs = PlanInputs {
         config,
         target: &target,
@@ -66,7 +91,11 @@ pub fn compute_plan_with(config: &Config) -> Result<Plan> {
         extra_requirements: &requirements.requirements,
         constraints: &requirements.constraints,
     };
-    let mut outcome = planner::plan(&inputs)?;
+    // An error the planner met because the call was stopped (a request cut
+    // short) is reported as the stop; so is a plan made meanwhile (a look-up
+    // the planner tolerates failing would have made it incomplete).
+    let mut outcome = planner::plan(&inputs).map_err(|e| stop.explain(e, "planning"))?;
+    stop.check("planning")?;
     policy::apply(config, &mut outcome, &requirements.constraints)?;
 
     if config.strict && !outcome.missing.is_empty() {
@@ -118,6 +147,8 @@ pub fn compute_plan_with(config: &Config) -> Result<Plan> {
     };
     plan.rebuild_nodes();
 
+    // The last point where a stop is honoured: nothing is written before it.
+    stop.check("the end of the call")?;
     if let Some(path) = &config.plan_path {
         output::write_atomic(path, &plan_to_json(&plan)?)?;
     }
@@ -134,7 +165,17 @@ pub fn plan_to_json(plan: &Plan) -> Result<Vec<u8>> {
 
 /// Computes a plan and returns its JSON, or the error envelope's JSON.
 pub fn compute_plan_json(config_json: &str) -> String {
-    match compute_plan(config_json) {
+    plan_result_json(compute_plan(config_json))
+}
+
+/// [`compute_plan_json`] that `cancel` can stop (see
+/// [`compute_plan_cancellable`]).
+pub fn compute_plan_json_cancellable(config_json: &str, cancel: &CancelToken) -> String {
+    plan_result_json(compute_plan_cancellable(config_json, cancel))
+}
+
+fn plan_result_json(result: Result<Plan>) -> String {
+    match result {
         Ok(plan) => serde_json::to_string(&plan).unwrap_or_else(|e| {
             ResolverError::Internal(e.to_string())
                 .to_envelope()

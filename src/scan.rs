@@ -1,5 +1,6 @@
 //! Scanning `input_dir`: every `*.whl` (not recursive), in file-name byte
-//! order, parsed in parallel across the available cores.
+//! order, parsed in parallel across the available cores on the process-wide
+//! [`pool`](crate::pool), looking at the call's [`Stop`] before each wheel.
 
 use std::ffi::OsString;
 use std::fs::File;
@@ -7,6 +8,8 @@ use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 use crate::error::{ErrorDetail, ResolverError, Result};
+use crate::pool;
+use crate::stop::Stop;
 use crate::wheel::{read_metadata_with, RequirementParser, RequiresDist, WheelFilename};
 
 /// One scanned input wheel.
@@ -43,6 +46,17 @@ pub fn scan_dir(
     input_dir: &Path,
     allow_empty: bool,
     keep: &(dyn Fn(&RequiresDist) -> bool + Sync),
+) -> Result<Scan> {
+    scan_dir_until(input_dir, allow_empty, keep, &Stop::never())
+}
+
+/// [`scan_dir`] that gives up with `cancelled` or `timeout` as soon as
+/// `stop` says so (checked before each wheel).
+pub fn scan_dir_until(
+    input_dir: &Path,
+    allow_empty: bool,
+    keep: &(dyn Fn(&RequiresDist) -> bool + Sync),
+    stop: &Stop,
 ) -> Result<Scan> {
     let meta = std::fs::metadata(input_dir).map_err(|e| ResolverError::InputNotFound {
         path: input_dir.display().to_string(),
@@ -89,9 +103,17 @@ pub fn scan_dir(
     // Paths in the plan are absolute (as given, not resolved), whatever the
     // caller's working directory was.
     let dir = std::path::absolute(input_dir).map_err(|e| ResolverError::io(input_dir, &e))?;
-    let results = parallel_map_with(&names, RequirementParser::default, |parser, name| {
-        scan_one(&dir, &root, name, keep, parser)
-    });
+    // Small inputs run on the calling thread alone (16 wheels per participant).
+    let width = pool::cpu_width().min(names.len() / 16 + 1);
+    let results = pool::try_map_with(
+        names.len(),
+        width,
+        RequirementParser::default,
+        |parser, i| {
+            stop.check("the input scan")?;
+            Ok::<_, ResolverError>(scan_one(&dir, &root, &names[i], keep, parser))
+        },
+    )?;
     let mut wheels = Vec::with_capacity(results.len());
     let mut bad = Vec::new();
     for r in results {
@@ -142,7 +164,20 @@ fn scan_one(
         open_regular_file(&path, root).map_err(|reason| ErrorDetail::file(file_name, reason))?;
     let meta = read_metadata_with(BufReader::new(file), &filename.name, parser)
         .map_err(|e| ErrorDetail::file(file_name, e.to_string()))?;
+    let mismatch = meta
+        .as_ref()
+        .and_then(|m| m.check_release(&filename.name, &filename.version).err());
     let (requires_dist, requires_python, has_metadata, warning) = match meta {
+        // Metadata of another release is not trusted (issue 11): as if unreadable.
+        Some(_) if mismatch.is_some() => (
+            Vec::new(),
+            None,
+            false,
+            Some(format!(
+                "{file_name}: its METADATA is that of {}, not of this release; not trusted, planned with no requirements",
+                mismatch.unwrap_or_default()
+            )),
+        ),
         Some(mut m) => {
             m.requires_dist.retain(|r| keep(r));
             // What is kept lives as long as the plan: give back the slack.
@@ -191,41 +226,4 @@ fn open_regular_file(path: &Path, root: &Path) -> std::result::Result<File, Stri
         return Err("not a regular file".to_owned());
     }
     File::open(path).map_err(|e| format!("cannot open: {e}"))
-}
-
-/// Maps `f` over `items` on up to `available_parallelism` scoped threads,
-/// keeping the order; each thread gets its own state from `init`. Small
-/// inputs run on the calling thread.
-pub fn parallel_map_with<T: Sync, S, R: Send>(
-    items: &[T],
-    init: impl Fn() -> S + Sync,
-    f: impl Fn(&mut S, &T) -> R + Sync,
-) -> Vec<R> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(items.len() / 16 + 1);
-    if threads <= 1 {
-        let mut state = init();
-        return items.iter().map(|item| f(&mut state, item)).collect();
-    }
-    let chunk = items.len().div_ceil(threads);
-    std::thread::scope(|s| {
-        let handles: Vec<_> = items
-            .chunks(chunk)
-            .map(|c| {
-                let (f, init) = (&f, &init);
-                s.spawn(move || {
-                    let mut state = init();
-                    c.iter().map(|item| f(&mut state, item)).collect::<Vec<R>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| match h.join() {
-                Ok(v) => v,
-                Err(p) => std::panic::resume_unwind(p),
-            })
-            .collect()
-    })
 }

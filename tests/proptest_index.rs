@@ -292,9 +292,8 @@ impl GenPage {
         let project = Project::from_files(&"app".parse().unwrap(), parsed, &mut warnings);
         prop_assert!(warnings.is_empty(), "{:?}", warnings);
         let got: BTreeMap<Version, (usize, bool)> = project
-            .versions
-            .iter()
-            .map(|(v, files)| (v.clone(), (files.len(), Project::is_yanked(files))))
+            .versions()
+            .map(|(v, files)| (v.clone(), (files.len(), files.all_yanked())))
             .collect();
         prop_assert_eq!(got, expected);
         Ok(())
@@ -357,6 +356,8 @@ proptest! {
     fn html_pages_round_trip(page in gen_page()) {
         let html = page.html();
         let parsed = parse_page(html.as_bytes(), HTML, &page_url()).unwrap();
+        let streamed = Project::from_page(&"app".parse().unwrap(), html.as_bytes(), HTML, &page_url(), &mut Vec::new()).unwrap();
+        prop_assert_eq!(streamed.len(), parsed.len());
         page.check(parsed)?;
         // Without a Content-Type, a page starting with `<` is HTML.
         let sniffed = parse_page(html.as_bytes(), None, &page_url()).unwrap();

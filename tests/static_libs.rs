@@ -5,11 +5,16 @@
 //! new system library.
 //!
 //! It runs `cargo rustc --lib --crate-type staticlib -- --print
-//! native-static-libs` in the dev profile: the list comes from std and the
-//! dependencies' link attributes, not from the profile, and the dev build of
-//! the library is a separate unit (its own hash), so it neither invalidates
-//! the `cargo test` build nor pays for a release (LTO) build. Cargo replays
-//! the note from its message cache when the unit is fresh.
+//! native-static-libs` for the target and in the profile this test was built
+//! for (the dev profile in `cargo test`): the list comes from std and the
+//! dependencies' link attributes, not from the profile, and the staticlib
+//! build of the library is a separate unit (its own hash), so it neither
+//! invalidates the `cargo test` build nor pays for a release (LTO) build.
+//! Cargo replays the note from its message cache when the unit is fresh.
+//!
+//! Cross-compiled (`make test-rust-s390x`: built for s390x, run under
+//! qemu-user on an x86_64 host) it asks about the target's own link line
+//! (`--target s390x-unknown-linux-gnu --profile cross-test`), not the host's.
 
 use std::path::Path;
 use std::process::Command;
@@ -25,21 +30,61 @@ fn makefile_libs(manifest_dir: &Path) -> Vec<String> {
     line.split_whitespace().map(str::to_owned).collect()
 }
 
+/// The target triple this test was compiled for, when it is not the host's
+/// (a cross run under an emulator), as `cargo --target` names it.
+fn cross_target() -> Option<String> {
+    if !cfg!(all(target_os = "linux", target_env = "gnu")) {
+        return None;
+    }
+    let target = format!("{}-unknown-linux-gnu", std::env::consts::ARCH);
+    // rustc is a host program: it runs natively even under qemu-user.
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let out = Command::new(rustc)
+        .arg("-vV")
+        .output()
+        .expect("run rustc -vV");
+    let host = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("host: ").map(str::to_owned))
+        .expect("rustc -vV prints a host: line");
+    (host != target).then_some(target)
+}
+
+/// The cargo profile this test binary was built in, from its path
+/// (`target/[<triple>/]<profile dir>/deps/static_libs-<hash>`; the dev
+/// profile's folder is `debug`).
+fn own_profile() -> String {
+    let exe = std::env::current_exe().expect("current_exe");
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .and_then(Path::file_name)
+        .and_then(|d| d.to_str())
+        .expect("the test binary lives in <target>/<profile>/deps");
+    match dir {
+        "debug" => "dev".to_owned(),
+        other => other.to_owned(),
+    }
+}
+
 fn rustc_libs(manifest_dir: &Path) -> Vec<String> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let output = Command::new(cargo)
-        .current_dir(manifest_dir)
-        .args([
-            "rustc",
-            "--color",
-            "never",
-            "--lib",
-            "--crate-type",
-            "staticlib",
-            "--",
-            "--print",
-            "native-static-libs",
-        ])
+    let mut cmd = Command::new(cargo);
+    cmd.current_dir(manifest_dir).args([
+        "rustc",
+        "--color",
+        "never",
+        "--lib",
+        "--crate-type",
+        "staticlib",
+        "--profile",
+        &own_profile(),
+    ]);
+    if let Some(target) = cross_target() {
+        cmd.args(["--target", &target]);
+    }
+    let output = cmd
+        .args(["--", "--print", "native-static-libs"])
         .output()
         .expect("run cargo rustc");
     let stderr = String::from_utf8_lossy(&output.stderr);

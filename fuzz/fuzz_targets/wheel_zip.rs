@@ -1,5 +1,6 @@
 //! A wheel's bytes (input files, or remote wheels read by range requests):
-//! zip central directory + `*.dist-info/METADATA` + Requires-Dist.
+//! end records (central-directory caps, zip64 included), zip central
+//! directory + `*.dist-info/METADATA` + Requires-Dist.
 #![no_main]
 
 use std::io::Cursor;

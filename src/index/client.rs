@@ -1,16 +1,27 @@
 //! The HTTP client of one `compute_plan` call: blocking ureq agents (one
 //! verifying, one for trusted HTTPS hosts), redirects checked hop by hop,
 //! retries with backoff, size caps, per-request timeouts and the call's
-//! deadline.
+//! [`Stop`] (its deadline and its cancel token).
+//!
+//! How fast a stop reaches a request: the deadline caps every attempt's
+//! timeout, so a request never outlives the budget; a cancel shuts the
+//! client's connections down (ureq's `Agent::shutdown`), so a request
+//! blocked reading from a silent server fails at once and the call returns
+//! `cancelled` (a TCP connect in progress is not interrupted: it is bounded
+//! by `timeout_seconds`). The stop is also checked before every attempt and
+//! during back-off pauses (every 20 ms).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ureq::tls::{RootCerts, TlsConfig, TlsProvider};
 use url::Url;
 
+use super::budget;
 use super::security::{origin, shown, take_credentials, Origin, Transport, TrustPolicy};
 use crate::error::{ResolverError, Result};
+use crate::stop::{HookGuard, Stop, StopReason};
 
 /// Redirects followed per request.
 pub const MAX_REDIRECTS: usize = 5;
@@ -36,6 +47,9 @@ pub struct Response {
     pub location: Option<String>,
     /// The body (at most the cap given).
     pub body: Vec<u8>,
+    /// The body's share of [`budget::BODY_BYTES_IN_FLIGHT`], held as long
+    /// as the response (keep it while parsing the body).
+    pub reservation: Option<budget::Reservation>,
 }
 
 /// What one request attempt ended with.
@@ -53,27 +67,41 @@ pub struct Client {
     policy: TrustPolicy,
     credentials: HashMap<Origin, String>,
     timeout: Duration,
-    deadline: Option<Instant>,
+    stop: Stop,
+    /// Shuts both agents down when the call is cancelled; removed on drop.
+    _on_cancel: Option<HookGuard>,
+    bodies: Arc<budget::ByteBudget>,
 }
 
 impl Client {
     /// A client for `policy`, verifying certificates against `roots`,
     /// sending `credentials` (by origin), bounding each request by `timeout`
-    /// and everything by `deadline`.
+    /// and everything by `stop` (deadline and cancel).
     pub fn new(
         policy: TrustPolicy,
         roots: RootCerts,
         credentials: HashMap<Origin, String>,
         timeout: Duration,
-        deadline: Option<Instant>,
+        stop: Stop,
     ) -> Self {
+        let verified = agent(roots, false);
+        let unverified = agent(RootCerts::WebPki, true);
+        let on_cancel = {
+            let (v, u) = (verified.clone(), unverified.clone());
+            stop.on_cancel(move || {
+                v.clone().shutdown();
+                u.clone().shutdown();
+            })
+        };
         Self {
-            verified: agent(roots, false),
-            unverified: agent(RootCerts::WebPki, true),
+            verified,
+            unverified,
             policy,
             credentials,
             timeout,
-            deadline,
+            stop,
+            _on_cancel: on_cancel,
+            bodies: budget::ByteBudget::new(budget::BODY_BYTES_IN_FLIGHT),
         }
     }
 
@@ -87,8 +115,22 @@ impl Client {
     pub fn get(&self, url: &Url, headers: &[(&str, &str)], cap: u64) -> Result<Option<Response>> {
         let mut url = url.clone();
         let mut credentials = take_credentials(&mut url);
+        // Errors about a request that carried credentials show them as `****@`.
+        let starred = |e: ResolverError, url: &Url, sent: bool| {
+            let sent = sent || self.credentials.contains_key(&origin(url));
+            if sent {
+                with_credentials_shown(e, url)
+            } else {
+                e
+            }
+        };
         for _ in 0..=MAX_REDIRECTS {
-            let answer = self.get_once(&url, credentials.as_deref(), headers, cap)?;
+            let sent = credentials.is_some();
+            let answer = self
+                .get_once(&url, credentials.as_deref(), headers, cap)
+                .map_err(|e| starred(e, &url, sent))?;
+            let index_error =
+                |url: &Url, message: &str| starred(index_error(url, message), url, sent);
             match answer.status {
                 200..=299 => return Ok(Some(answer)),
                 301 | 302 | 303 | 307 | 308 => {
@@ -123,9 +165,11 @@ impl Client {
                 s => return Err(index_error(&url, &format!("unexpected HTTP status {s}"))),
             }
         }
-        Err(index_error(
+        let sent = credentials.is_some();
+        Err(starred(
+            index_error(&url, &format!("more than {MAX_REDIRECTS} redirects")),
             &url,
-            &format!("more than {MAX_REDIRECTS} redirects"),
+            sent,
         ))
     }
 
@@ -140,28 +184,38 @@ impl Client {
         let transport = self.policy.transport(url)?;
         let mut last = String::new();
         for attempt in 0..ATTEMPTS {
+            self.check(url, &last)?;
             if attempt > 0 {
                 let pause = BACKOFF[(attempt - 1).min(BACKOFF.len() - 1)];
                 if self
                     .remaining()
                     .is_some_and(|left| left <= pause + Duration::from_millis(1))
                 {
-                    return Err(out_of_time(url, &last));
+                    return Err(self.out_of_time(url, &last));
                 }
-                std::thread::sleep(pause);
+                if self.stop.sleep(pause, "").is_err() {
+                    self.check(url, &last)?;
+                }
             }
             let timeout = match self.remaining() {
-                Some(left) if left.is_zero() => return Err(out_of_time(url, &last)),
+                Some(left) if left.is_zero() => return Err(self.out_of_time(url, &last)),
                 Some(left) => left.min(self.timeout),
                 None => self.timeout,
             };
-            match self.attempt(url, transport, credentials, headers, cap, timeout)? {
+            let answer = self.attempt(url, transport, credentials, headers, cap, timeout);
+            // A failure caused by a cancel (connections shut down) or by the
+            // budget running out is reported as that, not as the index's.
+            self.check(url, &last)?;
+            match answer? {
                 Attempt::Answer(r) => return Ok(r),
                 Attempt::Retry(why) => last = why,
             }
-        }
-        if self.remaining().is_some_and(|left| left.is_zero()) {
-            return Err(out_of_time(url, &last));
+            if self
+                .remaining()
+                .is_some_and(|left| left < Duration::from_millis(10))
+            {
+                return Err(self.out_of_time(url, &last));
+            }
         }
         Err(ResolverError::IndexUnreachable {
             url: shown(url),
@@ -182,6 +236,7 @@ impl Client {
             Transport::Unverified => &self.unverified,
             Transport::Verified | Transport::Plain => &self.verified,
         };
+        let started = Instant::now();
         let mut req = agent
             .get(url.as_str())
             .config()
@@ -212,13 +267,33 @@ impl Client {
         let content_type = header("content-type");
         let content_range = header("content-range");
         let location = header("location");
+        let mut reservation = None;
         let body = if (200..=299).contains(&status) {
-            match resp.body_mut().with_config().limit(cap).read_to_vec() {
+            // Room for the body among the call's bodies in flight: its
+            // length when the server says it (and sends it as is), else the
+            // cap. Waiting counts against this request's time.
+            let want = resp.body().content_length().unwrap_or(cap).min(cap);
+            let Some(r) = self.bodies.reserve(want, Some(started + timeout)) else {
+                return Ok(Attempt::Retry(format!(
+                    "timed out waiting for room for the response ({} bytes of responses in flight at most)",
+                    budget::BODY_BYTES_IN_FLIGHT
+                )));
+            };
+            let limit = r.bytes();
+            reservation = Some(r);
+            match resp.body_mut().with_config().limit(limit).read_to_vec() {
                 Ok(b) => b,
                 Err(ureq::Error::BodyExceedsLimit(_)) => {
                     return Err(index_error(
                         url,
-                        &format!("the response is larger than the {cap}-byte cap"),
+                        &format!(
+                            "the response is larger than the {limit}-byte cap{}",
+                            if limit < cap {
+                                " (its Content-Length)"
+                            } else {
+                                ""
+                            }
+                        ),
                     ))
                 }
                 Err(e) => return classify(url, e),
@@ -233,13 +308,42 @@ impl Client {
             content_range,
             location,
             body,
+            reservation,
         }))
+    }
+
+    /// The call's deadline (`time_budget_ms`), if any.
+    pub fn deadline(&self) -> Option<Instant> {
+        self.stop.deadline()
     }
 
     /// Time left before the deadline (`None`: no deadline).
     fn remaining(&self) -> Option<Duration> {
-        self.deadline
-            .map(|d| d.saturating_duration_since(Instant::now()))
+        self.stop.remaining()
+    }
+
+    /// `Ok` unless the call was cancelled or ran out of time.
+    fn check(&self, url: &Url, last: &str) -> Result<()> {
+        match self.stop.reason() {
+            None => Ok(()),
+            Some(StopReason::Timeout) => Err(self.out_of_time(url, last)),
+            Some(reason) => Err(self
+                .stop
+                .error(reason, &format!("a request to {}", shown(url)))),
+        }
+    }
+
+    /// The `timeout` error of a request that the time budget cut short.
+    fn out_of_time(&self, url: &Url, last: &str) -> ResolverError {
+        let mut err = self
+            .stop
+            .error(StopReason::Timeout, &format!("a request to {}", shown(url)));
+        if !last.is_empty() {
+            if let ResolverError::Timeout(message) = &mut err {
+                message.push_str(&format!("; last attempt: {last}"));
+            }
+        }
+        err
     }
 }
 
@@ -303,21 +407,36 @@ fn certificate_error(e: &ureq::Error) -> Option<String> {
     }
 }
 
+/// `e` naming `url` with `****@` where the credentials were (contract
+/// section 6: credentials are shown as `****`, never dropped silently).
+fn with_credentials_shown(e: ResolverError, url: &Url) -> ResolverError {
+    let mut marked = url.clone();
+    if marked.set_username("****").is_err() {
+        return e;
+    }
+    let (plain, starred) = (shown(url), shown(&marked));
+    let fix = |u: String| if u == plain { starred.clone() } else { u };
+    match e {
+        ResolverError::IndexError { url, message } => ResolverError::IndexError {
+            url: fix(url),
+            message,
+        },
+        ResolverError::IndexUnreachable { url, message } => ResolverError::IndexUnreachable {
+            url: fix(url),
+            message,
+        },
+        ResolverError::InsecureIndex { url, message } => ResolverError::InsecureIndex {
+            url: fix(url),
+            message,
+        },
+        other => other,
+    }
+}
+
 /// `index_error` for a URL.
 pub fn index_error(url: &Url, message: &str) -> ResolverError {
     ResolverError::IndexError {
         url: shown(url),
         message: message.to_owned(),
-    }
-}
-
-fn out_of_time(url: &Url, last: &str) -> ResolverError {
-    let mut message = "the time budget (time_budget_ms) ran out".to_owned();
-    if !last.is_empty() {
-        message.push_str(&format!("; last attempt: {last}"));
-    }
-    ResolverError::IndexUnreachable {
-        url: shown(url),
-        message,
     }
 }

@@ -33,7 +33,49 @@ pub struct Page {
 
 /// Extracts anchors and the base URL.
 pub fn parse(html: &str) -> Page {
-    let mut page = Page::default();
+    let mut anchors = Vec::new();
+    for_each_anchor(html, |a| anchors.push(a));
+    Page {
+        base: base_href(html),
+        anchors,
+    }
+}
+
+/// The first `<base href>` of the page (it applies to every link, wherever
+/// it stands).
+pub fn base_href(html: &str) -> Option<String> {
+    let mut found = None;
+    scan(html, |name, attrs, _| {
+        if name == "base" {
+            found = attrs
+                .into_iter()
+                .find(|(n, _)| n == "href")
+                .and_then(|(_, v)| v);
+        }
+        found.is_none()
+    });
+    found
+}
+
+/// Calls `f` with every `<a>`, in order, without keeping them: the memory
+/// of a page is the page, whatever the number of anchors. An anchor's text
+/// ends at the next tag (`</a>`, or any other tag: an unclosed `<a>` never
+/// swallows the anchors after it).
+pub fn for_each_anchor(html: &str, mut f: impl FnMut(Anchor)) {
+    scan(html, |name, attrs, text| {
+        if name == "a" {
+            f(Anchor {
+                attrs,
+                text: decode_entities(text).trim().to_owned(),
+            });
+        }
+        true
+    });
+}
+
+/// Walks the `<a>` and `<base>` tags: `f(name, attributes, text up to the
+/// next tag)`; stops when `f` returns false.
+fn scan(html: &str, mut f: impl FnMut(&str, Vec<(String, Option<String>)>, &str) -> bool) {
     let mut rest = html;
     while let Some(lt) = rest.find('<') {
         rest = &rest[lt + 1..];
@@ -44,32 +86,23 @@ pub fn parse(html: &str) -> Page {
         let name_len = rest
             .find(|c: char| c.is_ascii_whitespace() || c == '>' || c == '/')
             .unwrap_or(rest.len());
-        let name = rest[..name_len].to_ascii_lowercase();
-        rest = &rest[name_len..];
-        if name != "a" && name != "base" {
+        let is = |tag: &str| rest[..name_len].eq_ignore_ascii_case(tag);
+        let name = if is("a") {
+            "a"
+        } else if is("base") {
+            "base"
+        } else {
             continue;
-        }
+        };
+        rest = &rest[name_len..];
         let (attrs, after) = attributes(rest);
         rest = after;
-        if name == "base" {
-            if page.base.is_none() {
-                page.base = attrs
-                    .iter()
-                    .find(|(n, _)| n == "href")
-                    .and_then(|(_, v)| v.clone());
-            }
-            continue;
+        let end = rest.find('<').unwrap_or(rest.len());
+        if !f(name, attrs, &rest[..end]) {
+            return;
         }
-        // The text runs to the next tag that closes or opens an anchor.
-        let end = find_ci(rest, "</a").unwrap_or(rest.len());
-        let text = strip_tags(&rest[..end]);
-        page.anchors.push(Anchor {
-            attrs,
-            text: decode_entities(&text).trim().to_owned(),
-        });
         rest = &rest[end..];
     }
-    page
 }
 
 /// Parses attributes up to the closing `>`; returns them and what follows.
@@ -113,28 +146,6 @@ fn attributes(mut s: &str) -> (Vec<(String, Option<String>)>, &str) {
         };
         attrs.push((name, value));
     }
-}
-
-/// Case-insensitive ASCII `find`.
-fn find_ci(haystack: &str, needle: &str) -> Option<usize> {
-    let h = haystack.as_bytes();
-    let n = needle.as_bytes();
-    (0..=h.len().checked_sub(n.len())?).find(|&i| h[i..i + n.len()].eq_ignore_ascii_case(n))
-}
-
-/// Drops nested tags from anchor text.
-fn strip_tags(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut in_tag = false;
-    for c in s.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' if in_tag => in_tag = false,
-            _ if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out
 }
 
 /// Decodes `&amp;`, `&lt;`, `&gt;`, `&quot;`, `&apos;`, `&#NN;` and `&#xHH;`;
@@ -210,8 +221,31 @@ mod tests {
         let c = &page.anchors[2];
         assert_eq!(c.attr("href"), Some("a-2.0.zip"));
         assert_eq!(c.attr("data-yanked"), Some("bad & broken"));
-        assert_eq!(c.text, "a-2.0.zip");
+        assert_eq!(c.text, "", "the text ends at the next tag");
         assert_eq!(page.anchors[3].attr("href"), Some("x&y&z.zip"));
+    }
+
+    #[test]
+    fn an_unclosed_anchor_ends_at_the_next_tag() {
+        let page = parse(
+            "<a href=a-1.zip>a-1.zip<br><a href=a-2.zip>a-2.zip</a><A HREF=a-3.zip>a-3 <b>x</b></a><a href=a-4.zip>",
+        );
+        let hrefs: Vec<_> = page.anchors.iter().map(|a| a.attr("href")).collect();
+        assert_eq!(
+            hrefs,
+            [
+                Some("a-1.zip"),
+                Some("a-2.zip"),
+                Some("a-3.zip"),
+                Some("a-4.zip")
+            ]
+        );
+        assert_eq!(page.anchors[0].text, "a-1.zip");
+        assert_eq!(page.anchors[2].text, "a-3");
+        assert_eq!(
+            base_href("<a href=x>x</a><base href='/b/'>").as_deref(),
+            Some("/b/")
+        );
     }
 
     #[test]

@@ -49,7 +49,15 @@ pub fn release_metadata(
                 .map_err(|_| index_error(&url, "the core metadata is not UTF-8"))?;
             let meta = parse_metadata(text)
                 .map_err(|e| index_error(&url, &format!("invalid core metadata: {e}")))?;
-            return Ok(Some(meta.into()));
+            // Metadata of another release is never trusted: the wheel's own
+            // METADATA is read instead (and checked likewise).
+            match meta.check_release(name, version) {
+                Ok(()) => return Ok(Some(meta.into())),
+                Err(whose) => warnings.push(format!(
+                    "{name} {version}: the index's metadata {} is that of {whose}, not of this release; not trusted",
+                    shown(&url)
+                )),
+            }
         }
     }
     let url = &file.file.url;
@@ -60,7 +68,16 @@ pub fn release_metadata(
         ));
     };
     match read_metadata(&mut remote, name) {
-        Ok(Some(meta)) => Ok(Some(meta.into())),
+        Ok(Some(meta)) => match meta.check_release(name, version) {
+            Ok(()) => Ok(Some(meta.into())),
+            Err(whose) => {
+                warnings.push(format!(
+                    "{name} {version}: the METADATA in {} is that of {whose}, not of this release; not trusted, planned with no requirements",
+                    shown(url)
+                ));
+                Ok(Some(ReleaseMetadata::default()))
+            }
+        },
         Ok(None) => {
             warnings.push(format!(
                 "{name} {version}: {} has no *.dist-info/METADATA; planned with no requirements",

@@ -4,12 +4,13 @@
 //! none and never touches the network.
 //!
 //! - [`security`]: trusted hosts, loopback, TLS verification, credentials;
-//! - [`client`]: HTTP with redirects, retries, caps, timeouts and the deadline;
+//! - [`client`]: HTTP with redirects, retries, caps, timeouts, the deadline and cancellation;
 //! - [`simple_api`] (with [`html`]): PEP 691 JSON and PEP 503 HTML pages;
 //! - [`files`]: file names to versions, yanking;
 //! - [`metadata`] (with [`range_reader`]): PEP 658 metadata, else the wheel's;
 //! - [`remote`]: the indexes as one [`PackageIndex`], cached and concurrent.
 
+pub mod budget;
 pub mod client;
 pub mod files;
 pub mod html;
@@ -22,13 +23,14 @@ pub mod trust;
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use pep440_rs::Version;
 use pep508_rs::PackageName;
 
 use crate::config::Config;
 use crate::error::{ResolverError, Result};
+use crate::stop::Stop;
 use crate::target::Target;
 use crate::wheel::RequiresDist;
 
@@ -135,14 +137,15 @@ pub trait PackageIndex: Sync {
 }
 
 /// Opens the configured indexes, or `None` when the config has no `index`
-/// (then nothing touches the network). `deadline` bounds the whole call.
+/// (then nothing touches the network). `stop` (the call's deadline and
+/// cancel token) bounds every request.
 ///
 /// Every index URL is checked before any request: plain HTTP to a host that
 /// is neither loopback nor trusted is `insecure_index`.
 pub fn open(
     config: &Config,
     target: &Target,
-    deadline: Option<Instant>,
+    stop: &Stop,
 ) -> Result<Option<Box<dyn PackageIndex>>> {
     let Some(index) = &config.index else {
         return Ok(None);
@@ -174,7 +177,7 @@ pub fn open(
     let timeout = Duration::try_from_secs_f64(index.timeout_seconds)
         .map_err(|e| ResolverError::config("index.timeout_seconds", e.to_string()))?;
     let (roots, trust_warning) = trust::roots(index.ca_bundle.as_deref())?;
-    let client = client::Client::new(policy, roots, credentials, timeout, deadline);
+    let client = client::Client::new(policy, roots, credentials, timeout, stop.clone());
     let remote = remote::RemoteIndexes::new(client, bases, index.strategy, target.clone());
     if let Some(w) = trust_warning {
         remote.note(w);

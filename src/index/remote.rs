@@ -10,16 +10,19 @@ use pep440_rs::Version;
 use pep508_rs::PackageName;
 use url::Url;
 
+use super::budget::{ByteBudget, MAX_RETAINED_INDEX_BYTES, PARSE_BYTES_IN_FLIGHT};
 use super::client::{index_error, Client};
-use super::files::{Project, ProjectFile};
-use super::simple_api::{parse_page, ACCEPT};
+use super::files::{FileRef, Files, Project};
+use super::security::shown;
+use super::simple_api::ACCEPT;
 use super::{metadata, CompatibleWheel, IndexVersion, PackageIndex, PagePython, ReleaseMetadata};
 use crate::config::IndexStrategy;
-use crate::error::Result;
+use crate::error::{ResolverError, Result};
+use crate::pool;
 use crate::target::{parse_requires_python, Target};
 
-/// Most concurrent project look-ups.
-pub const MAX_THREADS: usize = 8;
+/// Most concurrent project look-ups of one call (on the shared pool).
+pub const MAX_THREADS: usize = crate::pool::IO_WIDTH;
 /// The most bytes of one project page.
 pub const PAGE_CAP: u64 = 64 * 1024 * 1024;
 
@@ -35,6 +38,10 @@ pub struct RemoteIndexes {
     target: Target,
     projects: Mutex<HashMap<PackageName, Slot>>,
     metadata: Mutex<HashMap<(PackageName, Version), MetadataSlot>>,
+    /// Heap bytes the cached projects keep (capped).
+    retained: AtomicUsize,
+    /// What the pages being parsed may take ([`PARSE_BYTES_IN_FLIGHT`]).
+    parses: Arc<ByteBudget>,
     warnings: Mutex<Vec<String>>,
 }
 
@@ -52,6 +59,8 @@ impl RemoteIndexes {
             target,
             projects: Mutex::new(HashMap::new()),
             metadata: Mutex::new(HashMap::new()),
+            retained: AtomicUsize::new(0),
+            parses: ByteBudget::new(PARSE_BYTES_IN_FLIGHT),
             warnings: Mutex::new(Vec::new()),
         }
     }
@@ -64,19 +73,19 @@ impl RemoteIndexes {
     /// The files of `version` that choosing looks at: the non-yanked ones
     /// (every one when all are yanked) that are an sdist or a wheel the
     /// target installs.
-    fn usable_files<'p>(&self, files: &'p [ProjectFile]) -> Vec<&'p ProjectFile> {
-        let all_yanked = Project::is_yanked(files);
+    fn usable_files<'p>(&self, files: Files<'p>) -> Vec<FileRef<'p>> {
+        let all_yanked = files.all_yanked();
         files
             .iter()
-            .filter(|f| all_yanked || !f.file.yanked)
-            .filter(|f| f.wheel.is_none() || self.wheel_priority(f).is_some())
+            .filter(|f| all_yanked || !f.yanked())
+            .filter(|f| !f.is_wheel() || self.wheel_priority(f).is_some())
             .collect()
     }
 
     /// The tag priority of a wheel file (lower is more specific), or `None`
     /// when the target does not install it (or it is an sdist).
-    fn wheel_priority(&self, f: &ProjectFile) -> Option<usize> {
-        let w = f.wheel.as_ref()?;
+    fn wheel_priority(&self, f: &FileRef<'_>) -> Option<usize> {
+        let w = f.wheel()?;
         self.target
             .tags
             .check(&w.python_tags, &w.abi_tags, &w.platform_tags)
@@ -84,11 +93,11 @@ impl RemoteIndexes {
     }
 
     /// What the page's Requires-Python says of the target for `files`.
-    fn page_python(&self, files: &[&ProjectFile]) -> PagePython {
+    fn page_python(&self, files: &[FileRef<'_>]) -> PagePython {
         let mut unknown = false;
         let mut excluded: Option<&str> = None;
         for f in files {
-            match f.file.requires_python.as_deref() {
+            match f.requires_python() {
                 None => unknown = true,
                 Some(text) => match parse_requires_python(text) {
                     Some(spec) if self.target.admits(&spec) => return PagePython::Admits,
@@ -112,12 +121,15 @@ impl RemoteIndexes {
     ) -> Result<Option<Arc<ReleaseMetadata>>> {
         let project = self.project(name)?;
         let mut warnings = Vec::new();
-        let files = project.versions.get(version).map_or(&[][..], Vec::as_slice);
+        let files = project
+            .files(version)
+            .map(|f| f.to_project_files())
+            .unwrap_or_default();
         let result = metadata::release_metadata(
             &self.client,
             name,
             version,
-            files,
+            &files,
             &self.target.tags,
             &mut warnings,
         );
@@ -125,51 +137,17 @@ impl RemoteIndexes {
         Ok(result?.map(Arc::new))
     }
 
-    /// Runs `work` for every item on up to [`MAX_THREADS`] threads; the
-    /// first error (in item order) is returned, and no new item starts once
-    /// one failed.
+    /// Runs `work` for every item on the process-wide pool (I/O-bound: up
+    /// to [`MAX_THREADS`] at once); the first failure stops handing out
+    /// work, since the call fails anyway.
     fn concurrently<T: Sync>(
         &self,
         todo: &[T],
         work: impl Fn(&T) -> Result<()> + Sync,
     ) -> Result<()> {
-        let threads = todo.len().min(MAX_THREADS);
-        if threads <= 1 {
-            return todo.iter().try_for_each(work);
-        }
-        let next = AtomicUsize::new(0);
-        let mut results: Vec<(usize, Result<()>)> = std::thread::scope(|s| {
-            let workers: Vec<_> = (0..threads)
-                .map(|_| {
-                    s.spawn(|| {
-                        let mut out = Vec::new();
-                        loop {
-                            let i = next.fetch_add(1, Ordering::Relaxed);
-                            let Some(item) = todo.get(i) else {
-                                return out;
-                            };
-                            let r = work(item);
-                            let failed = r.is_err();
-                            out.push((i, r));
-                            if failed {
-                                // Stop handing out work: the call fails anyway.
-                                next.fetch_add(todo.len(), Ordering::Relaxed);
-                                return out;
-                            }
-                        }
-                    })
-                })
-                .collect();
-            workers
-                .into_iter()
-                .flat_map(|w| match w.join() {
-                    Ok(v) => v,
-                    Err(p) => std::panic::resume_unwind(p),
-                })
-                .collect()
-        });
-        results.sort_by_key(|(i, _)| *i);
-        results.into_iter().try_for_each(|(_, r)| r)
+        let width = todo.len().min(MAX_THREADS);
+        pool::try_map_with(todo.len(), width, || (), |_, i| work(&todo[i]))?;
+        Ok(())
     }
 
     /// The project's files, fetched once per call.
@@ -221,9 +199,47 @@ impl RemoteIndexes {
         let Some(resp) = self.client.get(&url, &[("Accept", ACCEPT)], PAGE_CAP)? else {
             return Ok(None);
         };
-        let files = parse_page(&resp.body, resp.content_type.as_deref(), &resp.url)
-            .map_err(|e| index_error(&resp.url, &e))?;
-        Ok(Some(Project::from_files(name, files, warnings)))
+        // The body's reservation (bodies in flight) is held until it is
+        // parsed and dropped, with the response; the parse reserves what
+        // its result may take at most (parses in flight), until that is
+        // counted in what the call keeps. Reservations are always taken in
+        // that order and nobody waits while holding a parse reservation.
+        let over_cap = || {
+            index_error(
+                &resp.url,
+                &format!(
+                    "the project pages read in this call list more files than fit in {MAX_RETAINED_INDEX_BYTES} bytes (the cap on what a call keeps of them)"
+                ),
+            )
+        };
+        let estimate = Project::estimate_heap_bytes(resp.body.len(), resp.url.as_str().len());
+        // Parsing is local work that always ends: wait as long as the call
+        // may last.
+        let Some(parsing) = self.parses.reserve(estimate as u64, self.client.deadline()) else {
+            return Err(ResolverError::Timeout(format!(
+                "the time budget (time_budget_ms) ran out waiting to parse {} (other large pages in flight)",
+                shown(&resp.url)
+            )));
+        };
+        if self.retained.load(Ordering::Relaxed) > MAX_RETAINED_INDEX_BYTES {
+            return Err(over_cap()); // the call fails anyway: parse no more
+        }
+        let project = Project::from_page(
+            name,
+            &resp.body,
+            resp.content_type.as_deref(),
+            &resp.url,
+            warnings,
+        )
+        .map_err(|e| index_error(&resp.url, &e))?;
+        let bytes = project.heap_bytes();
+        let total = self.retained.fetch_add(bytes, Ordering::Relaxed) + bytes;
+        if total > MAX_RETAINED_INDEX_BYTES {
+            return Err(over_cap());
+        }
+        drop(parsing);
+        drop(resp);
+        Ok(Some(project))
     }
 }
 
@@ -231,13 +247,12 @@ impl PackageIndex for RemoteIndexes {
     fn versions(&self, name: &PackageName) -> Result<Vec<IndexVersion>> {
         let project = self.project(name)?;
         Ok(project
-            .versions
-            .iter()
+            .versions()
             .map(|(version, files)| {
                 let usable = self.usable_files(files);
                 IndexVersion {
                     version: version.clone(),
-                    yanked: Project::is_yanked(files),
+                    yanked: files.all_yanked(),
                     usable: !usable.is_empty(),
                     python: self.page_python(&usable),
                 }
@@ -269,34 +284,29 @@ impl PackageIndex for RemoteIndexes {
         version: &Version,
     ) -> Result<Option<CompatibleWheel>> {
         let project = self.project(name)?;
-        let Some(files) = project.versions.get(version) else {
+        let Some(files) = project.files(version) else {
             return Ok(None);
         };
         let best = files
             .iter()
-            .filter(|f| !f.file.yanked)
-            .filter_map(|f| Some((self.wheel_priority(f)?, f)))
+            .filter(|f| !f.yanked())
+            .filter_map(|f| Some((self.wheel_priority(&f)?, f)))
             .filter(|(_, f)| {
                 // A wheel whose page Requires-Python excludes the target is
                 // not one it installs.
                 !matches!(self.page_python(&[*f]), PagePython::Excludes(_))
             })
-            .min_by(|a, b| (a.0, &a.1.file.filename).cmp(&(b.0, &b.1.file.filename)));
-        Ok(best.map(|(_, f)| {
-            let mut url = f.file.url.clone();
-            let _ = url.set_username("");
-            let _ = url.set_password(None);
-            CompatibleWheel {
-                file: f.file.filename.clone(),
-                url: url.to_string(),
-                sha256: f.file.sha256.clone(),
-                index: self
-                    .bases
-                    .get(f.origin)
-                    .map(ToString::to_string)
-                    .unwrap_or_default(),
-                requires_python: f.file.requires_python.clone(),
-            }
+            .min_by(|a, b| (a.0, a.1.filename()).cmp(&(b.0, b.1.filename())));
+        Ok(best.map(|(_, f)| CompatibleWheel {
+            file: f.filename().to_owned(),
+            url: f.public_url().to_string(),
+            sha256: f.sha256(),
+            index: self
+                .bases
+                .get(f.origin())
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            requires_python: f.requires_python().map(str::to_owned),
         }))
     }
 

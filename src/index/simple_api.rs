@@ -30,12 +30,35 @@ pub struct IndexFile {
 }
 
 /// Parses a project page answered with `content_type` at `page_url`.
-/// `Err`: the body is not a valid page of that format.
+/// `Err`: the body is not a valid page of that format. Links that are not
+/// an http(s) URL naming a file are left out (see [`for_each_file`]).
 pub fn parse_page(
     body: &[u8],
     content_type: Option<&str>,
     page_url: &Url,
 ) -> Result<Vec<IndexFile>, String> {
+    let mut files = Vec::new();
+    for_each_file(body, content_type, page_url, |f| {
+        files.extend(f);
+        Ok(())
+    })?;
+    Ok(files)
+}
+
+/// Calls `f` with each file link of a project page, in page order, without
+/// keeping the page's links: `Some(file)` for an http(s) link whose URL
+/// path names a file, `None` for a link that does not count (another
+/// scheme — `javascript:`, `mailto:`, `data:`, `file:`, `ftp:` —, an empty,
+/// query-only, fragment-only or directory href, a URL that cannot be
+/// resolved). The file name always comes from the URL (PEP 503) or the
+/// `filename` field (PEP 691), never from the link text. `f` may stop the
+/// walk with an error, which is returned.
+pub fn for_each_file(
+    body: &[u8],
+    content_type: Option<&str>,
+    page_url: &Url,
+    mut f: impl FnMut(Option<IndexFile>) -> Result<(), String>,
+) -> Result<(), String> {
     let mime = content_type
         .and_then(|c| c.split(';').next())
         .map(|m| m.trim().to_ascii_lowercase())
@@ -43,19 +66,12 @@ pub fn parse_page(
     let is_json = mime.ends_with("json")
         || (mime.is_empty() && body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{'));
     if is_json {
-        parse_json(body, page_url)
+        parse_json(body, page_url, &mut f)
     } else {
         let text =
             std::str::from_utf8(body).map_err(|_| "the HTML page is not UTF-8".to_owned())?;
-        Ok(parse_html(text, page_url))
+        parse_html(text, page_url, &mut f)
     }
-}
-
-#[derive(Deserialize)]
-struct JsonPage {
-    #[serde(default)]
-    meta: Option<JsonMeta>,
-    files: Vec<JsonFile>,
 }
 
 #[derive(Deserialize)]
@@ -90,74 +106,181 @@ fn truthy(v: &Option<serde_json::Value>) -> bool {
     }
 }
 
-fn parse_json(body: &[u8], page_url: &Url) -> Result<Vec<IndexFile>, String> {
-    let page: JsonPage = serde_json::from_slice(body)
-        .map_err(|e| format!("not a PEP 691 JSON project page: {e}"))?;
-    if let Some(version) = page.meta.and_then(|m| m.api_version) {
-        if version.split('.').next() != Some("1") {
-            return Err(format!(
-                "unsupported simple API version {version} (major version 1 is supported)"
-            ));
-        }
+type Sink<'f> = &'f mut dyn FnMut(Option<IndexFile>) -> Result<(), String>;
+
+fn parse_json(body: &[u8], page_url: &Url, f: Sink<'_>) -> Result<(), String> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let mut failure = None;
+    let seed = PageSeed {
+        page_url,
+        f,
+        failure: &mut failure,
+    };
+    let result = serde::de::DeserializeSeed::deserialize(seed, &mut de).and_then(|()| de.end());
+    if let Some(e) = failure {
+        return Err(e);
     }
-    let mut files = Vec::with_capacity(page.files.len());
-    for f in page.files {
-        let Some((url, fragment_hash)) = resolve(page_url, &f.url) else {
-            continue;
-        };
-        let sha256 = f
-            .hashes
-            .as_ref()
-            .and_then(|h| h.get("sha256"))
-            .and_then(|h| sha256_hex(h))
-            .or(fragment_hash);
-        files.push(IndexFile {
-            filename: f.filename,
-            url,
-            yanked: truthy(&f.yanked),
-            has_metadata: truthy(&f.core_metadata) || truthy(&f.dist_info_metadata),
-            requires_python: non_empty(f.requires_python),
-            sha256,
-        });
-    }
-    Ok(files)
+    result.map_err(|e| format!("not a PEP 691 JSON project page: {e}"))
 }
 
-fn parse_html(text: &str, page_url: &Url) -> Vec<IndexFile> {
-    let page = html::parse(text);
-    let base = page
-        .base
-        .as_deref()
-        .and_then(|b| page_url.join(b).ok())
-        .unwrap_or_else(|| page_url.clone());
-    page.anchors
-        .iter()
-        .filter_map(|a| {
-            let (url, sha256) = resolve(&base, a.attr("href")?)?;
-            let filename = file_name(&url).unwrap_or_else(|| a.text.clone());
-            if filename.is_empty() {
-                return None;
+/// Reads a PEP 691 page one file at a time: the files are handed to the
+/// sink as they are read, never collected.
+struct PageSeed<'a, 'f> {
+    page_url: &'a Url,
+    f: Sink<'f>,
+    /// An error of the sink (kept apart from JSON syntax errors).
+    failure: &'a mut Option<String>,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for PageSeed<'_, '_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for PageSeed<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a PEP 691 project page (an object with `files`)")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        use serde::de::Error;
+        let mut seen_files = false;
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match key.as_ref() {
+                "files" if !seen_files => {
+                    seen_files = true;
+                    map.next_value_seed(FilesSeed {
+                        page_url: self.page_url,
+                        f: &mut *self.f,
+                        failure: &mut *self.failure,
+                    })?;
+                }
+                "meta" => {
+                    let meta: Option<JsonMeta> = map.next_value()?;
+                    if let Some(version) = meta.and_then(|m| m.api_version) {
+                        if version.split('.').next() != Some("1") {
+                            *self.failure = Some(format!(
+                                "unsupported simple API version {version} (major version 1 is supported)"
+                            ));
+                            return Err(A::Error::custom("unsupported version"));
+                        }
+                    }
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
             }
-            let offered = |attr: &str| {
-                a.attr(attr)
-                    .is_some_and(|v| !v.eq_ignore_ascii_case("false"))
-            };
-            Some(IndexFile {
-                filename,
-                url,
-                yanked: a.attr("data-yanked").is_some(),
-                has_metadata: offered("data-core-metadata") || offered("data-dist-info-metadata"),
-                requires_python: non_empty(a.attr("data-requires-python").map(str::to_owned)),
-                sha256,
-            })
-        })
-        .collect()
+        }
+        if !seen_files {
+            return Err(A::Error::missing_field("files"));
+        }
+        Ok(())
+    }
+}
+
+struct FilesSeed<'a, 'f> {
+    page_url: &'a Url,
+    f: &'a mut (dyn FnMut(Option<IndexFile>) -> Result<(), String> + 'f),
+    failure: &'a mut Option<String>,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for FilesSeed<'_, '_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for FilesSeed<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a list of files")
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(file) = seq.next_element::<JsonFile>()? {
+            if let Err(e) = (self.f)(json_file(file, self.page_url)) {
+                *self.failure = Some(e);
+                return Err(serde::de::Error::custom("stopped"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One PEP 691 file entry; `None` when its URL is not http(s) or it has
+/// no file name.
+fn json_file(f: JsonFile, page_url: &Url) -> Option<IndexFile> {
+    let (url, fragment_hash) = resolve(page_url, &f.url)?;
+    let filename = f.filename.trim();
+    if filename.is_empty() || filename.contains('/') {
+        return None;
+    }
+    let sha256 = f
+        .hashes
+        .as_ref()
+        .and_then(|h| h.get("sha256"))
+        .and_then(|h| sha256_hex(h))
+        .or(fragment_hash);
+    Some(IndexFile {
+        filename: filename.to_owned(),
+        url,
+        yanked: truthy(&f.yanked),
+        has_metadata: truthy(&f.core_metadata) || truthy(&f.dist_info_metadata),
+        requires_python: non_empty(f.requires_python),
+        sha256,
+    })
+}
+
+fn parse_html(text: &str, page_url: &Url, f: Sink<'_>) -> Result<(), String> {
+    let base = html::base_href(text)
+        .and_then(|b| page_url.join(&b).ok())
+        .filter(|b| matches!(b.scheme(), "http" | "https"))
+        .unwrap_or_else(|| page_url.clone());
+    let mut result = Ok(());
+    html::for_each_anchor(text, |a| {
+        if result.is_err() {
+            return;
+        }
+        let Some(href) = a.attr("href") else {
+            return; // not a link at all (a named anchor)
+        };
+        result = f(html_file(&a, href, &base));
+    });
+    result
+}
+
+/// One anchor as a file; `None` when it does not link to an http(s) URL
+/// whose path ends in a file name.
+fn html_file(a: &html::Anchor, href: &str, base: &Url) -> Option<IndexFile> {
+    let (url, sha256) = resolve(base, href)?;
+    let filename = file_name(&url)?;
+    let offered = |attr: &str| {
+        a.attr(attr)
+            .is_some_and(|v| !v.eq_ignore_ascii_case("false"))
+    };
+    Some(IndexFile {
+        filename,
+        url,
+        yanked: a.attr("data-yanked").is_some(),
+        has_metadata: offered("data-core-metadata") || offered("data-dist-info-metadata"),
+        requires_python: non_empty(a.attr("data-requires-python").map(str::to_owned)),
+        sha256,
+    })
 }
 
 /// `href` against `base`, fragment dropped, with the `sha256=` hash the
-/// fragment carried (if any); `None` if unusable.
+/// fragment carried (if any); `None` if unusable: empty, or not http(s).
 fn resolve(base: &Url, href: &str) -> Option<(Url, Option<String>)> {
-    let mut url = base.join(href.trim()).ok()?;
+    let href = href.trim();
+    if href.is_empty() {
+        return None;
+    }
+    let mut url = base.join(href).ok()?;
+    if !matches!(url.scheme(), "http" | "https") || url.cannot_be_a_base() {
+        return None;
+    }
     let hash = url
         .fragment()
         .and_then(|f| f.strip_prefix("sha256="))
@@ -177,17 +300,20 @@ fn non_empty(s: Option<String>) -> Option<String> {
     s.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
 }
 
-/// The percent-decoded last path segment.
+/// The percent-decoded last path segment; `None` when the path ends in `/`
+/// (a directory, the page itself, `../`, `?page=2`, `#x`) or the segment
+/// decodes to something that is no file name (`/`, `..`).
 fn file_name(url: &Url) -> Option<String> {
     let last = url.path_segments()?.next_back()?;
-    if last.is_empty() {
-        return None;
-    }
-    Some(
-        percent_encoding::percent_decode_str(last)
-            .decode_utf8_lossy()
-            .into_owned(),
-    )
+    let name = percent_encoding::percent_decode_str(last)
+        .decode_utf8_lossy()
+        .into_owned();
+    let usable = !name.trim().is_empty()
+        && name != "."
+        && name != ".."
+        && !name.contains(['/', '\\'])
+        && !name.chars().any(char::is_control);
+    usable.then_some(name)
 }
 
 #[cfg(test)]
@@ -271,6 +397,49 @@ mod tests {
             Some("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")
         );
         assert_eq!(files[2].requires_python, None);
+    }
+
+    #[test]
+    fn only_http_links_naming_a_file_count() {
+        let body = br##"<base href="javascript:void(0)/">
+            <a href="javascript:alert(1)">lib-98.0.tar.gz</a>
+            <a href="mailto:x@example.org">lib-97.0.tar.gz</a>
+            <a href="data:text/plain,lib-96.0.tar.gz">x</a>
+            <a href="file:///tmp/lib-95.0.tar.gz">x</a>
+            <a href="ftp://h/lib-94.0.tar.gz">x</a>
+            <a href="">lib-93.0.tar.gz</a>
+            <a href="?page=2">lib-92.0.tar.gz</a>
+            <a href="../">lib-91.0.tar.gz</a>
+            <a href="#lib-90.0.tar.gz">x</a>
+            <a href="%2E%2E">x</a>
+            <a name="top">lib-89.0.tar.gz</a>
+            <a href="lib-1.0.tar.gz?token=1">x</a>
+            <a href="HTTPS://files.example/lib-2.0.tar.gz">x</a>"##;
+        let mut skipped = 0;
+        let mut names = Vec::new();
+        for_each_file(body, Some("text/html"), &page(), |f| {
+            match f {
+                Some(f) => names.push(f.url.to_string()),
+                None => skipped += 1,
+            }
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(
+            names,
+            [
+                "https://idx.example/root/dev/+simple/lib/lib-1.0.tar.gz?token=1",
+                "https://files.example/lib-2.0.tar.gz"
+            ]
+        );
+        assert_eq!(skipped, 10, "the named anchor is no link");
+        let json = br#"{"files":[
+            {"filename":"lib-9.0.tar.gz","url":"javascript:alert(1)"},
+            {"filename":"","url":"lib-1.0.tar.gz"},
+            {"filename":"../lib-1.0.tar.gz","url":"lib-1.0.tar.gz"},
+            {"filename":"lib-1.0.tar.gz","url":"lib-1.0.tar.gz"}]}"#;
+        let files = parse_page(json, Some("application/json"), &page()).unwrap();
+        assert_eq!(files.len(), 1);
     }
 
     #[test]

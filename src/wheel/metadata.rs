@@ -9,6 +9,11 @@ use rustc_hash::FxHashMap as HashMap;
 
 /// The most METADATA bytes read from one wheel (also the zip-bomb guard).
 pub const METADATA_CAP: u64 = 1024 * 1024;
+/// The most entries a wheel's zip central directory may list (the largest
+/// wheels on PyPI list some tens of thousands); more is a bad archive.
+pub const MAX_ZIP_ENTRIES: u64 = 200_000;
+/// The most bytes a wheel's zip central directory may take.
+pub const MAX_CENTRAL_DIRECTORY: u64 = 32 * 1024 * 1024;
 
 /// One Requires-Dist: parsed, and as written (for `missing_requirements`).
 #[derive(Debug, Clone)]
@@ -172,6 +177,38 @@ pub struct WheelMetadata {
     pub requires_dist: Vec<RequiresDist>,
     /// Requires-Python, as written (trimmed), when present and not empty.
     pub requires_python: Option<String>,
+    /// The `Name` field as written; `None` when absent.
+    pub name: Option<String>,
+    /// The `Version` field as written; `None` when absent.
+    pub version: Option<String>,
+}
+
+impl WheelMetadata {
+    /// Checks that this metadata is that of `name` `version`: its `Name`
+    /// (normalised) and `Version` (PEP 440) must match where present.
+    /// `Err` says whose it is instead (`evil 6.6`).
+    pub fn check_release(
+        &self,
+        name: &PackageName,
+        version: &pep440_rs::Version,
+    ) -> Result<(), String> {
+        let name_ok = self
+            .name
+            .as_deref()
+            .is_none_or(|n| n.parse::<PackageName>().ok().as_ref() == Some(name));
+        let version_ok = self
+            .version
+            .as_deref()
+            .is_none_or(|v| v.parse::<pep440_rs::Version>().ok().as_ref() == Some(version));
+        if name_ok && version_ok {
+            return Ok(());
+        }
+        Err(format!(
+            "{} {}",
+            self.name.as_deref().unwrap_or("?"),
+            self.version.as_deref().unwrap_or("?")
+        ))
+    }
 }
 
 /// Why METADATA could not be read.
@@ -224,9 +261,23 @@ pub fn read_metadata_with<R: Read + Seek>(
     project: &PackageName,
     parser: &mut RequirementParser,
 ) -> Result<Option<WheelMetadata>, MetadataError> {
+    let mut reader = reader;
+    check_central_directory(&mut reader)?;
+    // What the zip reader may read while opening the archive: the central
+    // directory and the records around it (a backstop should the end
+    // records it finds differ from the ones checked above).
+    let budget = std::rc::Rc::new(std::cell::Cell::new(MAX_CENTRAL_DIRECTORY + 1024 * 1024));
+    let reader = Budgeted {
+        inner: reader,
+        left: budget.clone(),
+    };
     let bytes = {
         let mut archive =
             zip::ZipArchive::new(reader).map_err(|e| MetadataError::Archive(e.to_string()))?;
+        budget.set(u64::MAX); // the METADATA entry is capped on its own
+        if archive.len() as u64 > MAX_ZIP_ENTRIES {
+            return Err(too_many_entries(archive.len() as u64));
+        }
         // Entry names that are not valid text cannot be a METADATA path; skip them.
         let names = archive.file_names().filter_map(|n| n.ok());
         let Some(entry_name) = find_metadata_entry(names, project) else {
@@ -253,6 +304,98 @@ pub fn read_metadata_with<R: Read + Seek>(
     };
     let text = std::str::from_utf8(&bytes).map_err(|_| MetadataError::Encoding)?;
     parse_metadata_with(text, parser).map(Some)
+}
+
+fn too_many_entries(n: u64) -> MetadataError {
+    MetadataError::Archive(format!(
+        "the zip central directory lists {n} entries, more than the cap of {MAX_ZIP_ENTRIES}"
+    ))
+}
+
+/// A reader that fails once it has read its budget.
+struct Budgeted<R> {
+    inner: R,
+    left: std::rc::Rc<std::cell::Cell<u64>>,
+}
+
+impl<R: Read> Read for Budgeted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let left = self.left.get();
+        if left == 0 {
+            return Err(std::io::Error::other(format!(
+                "the zip central directory is larger than the cap of {MAX_CENTRAL_DIRECTORY} bytes"
+            )));
+        }
+        let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        let n = self.inner.read(&mut buf[..want])?;
+        self.left.set(left - n as u64);
+        Ok(n)
+    }
+}
+
+impl<R: Seek> Seek for Budgeted<R> {
+    fn seek(&mut self, pos: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.inner.seek(pos)
+    }
+}
+
+/// Reads the zip's end records (end of central directory, and the zip64
+/// ones when present) and refuses a central directory of more than
+/// [`MAX_ZIP_ENTRIES`] entries or [`MAX_CENTRAL_DIRECTORY`] bytes before
+/// anything parses it. Records that cannot be found are left to the zip
+/// reader to report.
+fn check_central_directory<R: Read + Seek>(r: &mut R) -> Result<(), MetadataError> {
+    use std::io::SeekFrom;
+    let io = |e: std::io::Error| MetadataError::Archive(e.to_string());
+    let len = r.seek(SeekFrom::End(0)).map_err(io)?;
+    // The last 64 KiB (what a remote read fetches first): the EOCD and the
+    // zip64 locator, unless a comment of almost 64 KiB pushes them out (the
+    // read budget below still bounds such an archive).
+    let tail_len = len.min(64 * 1024);
+    r.seek(SeekFrom::Start(len - tail_len)).map_err(io)?;
+    let mut tail = vec![0u8; tail_len as usize];
+    r.read_exact(&mut tail).map_err(io)?;
+    let u16_at = |b: &[u8], i: usize| u64::from(u16::from_le_bytes([b[i], b[i + 1]]));
+    let u32_at =
+        |b: &[u8], i: usize| u64::from(u32::from_le_bytes(b[i..i + 4].try_into().unwrap()));
+    let u64_at = |b: &[u8], i: usize| u64::from_le_bytes(b[i..i + 8].try_into().unwrap());
+    let check = |entries: u64, size: u64| {
+        if entries > MAX_ZIP_ENTRIES {
+            return Err(too_many_entries(entries));
+        }
+        if size > MAX_CENTRAL_DIRECTORY {
+            return Err(MetadataError::Archive(format!(
+                "the zip central directory takes {size} bytes, more than the cap of {MAX_CENTRAL_DIRECTORY}"
+            )));
+        }
+        Ok(())
+    };
+    // Every end-of-central-directory candidate in the tail.
+    let candidates = (0..tail.len().saturating_sub(21))
+        .rev()
+        .filter(|&i| tail[i..i + 4] == *b"PK\x05\x06");
+    for at in candidates {
+        // 0xFFFF and 0xFFFFFFFF mean "in the zip64 record".
+        let (entries, size) = (u16_at(&tail, at + 10), u32_at(&tail, at + 12));
+        check(
+            if entries == 0xFFFF { 0 } else { entries },
+            if size == 0xFFFF_FFFF { 0 } else { size },
+        )?;
+        // A zip64 locator right before it points at the zip64 record.
+        if at >= 20 && tail[at - 20..at - 16] == *b"PK\x06\x07" {
+            let offset = u64_at(&tail, at - 20 + 8);
+            if offset.checked_add(56).is_some_and(|end| end <= len) {
+                r.seek(SeekFrom::Start(offset)).map_err(io)?;
+                let mut rec = [0u8; 56];
+                r.read_exact(&mut rec).map_err(io)?;
+                if rec[..4] == *b"PK\x06\x06" {
+                    check(u64_at(&rec, 32), u64_at(&rec, 40))?;
+                }
+            }
+        }
+    }
+    r.seek(SeekFrom::Start(0)).map_err(io)?;
+    Ok(())
 }
 
 fn find_metadata_entry<S: AsRef<str>>(
@@ -307,6 +450,7 @@ pub fn parse_metadata_with(
 ) -> Result<WheelMetadata, MetadataError> {
     let mut requires_dist = Vec::new();
     let mut requires_python = None;
+    let (mut name, mut version) = (None, None);
     // The Requires-Dist value being read (continuation lines are appended).
     let mut current: Option<String> = None;
     for line in text.lines() {
@@ -323,11 +467,15 @@ pub fn parse_metadata_with(
         if let Some(value) = current.take() {
             requires_dist.push(parser.parse(&value)?);
         }
-        if let Some((name, value)) = line.split_once(':') {
-            let name = name.trim();
-            if name.eq_ignore_ascii_case("Requires-Dist") {
+        if let Some((field, value)) = line.split_once(':') {
+            let field = field.trim();
+            if field.eq_ignore_ascii_case("Requires-Dist") {
                 current = Some(value.trim().to_owned());
-            } else if name.eq_ignore_ascii_case("Requires-Python") && requires_python.is_none() {
+            } else if field.eq_ignore_ascii_case("Name") && name.is_none() {
+                name = Some(value.trim().to_owned());
+            } else if field.eq_ignore_ascii_case("Version") && version.is_none() {
+                version = Some(value.trim().to_owned());
+            } else if field.eq_ignore_ascii_case("Requires-Python") && requires_python.is_none() {
                 let value = value.trim();
                 if !value.is_empty() {
                     requires_python = Some(value.to_owned());
@@ -341,6 +489,8 @@ pub fn parse_metadata_with(
     Ok(WheelMetadata {
         requires_dist,
         requires_python,
+        name,
+        version,
     })
 }
 
@@ -418,6 +568,59 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn name_and_version_must_be_the_releases() {
+        let md = parse_metadata("Name: Foo.Bar\nVersion: 2.5.0\nRequires-Dist: x\n").unwrap();
+        let foo: PackageName = "foo-bar".parse().unwrap();
+        let v = |s: &str| s.parse::<pep440_rs::Version>().unwrap();
+        assert_eq!(md.check_release(&foo, &v("2.5")), Ok(()));
+        assert_eq!(
+            md.check_release(&foo, &v("2.6")).unwrap_err(),
+            "Foo.Bar 2.5.0"
+        );
+        let evil = parse_metadata("Name: evil\nVersion: 6.6\n").unwrap();
+        assert_eq!(evil.check_release(&foo, &v("2.5")).unwrap_err(), "evil 6.6");
+        let bad = parse_metadata("Name: foo-bar\nVersion: not a version\n").unwrap();
+        assert!(bad.check_release(&foo, &v("2.5")).is_err());
+        // Absent fields are not a mismatch.
+        let none = parse_metadata("Requires-Dist: x\n").unwrap();
+        assert_eq!(none.check_release(&foo, &v("2.5")), Ok(()));
+    }
+
+    #[test]
+    fn end_records_claiming_a_huge_directory_are_refused() {
+        use std::io::Cursor;
+        let p: PackageName = "app".parse().unwrap();
+        let eocd = |entries: u16, size: u32| {
+            let mut b = b"PK\x05\x06".to_vec();
+            b.extend([0u8; 4]);
+            b.extend(entries.to_le_bytes());
+            b.extend(entries.to_le_bytes());
+            b.extend(size.to_le_bytes());
+            b.extend([0u8; 6]);
+            b
+        };
+        // Plain EOCD (at most 65,535 entries): too many bytes.
+        let mut big = vec![0u8; 100];
+        big.extend(eocd(3, u32::MAX - 1));
+        let err = read_metadata(Cursor::new(big), &p).unwrap_err();
+        assert!(err.to_string().contains("bytes"), "{err}");
+        // zip64: the record the locator points at claims 1.2 M entries.
+        let mut z = b"PK\x06\x06".to_vec();
+        z.extend([0u8; 28]);
+        z.extend(1_200_000u64.to_le_bytes());
+        z.extend(1_200_000u64.to_le_bytes());
+        z.extend(0u64.to_le_bytes());
+        let mut file = z;
+        file.extend(b"PK\x06\x07");
+        file.extend([0u8; 4]);
+        file.extend(0u64.to_le_bytes());
+        file.extend(1u32.to_le_bytes());
+        file.extend(eocd(u16::MAX, u32::MAX));
+        let err = read_metadata(Cursor::new(file), &p).unwrap_err();
+        assert!(err.to_string().contains("1200000 entries"), "{err}");
     }
 
     #[test]

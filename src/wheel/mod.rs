@@ -6,5 +6,6 @@ pub mod metadata;
 pub use filename::{WheelFilename, WheelFilenameError};
 pub use metadata::{
     parse_metadata, parse_metadata_with, read_metadata, read_metadata_with, MetadataError,
-    RequirementParser, RequiresDist, WheelMetadata, METADATA_CAP,
+    RequirementParser, RequiresDist, WheelMetadata, MAX_CENTRAL_DIRECTORY, MAX_ZIP_ENTRIES,
+    METADATA_CAP,
 };

@@ -2,8 +2,9 @@
  *
  * Links the static library and checks, through include/wheel_resolver.h only:
  * a real plan, an invalid-wheel error, the error envelopes for bad configs,
- * resolver_free_string(NULL), resolver_version(), and concurrent calls from
- * many threads. Each check prints one line; the last line is exactly
+ * resolver_free_string(NULL), resolver_version(), concurrent calls from
+ * many threads, and cancel handles (cancelled before the call, and from
+ * another thread while the call waits on a silent loopback index). Each check prints one line; the last line is exactly
  * "N passed, M failed" (CI reads it). Exit status: 0 iff nothing failed.
  *
  * Usage: harness [--iterations N] FIXTURES_DIR EXPECTED_VERSION
@@ -14,7 +15,12 @@
  */
 #define _XOPEN_SOURCE 700 /* realpath */
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -373,6 +379,176 @@ static void test_concurrency(const char *fixtures, int iterations)
     free(dir);
 }
 
+/* A loopback TCP server that accepts connections and never answers. */
+typedef struct {
+    int listener;
+    int held[16];
+    int n_held;
+} silent_server;
+
+static void *silent_accept(void *arg)
+{
+    silent_server *srv = arg;
+    for (;;) {
+        int c = accept(srv->listener, NULL, NULL);
+        if (c < 0) {
+            return NULL; /* the listener was shut down */
+        }
+        if (srv->n_held < 16) {
+            srv->held[srv->n_held++] = c;
+        } else {
+            close(c);
+        }
+    }
+}
+
+typedef struct {
+    ResolverCancel *handle;
+    int delay_ms;
+} canceller_args;
+
+static void *canceller(void *arg)
+{
+    canceller_args *a = arg;
+    struct timespec ts;
+    ts.tv_sec = a->delay_ms / 1000;
+    ts.tv_nsec = (long)(a->delay_ms % 1000) * 1000000L;
+    nanosleep(&ts, NULL);
+    resolver_cancel(a->handle);
+    return NULL;
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Parses a result, checks it is the `code` envelope, frees it. */
+static void expect_result_code(const char *name, char *raw, const char *code)
+{
+    json_value *doc;
+    if (raw == NULL) {
+        check(0, name, "returned NULL");
+        return;
+    }
+    doc = json_parse(raw);
+    resolver_free_string(raw);
+    if (doc == NULL) {
+        check(0, name, "result is not JSON");
+        return;
+    }
+    if (expect_error(name, doc, code) != NULL) {
+        check(1, name, "");
+    }
+    json_free(doc);
+}
+
+static void test_cancel(const char *fixtures)
+{
+    char *dir = path_join(fixtures, "01_basic/input");
+    char *config = config_for(dir, "");
+    char *reference = resolver_compute_plan(config);
+    ResolverCancel *handle = resolver_cancel_new();
+    char *raw;
+
+    check(handle != NULL, "resolver_cancel_new() is not NULL", "got NULL");
+    if (handle == NULL) {
+        resolver_free_string(reference);
+        free(config);
+        free(dir);
+        return;
+    }
+    raw = resolver_compute_plan_cancellable(config, handle);
+    check(raw != NULL && reference != NULL && strcmp(raw, reference) == 0,
+          "resolver_compute_plan_cancellable with a live handle equals resolver_compute_plan",
+          "got %.200s", raw ? raw : "NULL");
+    resolver_free_string(raw);
+    raw = resolver_compute_plan_cancellable(config, NULL);
+    check(raw != NULL && reference != NULL && strcmp(raw, reference) == 0,
+          "resolver_compute_plan_cancellable with a NULL handle equals resolver_compute_plan",
+          "got %.200s", raw ? raw : "NULL");
+    resolver_free_string(raw);
+
+    resolver_cancel(handle);
+    resolver_cancel(handle); /* idempotent */
+    resolver_cancel(NULL);   /* no-op */
+    expect_result_code("a cancelled handle -> cancelled",
+                       resolver_compute_plan_cancellable(config, handle), "cancelled");
+    expect_result_code("NULL config with a cancelled handle -> invalid_config",
+                       resolver_compute_plan_cancellable(NULL, handle), "invalid_config");
+    resolver_cancel_free(handle);
+    resolver_cancel_free(NULL); /* no-op */
+    resolver_free_string(reference);
+    free(config);
+    free(dir);
+}
+
+/* A call waiting on an index that never answers (30 s per request) is
+ * cancelled from another thread after 300 ms and returns long before. */
+static void test_cancel_stalled_index(const char *fixtures)
+{
+    const char *name = "resolver_cancel from another thread stops a call stalled on the index";
+    silent_server srv;
+    struct sockaddr_in addr;
+    socklen_t len = sizeof addr;
+    pthread_t acceptor, cancel_thread;
+    canceller_args cargs;
+    char extra[256];
+    char *dir, *config, *raw;
+    double started, took;
+    int i;
+
+    memset(&srv, 0, sizeof srv);
+    memset(&addr, 0, sizeof addr);
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    srv.listener = socket(AF_INET, SOCK_STREAM, 0);
+    if (srv.listener < 0 || bind(srv.listener, (struct sockaddr *)&addr, sizeof addr) != 0
+        || listen(srv.listener, 16) != 0
+        || getsockname(srv.listener, (struct sockaddr *)&addr, &len) != 0) {
+        check(0, name, "no loopback listener: %s", strerror(errno));
+        if (srv.listener >= 0) {
+            close(srv.listener);
+        }
+        return;
+    }
+    if (pthread_create(&acceptor, NULL, silent_accept, &srv) != 0) {
+        check(0, name, "pthread_create failed");
+        close(srv.listener);
+        return;
+    }
+    snprintf(extra, sizeof extra,
+             ",\"fallback_latest\":true,\"index\":{\"index_url\":\"http://127.0.0.1:%d/simple\","
+             "\"timeout_seconds\":30}",
+             (int)ntohs(addr.sin_port));
+    dir = path_join(fixtures, "44_index_down_fails_clearly/input");
+    config = config_for(dir, extra);
+    cargs.handle = resolver_cancel_new();
+    cargs.delay_ms = 300;
+    started = now_seconds();
+    if (pthread_create(&cancel_thread, NULL, canceller, &cargs) != 0) {
+        check(0, name, "pthread_create failed");
+    } else {
+        raw = resolver_compute_plan_cancellable(config, cargs.handle);
+        took = now_seconds() - started;
+        pthread_join(cancel_thread, NULL);
+        expect_result_code(name, raw, "cancelled");
+        check(took < 10.0, "the cancelled call returned well before the 30 s index timeout",
+              "took %.1f s", took);
+    }
+    resolver_cancel_free(cargs.handle);
+    shutdown(srv.listener, SHUT_RDWR);
+    pthread_join(acceptor, NULL);
+    close(srv.listener);
+    for (i = 0; i < srv.n_held; i++) {
+        close(srv.held[i]);
+    }
+    free(config);
+    free(dir);
+}
+
 static void usage(void)
 {
     fprintf(stderr, "usage: harness [--iterations N] FIXTURES_DIR EXPECTED_VERSION\n");
@@ -411,6 +587,8 @@ int main(int argc, char **argv)
     test_invalid_wheels(fixtures);
     test_error_envelopes(fixtures);
     test_concurrency(fixtures, iterations);
+    test_cancel(fixtures);
+    test_cancel_stalled_index(fixtures);
 
     free(fixtures);
     printf("%d passed, %d failed\n", passed, failed);

@@ -5,9 +5,12 @@
 //
 //	refinery-plan --input DIR --output DIR --python 3.11 [flags]
 //	refinery-plan --config refinery.toml --output out/
+//	refinery-plan --config config.json --output out/
 //
-// The config file (JSON or TOML) holds a [refinery] section whose keys are
-// the config fields of the resolver contract; flags override its values.
+// The config file is either the library's own config JSON (the contract's
+// config document, docs/contract.md section 2) or a legacy worker config file
+// (JSON or TOML) whose [refinery] section holds those fields; flags override
+// the values of either.
 // The plan is written atomically to <output>/plan.json and summarised on
 // standard output (on standard error with --json, which prints the plan).
 //
@@ -26,6 +29,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 	"syscall"
@@ -68,7 +72,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	o := &options{}
 	fs := flag.NewFlagSet("refinery-plan", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&o.config, "config", "", "legacy config file (JSON or TOML) with a [refinery] section")
+	fs.StringVar(&o.config, "config", "", "config file: the resolver's config JSON, or a legacy JSON/TOML file with a [refinery] section")
 	fs.StringVar(&o.input, "input", "", "directory of input wheels (input_dir)")
 	fs.StringVar(&o.output, "output", "", "output directory; the plan is written to <output>/plan.json (output_dir)")
 	fs.StringVar(&o.cache, "cache", "", "cache directory (cache_dir)")
@@ -103,7 +107,11 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	return o, nil
 }
 
-// loadConfigFile returns the [refinery] section of a JSON or TOML file.
+// loadConfigFile returns the resolver config a JSON or TOML file holds: its
+// [refinery] section (a legacy worker config), or, when it has none, the
+// whole document if that is a contract config (a top-level key is a config
+// field, as in examples/service/config.json). Unknown fields are left to the
+// library, which names them in an invalid_config error.
 func loadConfigFile(path string) (map[string]any, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -123,12 +131,35 @@ func loadConfigFile(path string) (map[string]any, error) {
 	if err != nil {
 		return nil, usagef("config file %s: %v", path, err)
 	}
-	section, ok := doc["refinery"].(map[string]any)
-	if !ok {
-		return nil, usagef("config file %s: no [refinery] section", path)
+	if raw, ok := doc["refinery"]; ok {
+		section, ok := raw.(map[string]any)
+		if !ok {
+			return nil, usagef("config file %s: [refinery] is not a table", path)
+		}
+		return section, nil
 	}
-	return section, nil
+	for key := range doc {
+		if contractFields[key] {
+			return doc, nil
+		}
+	}
+	return nil, usagef("config file %s: neither a resolver config (input_dir, target_python, …) "+
+		"nor a legacy file with a [refinery] section", path)
 }
+
+// contractFields are the top-level config fields of the contract, from the
+// JSON names of resolver.Config.
+var contractFields = func() map[string]bool {
+	fields := map[string]bool{}
+	t := reflect.TypeOf(resolver.Config{})
+	for i := 0; i < t.NumField(); i++ {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			fields[name] = true
+		}
+	}
+	return fields
+}()
 
 func decodeJSON(data []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(data))

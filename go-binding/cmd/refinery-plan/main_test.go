@@ -10,14 +10,18 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 
 	resolver "github.com/wheel-refinery/resolver/go-binding"
 	"github.com/wheel-refinery/resolver/go-binding/internal/parity"
+	"github.com/wheel-refinery/resolver/go-binding/internal/testenv"
 )
 
-// cli is the refinery-plan binary built by TestMain.
+// cli is the refinery-plan binary built by TestMain, for the GOARCH under
+// test: cross-compiled (GOARCH=s390x under qemu-user) it runs through
+// $RESOLVER_TEST_EXEC, see testenv.Command.
 var cli string
 
 func TestMain(m *testing.M) {
@@ -46,7 +50,7 @@ type result struct {
 
 func runCLI(t *testing.T, dir string, args ...string) result {
 	t.Helper()
-	cmd := exec.Command(cli, args...)
+	cmd := testenv.Command(cli, args...)
 	cmd.Dir = dir
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -224,6 +228,72 @@ notes = "from toml"
 	}
 }
 
+// TestContractConfig reads the library's own config JSON (the contract's
+// config document, no [refinery] section) and lets flags win over it.
+func TestContractConfig(t *testing.T) {
+	tmp := t.TempDir()
+	conf := filepath.Join(tmp, "config.json")
+	writeJSON(t, conf, map[string]any{
+		"input_dir":           filepath.Join(caseDir(t, "07_expansion_breadth_bound"), "input"),
+		"target_python":       "3.12",
+		"target_platform_tag": "manylinux2014_s390x",
+		"run_id":              "contract-file",
+		"strict":              true,
+		"expansion":           map[string]any{"max_jobs": 2, "max_depth": 2},
+		"overrides":           map[string]any{"app": map[string]any{"notes": "from contract json"}},
+	})
+	out := filepath.Join(tmp, "out")
+
+	// strict from the file fails the plan, as the library would.
+	r := runCLI(t, tmp, "--config", conf, "--output", out)
+	if r.code != 1 || !strings.HasPrefix(r.stderr, "error: unresolved_requirements: ") {
+		t.Fatalf("strict from contract config: exit %d %q", r.code, r.stderr)
+	}
+	r = runCLI(t, tmp, "--config", conf, "--output", out, "--strict=false", "--python", "3.11", "--run-id", "flag")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	doc, err := os.ReadFile(filepath.Join(out, "plan.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p resolver.Plan
+	if err := json.Unmarshal(doc, &p); err != nil {
+		t.Fatal(err)
+	}
+	if p.RunID != "flag" || p.PythonVersion != "3.11" || len(p.DependencyExpansions) != 2 {
+		t.Errorf("plan: run %s python %s expansions %d", p.RunID, p.PythonVersion, len(p.DependencyExpansions))
+	}
+	if len(p.ToBuild) == 0 || p.ToBuild[0].Override == nil || p.ToBuild[0].Override.Notes != "from contract json" {
+		t.Errorf("override from the contract config not applied: %+v", p.ToBuild)
+	}
+
+	// The same document as the legacy [refinery] section plans the same.
+	legacy := filepath.Join(tmp, "refinery.json")
+	var cfg map[string]any
+	b, _ := os.ReadFile(conf)
+	if err := json.Unmarshal(b, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	writeJSON(t, legacy, map[string]any{"refinery": cfg, "worker": map[string]any{"token": "x"}})
+	out2 := filepath.Join(tmp, "out2")
+	r = runCLI(t, tmp, "--config", legacy, "--output", out2, "--strict=false", "--python", "3.11", "--run-id", "flag")
+	if r.code != 0 {
+		t.Fatalf("legacy: exit %d: %s", r.code, r.stderr)
+	}
+	if doc2, err := os.ReadFile(filepath.Join(out2, "plan.json")); err != nil || !bytes.Equal(doc, doc2) {
+		t.Errorf("contract and legacy configs planned differently (%v):\n%s\n%s", err, doc, doc2)
+	}
+
+	// An unknown field of a contract config is the library's invalid_config,
+	// naming it.
+	writeJSON(t, conf, map[string]any{"input_dir": tmp, "target_python": "3.11", "bogus_field": 1})
+	r = runCLI(t, tmp, "--config", conf, "--output", out)
+	if r.code != 1 || !strings.HasPrefix(r.stderr, "error: invalid_config: ") || !strings.Contains(r.stderr, "bogus_field") {
+		t.Errorf("unknown field: exit %d %q", r.code, r.stderr)
+	}
+}
+
 func TestIndexFlags(t *testing.T) {
 	out := t.TempDir()
 	r := runCLI(t, caseDir(t, "44_index_down_fails_clearly"), "--input", "input", "--python", "3.11", "--output", out,
@@ -246,6 +316,10 @@ func TestUsageErrors(t *testing.T) {
 	badTOML := filepath.Join(tmp, "bad.toml")
 	os.WriteFile(noSection, []byte("[worker]\nx = 1\n"), 0o644)
 	os.WriteFile(badTOML, []byte("[refinery\n"), 0o644)
+	notTable := filepath.Join(tmp, "nottable.json")
+	os.WriteFile(notTable, []byte(`{"refinery": "input_dir"}`), 0o644)
+	noFields := filepath.Join(tmp, "nofields.json")
+	os.WriteFile(noFields, []byte(`{"worker": {"token": "x"}}`), 0o644)
 	for _, args := range [][]string{
 		{"--bogus"},
 		{"--input", "x", "--python", "3.11"}, // no --output
@@ -253,6 +327,8 @@ func TestUsageErrors(t *testing.T) {
 		{"--config", filepath.Join(tmp, "missing.toml"), "--output", tmp},
 		{"--config", noSection, "--output", tmp},
 		{"--config", badTOML, "--output", tmp},
+		{"--config", notTable, "--output", tmp},
+		{"--config", noFields, "--output", tmp},
 		{"--fallback-latest=maybe", "--output", tmp},
 	} {
 		r := runCLI(t, tmp, args...)
@@ -297,7 +373,7 @@ func TestStaticBinaryIsSelfContained(t *testing.T) {
 	if importsResolverSO(t, cli) {
 		t.Fatal("the default build depends on libwheel_resolver.so")
 	}
-	cmd := exec.Command(cli, "--help")
+	cmd := testenv.Command(cli, "--help")
 	cmd.Env = append(os.Environ(), "LD_LIBRARY_PATH=")
 	if err := cmd.Run(); err != nil {
 		t.Fatal(err)
@@ -310,10 +386,11 @@ func TestSharedBuildTag(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the CLI again")
 	}
-	so := filepath.Join(parity.RepoRoot(), "target", "release", "libwheel_resolver.so")
-	if _, err := os.Stat(so); err != nil {
-		t.Skipf("no shared library: %v", err)
+	so := sharedLib(t)
+	if so == "" {
+		t.Skip("no shared library for this GOARCH in the build tree")
 	}
+	t.Logf("links %s", so)
 	bin := filepath.Join(t.TempDir(), "refinery-plan-shared")
 	build := exec.Command("go", "build", "-tags", "resolver_shared", "-o", bin, ".")
 	if out, err := build.CombinedOutput(); err != nil {
@@ -323,7 +400,7 @@ func TestSharedBuildTag(t *testing.T) {
 		t.Fatal("the resolver_shared build does not use libwheel_resolver.so")
 	}
 	out := t.TempDir()
-	cmd := exec.Command(bin, "--input", "input", "--python", "3.11", "--output", out)
+	cmd := testenv.Command(bin, "--input", "input", "--python", "3.11", "--output", out)
 	cmd.Dir = caseDir(t, "01_basic")
 	if b, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(b), "2 reuse, 0 fetch, 1 build") {
 		t.Fatalf("%v: %s", err, b)
@@ -364,4 +441,27 @@ func TestCLIFetchCompatibleWheels(t *testing.T) {
 	for _, d := range c.CheckPlan(doc) {
 		t.Error(d)
 	}
+}
+
+// elfMachines is the ELF machine of each GOARCH the binding links for.
+var elfMachines = map[string]elf.Machine{"amd64": elf.EM_X86_64, "s390x": elf.EM_S390, "arm64": elf.EM_AARCH64}
+
+// sharedLib is the libwheel_resolver.so a resolver_shared build links for
+// this GOARCH: the first one of the build-tree folders ffi.go names that is
+// built for this architecture ("" when there is none).
+func sharedLib(t *testing.T) string {
+	t.Helper()
+	for _, dir := range testenv.BuildTreeLibDirs(parity.RepoRoot()) {
+		so := filepath.Join(dir, "libwheel_resolver.so")
+		f, err := elf.Open(so)
+		if err != nil {
+			continue
+		}
+		machine := f.Machine
+		f.Close()
+		if machine == elfMachines[runtime.GOARCH] {
+			return so
+		}
+	}
+	return ""
 }

@@ -1,0 +1,174 @@
+package resolver
+
+import (
+	"context"
+	"errors"
+	"net"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// silentIndex is a loopback "index" that accepts connections, reads what
+// the client sends and never answers. open counts the connections the
+// client has not closed yet: a computation still waiting on it keeps one.
+type silentIndex struct {
+	URL      string
+	accepted atomic.Int64
+	open     atomic.Int64
+	ln       net.Listener
+	wg       sync.WaitGroup
+	mu       sync.Mutex
+	conns    []net.Conn
+}
+
+func newSilentIndex(t *testing.T) *silentIndex {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Skipf("no loopback listener: %v", err)
+	}
+	s := &silentIndex{URL: "http://" + ln.Addr().String() + "/simple", ln: ln}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			s.accepted.Add(1)
+			s.open.Add(1)
+			s.mu.Lock()
+			s.conns = append(s.conns, c)
+			s.mu.Unlock()
+			s.wg.Add(1)
+			go func() {
+				defer s.wg.Done()
+				defer s.open.Add(-1)
+				buf := make([]byte, 4096)
+				for {
+					if _, err := c.Read(buf); err != nil {
+						return // the client closed it (or the test did)
+					}
+				}
+			}()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		s.mu.Lock()
+		for _, c := range s.conns {
+			c.Close()
+		}
+		s.mu.Unlock()
+		s.wg.Wait()
+	})
+	return s
+}
+
+// waitFor polls cond every 10 ms for up to limit.
+func waitFor(limit time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return true
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return cond()
+}
+
+// stalledConfig plans an input with an unsatisfied range against idx with
+// 30 s per request: without cancellation the call takes minutes.
+func stalledConfig(t *testing.T, idx *silentIndex) Config {
+	return Config{
+		InputDir:       caseNamed(t, "44_index_down_fails_clearly").Config["input_dir"].(string),
+		TargetPython:   "3.11",
+		FallbackLatest: true,
+		Index:          &IndexConfig{IndexURL: idx.URL, TimeoutSeconds: 30},
+	}
+}
+
+// TestContextCancelReachesTheLibrary: cancelling the context of a call that
+// waits on a silent index stops the library's work: the call returns
+// cancelled, long before the 30 s request timeout, and its index
+// connection is closed.
+func TestContextCancelReachesTheLibrary(t *testing.T) {
+	idx := newSilentIndex(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	time.AfterFunc(300*time.Millisecond, cancel)
+	start := time.Now()
+	_, err := ComputePlan(ctx, stalledConfig(t, idx))
+	elapsed := time.Since(start)
+	t.Logf("returned after %v: %v", elapsed, err)
+	if ErrorCode(err) != CodeCancelled || !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want code cancelled wrapping context.Canceled", err)
+	}
+	if elapsed > 10*time.Second {
+		t.Errorf("the cancel did not reach the library: %v", elapsed)
+	}
+	if idx.accepted.Load() == 0 {
+		t.Errorf("the call never reached the index")
+	}
+	if !waitFor(5*time.Second, func() bool { return idx.open.Load() == 0 }) {
+		t.Errorf("%d index connections still open after the call returned", idx.open.Load())
+	}
+	// ComputePlanJSON takes the same path.
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	time.AfterFunc(200*time.Millisecond, cancel2)
+	doc := caseNamed(t, "44_index_down_fails_clearly").ConfigJSON(map[string]any{
+		"index": map[string]any{"index_url": idx.URL, "timeout_seconds": 30},
+	})
+	if _, err := ComputePlanJSON(ctx2, doc); ErrorCode(err) != CodeCancelled {
+		t.Errorf("ComputePlanJSON: %v", err)
+	}
+}
+
+// TestManyCancelledCallsLeaveNothingRunning: 20 calls stuck on a silent
+// index whose contexts are cancelled after 300 ms leave no connection (and
+// so no computation) behind within 3 s.
+func TestManyCancelledCallsLeaveNothingRunning(t *testing.T) {
+	idx := newSilentIndex(t)
+	cfg := stalledConfig(t, idx)
+	const n = 20
+	var wg sync.WaitGroup
+	codes := make([]Code, n)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+			defer cancel()
+			time.AfterFunc(300*time.Millisecond, cancel)
+			_, err := ComputePlan(ctx, cfg)
+			codes[i] = ErrorCode(err)
+		}(i)
+	}
+	wg.Wait()
+	for i, c := range codes {
+		if c != CodeCancelled {
+			t.Errorf("call %d: %q, want cancelled", i, c)
+		}
+	}
+	if !waitFor(3*time.Second, func() bool { return idx.open.Load() == 0 }) {
+		t.Errorf("%d index connections still open 3 s after the calls returned", idx.open.Load())
+	}
+}
+
+// TestDeadlineIsTimeoutDuringIndexWork: a deadline that runs out while the
+// library waits on the index is "timeout" (504), not index_unreachable.
+func TestDeadlineIsTimeoutDuringIndexWork(t *testing.T) {
+	idx := newSilentIndex(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
+	defer cancel()
+	_, err := ComputePlan(ctx, stalledConfig(t, idx))
+	if ErrorCode(err) != CodeTimeout || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want timeout", err)
+	}
+	if HTTPStatus(err) != 504 {
+		t.Errorf("status %d, want 504", HTTPStatus(err))
+	}
+}
