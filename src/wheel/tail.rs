@@ -96,10 +96,8 @@ impl TailReader {
         // general path does; only a single, plain one is taken here.
         let mut eocd = None;
         let mut candidates = 0;
-        for at in (0..tail.len().saturating_sub(21)).rev() {
-            if tail[at..at + 4] != *b"PK\x05\x06" {
-                continue;
-            }
+        let searched = &tail[..tail.len().saturating_sub(18)];
+        for at in memchr::memmem::rfind_iter(searched, b"PK\x05\x06") {
             candidates += 1;
             let (entries, size) = (u16_at(tail, at + 10), u32_at(tail, at + 12));
             if entries > MAX_ZIP_ENTRIES {
