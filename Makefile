@@ -262,8 +262,10 @@ build-s390x:
 # Unit, integration, doc tests (the doc tests run through the runner too) and
 # the examples' build. The index-server tests start pypiserver / devpi on the
 # host's loopback; only the Rust side runs emulated.
+# RESOLVER_TEST_EXEC: tests that re-run their own binary in a child process
+# (tests/common: this_test_binary) run it under the same emulator.
 test-rust-s390x:
-	$(CARGO) test --profile cross-test --target $(S390X_TARGET)
+	RESOLVER_TEST_EXEC="$(S390X_QEMU)" $(CARGO) test --profile cross-test --target $(S390X_TARGET)
 
 test-c-s390x: build-s390x
 	@test -n "$(CRATE_VERSION)" || { echo "test-c-s390x: no [package] version in Cargo.toml" >&2; exit 1; }

@@ -349,7 +349,7 @@ fn plan_in_child(test: &str, config: &str) -> (serde_json::Value, u64) {
     let dir = tempfile::tempdir().unwrap();
     let cfg_path = dir.path().join("config.json");
     std::fs::write(&cfg_path, config).unwrap();
-    let out = std::process::Command::new(std::env::current_exe().unwrap())
+    let out = common::this_test_binary()
         .args([test, "--exact", "--nocapture", "--test-threads=1"])
         .env("ADVERSARIAL_CHILD", &cfg_path)
         .output()

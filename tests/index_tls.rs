@@ -220,7 +220,7 @@ fn ca_signed_index() -> Option<(
 /// test `child_plans_the_config_in_its_environment`) with `env` set, so
 /// that trust-store variables never leak into other tests' threads.
 fn plan_in_child(config: &str, env: &[(&str, &std::path::Path)]) -> serde_json::Value {
-    let mut cmd = Command::new(std::env::current_exe().unwrap());
+    let mut cmd = common::this_test_binary();
     cmd.args([
         "--exact",
         "child_plans_the_config_in_its_environment",

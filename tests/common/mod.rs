@@ -45,6 +45,25 @@ pub fn read_json(path: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
+/// A command that runs this test binary again (for tests that need a child
+/// process: its own environment, its own peak RSS). When cross-testing the
+/// binary runs under an emulator, named by `RESOLVER_TEST_EXEC` (e.g.
+/// `qemu-s390x -L /usr/s390x-linux-gnu`, which `make test-rust-s390x` sets),
+/// as cargo's runner does for the test itself.
+pub fn this_test_binary() -> std::process::Command {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let runner = std::env::var("RESOLVER_TEST_EXEC").unwrap_or_default();
+    let mut words = runner.split_whitespace();
+    match words.next() {
+        Some(program) => {
+            let mut cmd = std::process::Command::new(program);
+            cmd.args(words).arg(exe);
+            cmd
+        }
+        None => std::process::Command::new(exe),
+    }
+}
+
 /// Calls `resolver_compute_plan` through the C ABI and frees the result
 /// with `resolver_free_string`.
 pub fn call_ffi(config: &str) -> Value {
