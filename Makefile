@@ -116,8 +116,15 @@ $(BENCH_PLAN): bench/bench_plan.c build
 	@mkdir -p $(dir $@)
 	$(CC) -std=c99 -O2 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L -Iinclude -o $@ bench/bench_plan.c $(STATIC_LIB) $(NATIVE_STATIC_LIBS) -pthread
 
-bench-plan: $(BENCH_PLAN) go-build
-	python3 bench/run.py $(BENCH_PLAN) $(GO_CLI) --sizes $(BENCH_SIZES) --runs $(BENCH_RUNS)
+# The floor: bench/floor, the minimal program that does only the unavoidable
+# work of a scan (its own crate, not part of the library's build).
+FLOOR := bench/floor/target/release/metadata-floor
+.PHONY: $(FLOOR)
+$(FLOOR):
+	cd bench/floor && $(CARGO) build --release --quiet
+
+bench-plan: $(BENCH_PLAN) go-build $(FLOOR)
+	python3 bench/run.py $(BENCH_PLAN) $(GO_CLI) --floor $(FLOOR) --sizes $(BENCH_SIZES) --runs $(BENCH_RUNS)
 
 bench: bench-plan bench-index bench-index-latency
 
@@ -262,8 +269,10 @@ build-s390x:
 # Unit, integration, doc tests (the doc tests run through the runner too) and
 # the examples' build. The index-server tests start pypiserver / devpi on the
 # host's loopback; only the Rust side runs emulated.
+# RESOLVER_TEST_EXEC: tests that re-run their own binary in a child process
+# (tests/common: this_test_binary) run it under the same emulator.
 test-rust-s390x:
-	$(CARGO) test --profile cross-test --target $(S390X_TARGET)
+	RESOLVER_TEST_EXEC="$(S390X_QEMU)" $(CARGO) test --profile cross-test --target $(S390X_TARGET)
 
 test-c-s390x: build-s390x
 	@test -n "$(CRATE_VERSION)" || { echo "test-c-s390x: no [package] version in Cargo.toml" >&2; exit 1; }

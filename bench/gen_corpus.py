@@ -7,7 +7,10 @@ Requires-Dist with ranges, markers and extras (mostly on other projects of
 the corpus, some on projects outside it) and about 20 payload files, so the
 archives look like real ones (central directory of ~24 entries).
 
-Usage: gen_corpus.py N OUT_DIR
+Every member is deflated, METADATA included, as in real wheels; with
+--stored every member is stored (no compression) instead.
+
+Usage: gen_corpus.py N OUT_DIR [--stored]
 """
 import random
 import sys
@@ -55,6 +58,7 @@ def requirement(n: int, i: int, rng: random.Random) -> str:
 def main() -> int:
     n = int(sys.argv[1])
     out = Path(sys.argv[2])
+    method = zipfile.ZIP_STORED if "--stored" in sys.argv[3:] else zipfile.ZIP_DEFLATED
     out.mkdir(parents=True, exist_ok=True)
     rng = random.Random(42)
     payload = b"# payload\n" * 40
@@ -66,12 +70,16 @@ def main() -> int:
         meta = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\nProvides-Extra: test\n"
         meta += "".join(f"Requires-Dist: {r}\n" for r in reqs)
         meta += "\nA synthetic package for benchmarks.\n" + "Long description. " * 50
-        with zipfile.ZipFile(out / f"{name}-{version}-{tag}.whl", "w", zipfile.ZIP_DEFLATED) as z:
+        with zipfile.ZipFile(out / f"{name}-{version}-{tag}.whl", "w", method) as z:
+            # A ZipInfo's own compress_type is STORED: pass the method on.
+            def add(path, data):
+                z.writestr(zipfile.ZipInfo(path, STAMP), data, compress_type=method)
+
             for k in range(20):
-                z.writestr(zipfile.ZipInfo(f"{name}/mod{k}.py", STAMP), payload)
-            z.writestr(zipfile.ZipInfo(f"{info}/METADATA", STAMP), meta)
-            z.writestr(zipfile.ZipInfo(f"{info}/WHEEL", STAMP), f"Wheel-Version: 1.0\nTag: {tag}\n")
-            z.writestr(zipfile.ZipInfo(f"{info}/RECORD", STAMP), "")
+                add(f"{name}/mod{k}.py", payload)
+            add(f"{info}/METADATA", meta)
+            add(f"{info}/WHEEL", f"Wheel-Version: 1.0\nTag: {tag}\n")
+            add(f"{info}/RECORD", "")
     return 0
 
 

@@ -3,7 +3,12 @@
 prints wall time, CPU time and peak RSS of each (median of several runs,
 each run a fresh process). Figures only; nothing here asserts a time.
 
-Usage: run.py BENCH_PLAN_BIN GO_CLI_BIN [--sizes 2000,10000] [--runs 5]
+With --floor BIN, each corpus is also read by the floor (bench/floor: the
+minimal program that does only the unavoidable work of a scan), in paired
+runs alternating with the resolver, and the table gives resolver / floor for
+wall time, CPU time, peak RSS and page faults.
+
+Usage: run.py BENCH_PLAN_BIN GO_CLI_BIN [--floor FLOOR_BIN] [--sizes 2000,10000] [--runs 5]
 """
 import argparse
 import json
@@ -18,8 +23,11 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 
-def measure(argv, env=None):
-    """Runs argv; returns (wall_ms, cpu_ms, maxrss_kb, stdout) via wait4."""
+def measure(argv, env=None, faults=None):
+    """Runs argv; returns (wall_ms, cpu_ms, maxrss_kb, stdout) via wait4
+    (maxrss_kb includes this Python process's pages that the fork copied:
+    the programs print their own VmHWM, which the tables use where given);
+    appends the page faults (minor + major) to `faults` when given."""
     start = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     out, err = proc.stdout.read(), proc.stderr.read()
@@ -28,6 +36,8 @@ def measure(argv, env=None):
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         sys.exit(f"{argv[0]} failed ({proc.returncode}): {err.decode()[:500]}")
+    if faults is not None:
+        faults.append(ru.ru_minflt + ru.ru_majflt)
     return wall, (ru.ru_utime + ru.ru_stime) * 1e3, ru.ru_maxrss, out
 
 
@@ -47,22 +57,27 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("bench_plan")
     ap.add_argument("go_cli")
+    ap.add_argument("--floor", help="the floor binary (bench/floor)")
     ap.add_argument("--sizes", default="2000,10000")
     ap.add_argument("--runs", type=int, default=5)
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     print(f"machine: {os.cpu_count()} cores, {os.uname().machine}, {os.uname().release}")
     rows = []
+    floor_rows = []
     with tempfile.TemporaryDirectory(prefix="resolver-bench-") as tmp:
         tmp = Path(tmp)
         corpora = []
         for n in sizes:
-            d = tmp / f"corpus-{n}"
-            t = time.perf_counter()
-            subprocess.run([sys.executable, HERE / "gen_corpus.py", str(n), d], check=True)
-            size = sum(p.stat().st_size for p in d.iterdir())
-            print(f"corpus {n}: generated in {time.perf_counter() - t:.1f} s, {size / 1e6:.1f} MB")
-            corpora.append((f"{n} wheels", n, d))
+            for stored in (False, True) if n == sizes[-1] else (False,):
+                d = tmp / f"corpus-{n}{'-stored' if stored else ''}"
+                t = time.perf_counter()
+                subprocess.run([sys.executable, HERE / "gen_corpus.py", str(n), d] + (["--stored"] if stored else []),
+                               check=True)
+                size = sum(p.stat().st_size for p in d.iterdir())
+                label = f"{n} wheels" + (" (stored)" if stored else "")
+                print(f"corpus {label}: generated in {time.perf_counter() - t:.1f} s, {size / 1e6:.1f} MB")
+                corpora.append((label, n, d))
         d = tmp / "skewed-2000"
         skewed_corpus(2000, d)
         corpora.append(("2000 wheels x 30 reqs on one project", 2000, d))
@@ -72,13 +87,24 @@ def main():
                    "run_id": "bench", "expansion": {"max_depth": 2, "max_jobs": 50}}
             cfg_path = tmp / f"config-{n}-{d.name}.json"
             cfg_path.write_text(json.dumps(cfg))
-            # C ABI: the plan call itself (in-process timer) and the whole process.
-            inner, outer, cpu, rss = [], [], [], []
+            # C ABI: the plan call itself (in-process timer) and the whole
+            # process; paired with the floor when it is given.
+            inner, outer, cpu_inner, cpu, rss, faults = [], [], [], [], [], []
+            fw, fc, fr, ff = [], [], [], []
             for _ in range(args.runs):
-                w, c, r, out = measure([args.bench_plan, str(cfg_path)])
+                w, c, r, out = measure([args.bench_plan, str(cfg_path)], faults=faults)
                 line = json.loads(out)
-                inner.append(line["wall_ms"]); outer.append(w); cpu.append(line["cpu_ms"]); rss.append(r)
-            rows.append((label, "C ABI (resolver_compute_plan)", statistics.median(inner), statistics.median(cpu),
+                inner.append(line["wall_ms"]); outer.append(w); rss.append(line["maxrss_kb"])
+                cpu_inner.append(line["cpu_ms"]); cpu.append(c)
+                if args.floor:
+                    w2, c2, _, out2 = measure([args.floor, str(d)], faults=ff)
+                    fw.append(w2); fc.append(c2); fr.append(json.loads(out2)["maxrss_kb"])
+            if args.floor:
+                med = statistics.median
+                ratios = [a / b for a, b in zip(outer, fw)]
+                floor_rows.append((label, med(outer), med(fw), med(ratios), med(cpu), med(fc), max(rss), max(fr),
+                                   med(faults), med(ff)))
+            rows.append((label, "C ABI (resolver_compute_plan)", statistics.median(inner), statistics.median(cpu_inner),
                          max(rss), line["reuse"], line["build"]))
             gw, gc, gr = [], [], []
             for _ in range(args.runs):
@@ -99,6 +125,14 @@ def main():
         print(f"\nscaling (C ABI): {wa / a * 1e3:.1f} us/wheel at {a}, {wb / b * 1e3:.1f} us/wheel at {b} "
               f"(x{wb / wa:.2f} time for x{b / a:.0f} wheels)")
     print(f"(median of {args.runs} runs each; peak RSS is the max over runs)")
+    if floor_rows:
+        print("\nresolver (C ABI, whole process) against the floor (bench/floor), paired runs:")
+        print(f"{'corpus':<38} {'wall ms':>15} {'wall x':>7} {'cpu ms':>15} {'cpu x':>6} {'peak RSS MB':>15} "
+              f"{'RSS x':>6} {'faults':>15} {'faults x':>8}")
+        for label, w, fw, wr, c, fc, r, fr, f, ff in floor_rows:
+            print(f"{label:<38} {w:>7.1f}/{fw:<7.1f} {wr:>7.2f} {c:>7.1f}/{fc:<7.1f} {c / fc:>6.2f} "
+                  f"{r / 1024:>7.1f}/{fr / 1024:<7.1f} {r / fr:>6.2f} {f:>7.0f}/{ff:<7.0f} {f / ff:>8.2f}")
+        print("(wall x: median of the per-pair ratios; the others: ratio of the medians)")
 
 
 if __name__ == "__main__":

@@ -4,13 +4,13 @@
 
 use std::ffi::OsString;
 use std::fs::File;
-use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 use crate::error::{ErrorDetail, ResolverError, Result};
 use crate::pool;
 use crate::stop::Stop;
-use crate::wheel::{read_metadata_with, RequirementParser, RequiresDist, WheelFilename};
+use crate::wheel::tail::TailReader;
+use crate::wheel::{read_wheel_file, RequirementParser, RequiresDist, WheelFilename};
 
 /// One scanned input wheel.
 #[derive(Debug, Clone)]
@@ -69,7 +69,9 @@ pub fn scan_dir_until(
         });
     }
     let mut warnings = Vec::new();
-    let mut names: Vec<OsString> = Vec::new();
+    // Each name with whether its directory entry says "regular file" (then
+    // no lstat/stat is needed: see `open_wheel`).
+    let mut names: Vec<(OsString, bool)> = Vec::new();
     let entries = std::fs::read_dir(input_dir).map_err(|e| ResolverError::io(input_dir, &e))?;
     for entry in entries {
         let entry = entry.map_err(|e| ResolverError::io(input_dir, &e))?;
@@ -88,9 +90,9 @@ pub fn scan_dir_until(
             ));
             continue;
         }
-        names.push(name);
+        names.push((name, file_type.is_file()));
     }
-    names.sort_unstable_by(|a, b| a.as_encoded_bytes().cmp(b.as_encoded_bytes()));
+    names.sort_unstable_by(|a, b| a.0.as_encoded_bytes().cmp(b.0.as_encoded_bytes()));
     if names.is_empty() && !allow_empty {
         return Err(ResolverError::NoInput(format!(
             "{} contains no *.whl files",
@@ -105,15 +107,11 @@ pub fn scan_dir_until(
     let dir = std::path::absolute(input_dir).map_err(|e| ResolverError::io(input_dir, &e))?;
     // Small inputs run on the calling thread alone (16 wheels per participant).
     let width = pool::cpu_width().min(names.len() / 16 + 1);
-    let results = pool::try_map_with(
-        names.len(),
-        width,
-        RequirementParser::default,
-        |parser, i| {
-            stop.check("the input scan")?;
-            Ok::<_, ResolverError>(scan_one(&dir, &root, &names[i], keep, parser))
-        },
-    )?;
+    let results = pool::try_map_with(names.len(), width, ScanState::default, |state, i| {
+        stop.check("the input scan")?;
+        let (name, regular) = &names[i];
+        Ok::<_, ResolverError>(scan_one(&dir, &root, name, *regular, keep, state))
+    })?;
     let mut wheels = Vec::with_capacity(results.len());
     let mut bad = Vec::new();
     for r in results {
@@ -145,12 +143,21 @@ pub fn scan_dir_until(
     Ok(Scan { wheels, warnings })
 }
 
+/// What one scanning thread reuses from wheel to wheel: the marker cache,
+/// and the tail reader's buffers and inflater.
+#[derive(Default)]
+struct ScanState {
+    parser: RequirementParser,
+    reader: TailReader,
+}
+
 fn scan_one(
     dir: &Path,
     root: &Path,
     name: &OsString,
+    regular: bool,
     keep: &(dyn Fn(&RequiresDist) -> bool + Sync),
-    parser: &mut RequirementParser,
+    state: &mut ScanState,
 ) -> std::result::Result<(ScannedWheel, Option<String>), ErrorDetail> {
     let shown = name.to_string_lossy().into_owned();
     let file_name = name
@@ -160,10 +167,16 @@ fn scan_one(
         .parse()
         .map_err(|e: crate::wheel::WheelFilenameError| ErrorDetail::file(file_name, e.reason))?;
     let path = dir.join(name);
-    let file =
-        open_regular_file(&path, root).map_err(|reason| ErrorDetail::file(file_name, reason))?;
-    let meta = read_metadata_with(BufReader::new(file), &filename.name, parser)
-        .map_err(|e| ErrorDetail::file(file_name, e.to_string()))?;
+    let (file, len) =
+        open_wheel(&path, root, regular).map_err(|reason| ErrorDetail::file(file_name, reason))?;
+    let meta = read_wheel_file(
+        &file,
+        len,
+        &filename.name,
+        &mut state.parser,
+        &mut state.reader,
+    )
+    .map_err(|e| ErrorDetail::file(file_name, e.to_string()))?;
     let mismatch = meta
         .as_ref()
         .and_then(|m| m.check_release(&filename.name, &filename.version).err());
@@ -204,6 +217,30 @@ fn scan_one(
         },
         warning,
     ))
+}
+
+/// Opens `path` and returns it with its length, if it is a regular file or
+/// a symlink to a regular file inside `root`. Never reads FIFOs, devices or
+/// sockets (which could block or never end). `regular`: the directory entry
+/// says it is a regular file, so it is opened at once, non-blocking (a FIFO
+/// swapped in meanwhile cannot block the open), and `fstat` confirms it;
+/// links and entries of unknown type are checked by path first.
+fn open_wheel(path: &Path, root: &Path, regular: bool) -> std::result::Result<(File, u64), String> {
+    let file = if regular {
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(path)
+            .map_err(|e| format!("cannot open: {e}"))?
+    } else {
+        open_regular_file(path, root)?
+    };
+    let meta = file.metadata().map_err(|e| format!("cannot read: {e}"))?;
+    if !meta.is_file() {
+        return Err("not a regular file".to_owned());
+    }
+    Ok((file, meta.len()))
 }
 
 /// Opens `path` for reading if it is a regular file, or a symlink to a

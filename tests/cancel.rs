@@ -3,7 +3,7 @@
 //! request). Bounds on elapsed time are generous (a loaded 2-core machine);
 //! what they tell apart is "stopped" from "ran to the end" (30 s timeouts).
 
-mod support;
+mod common;
 
 use std::ffi::{CStr, CString};
 use std::io::Read;
@@ -75,7 +75,7 @@ fn big_input() -> &'static Path {
     DIR.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
         for i in 0..4000 {
-            support::write_wheel(
+            common::servers::write_wheel(
                 dir.path(),
                 &format!("pkg{i}-1.0-py3-none-any.whl"),
                 &["six>=1", "idna; python_version < \"3\""],
@@ -101,14 +101,14 @@ fn offline_config(input: &Path, extra: Value) -> String {
 
 #[test]
 fn null_handle_computes_normally() {
-    let input = support::app_input(&[]);
+    let input = common::servers::app_input(&[]);
     let plan = call(&offline_config(input.path(), json!({})), None);
     assert_eq!(plan["run_id"], "cancel-test", "{plan}");
 }
 
 #[test]
 fn cancelled_before_the_start_writes_nothing() {
-    let input = support::app_input(&[]);
+    let input = common::servers::app_input(&[]);
     let out = tempfile::tempdir().unwrap();
     let plan_path = out.path().join("plan.json");
     let handle = Handle::new();
@@ -165,7 +165,7 @@ fn the_budget_bounds_the_scan() {
     assert_eq!(code(&result), "timeout", "{result}");
     assert!(message(&result).contains("time budget"), "{result}");
     // Through the plain entry point too.
-    let result = support::plan(&offline_config(input, json!({"time_budget_ms": 3})));
+    let result = common::servers::plan(&offline_config(input, json!({"time_budget_ms": 3})));
     assert_eq!(code(&result), "timeout", "{result}");
 }
 
@@ -192,8 +192,8 @@ fn silent_server() -> SilentServer {
 }
 
 fn stalled_index_config(server: &SilentServer, extra: Value) -> (tempfile::TempDir, String) {
-    let input = support::app_input(&["dep>=1"]);
-    let config = support::config(
+    let input = common::servers::app_input(&["dep>=1"]);
+    let config = common::servers::config(
         input.path(),
         json!({"index_url": format!("{}/simple/", server.origin), "timeout_seconds": 30}),
         extra,

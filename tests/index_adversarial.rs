@@ -4,13 +4,13 @@
 //! error, in bounded time and, for the big pages, bounded peak memory
 //! (measured in a child process: `VmHWM` of `/proc/self/status`).
 
-mod support;
+mod common;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use common::servers::{app_input, builds, error_code, expansions, plan, test_server, write_wheel};
 use serde_json::json;
-use support::{app_input, builds, error_code, expansions, plan, test_server, write_wheel};
 
 const REASON: &str = "missing compatible wheel for requirement";
 
@@ -47,7 +47,7 @@ fn plan_against(origin: &str, requires: &[&str], extra: serde_json::Value) -> se
             t.insert(k.clone(), v.clone());
         }
     }
-    plan(&support::config(
+    plan(&common::servers::config(
         input.path(),
         json!({"index_url": format!("{origin}/simple/")}),
         top,
@@ -142,7 +142,7 @@ fn an_unclosed_anchor_does_not_swallow_the_next() {
 fn mismatch_tree(root: &Path, pep658: bool) {
     let wheels = tempfile::tempdir().unwrap();
     let w = wheels.path();
-    let evil = support::metadata_text("evil", "6.6", &["backdoor"]);
+    let evil = common::servers::metadata_text("evil", "6.6", &["backdoor"]);
     let needed = if pep658 {
         write_wheel(w, "needed-2.5-py3-none-any.whl", &[], 0)
     } else {
@@ -232,7 +232,7 @@ fn an_input_wheel_with_another_releases_metadata_is_not_trusted() {
         &input.path().join("app-1.0-py3-none-any.whl"),
         &[(
             "evil-6.6.dist-info/METADATA",
-            support::metadata_text("evil", "6.6", &["backdoor"]).as_bytes(),
+            common::servers::metadata_text("evil", "6.6", &["backdoor"]).as_bytes(),
         )],
     );
     let cfg = json!({
@@ -292,7 +292,7 @@ fn wheel_with_huge_directory(dir: &Path, name: &str, entries: usize) -> std::pat
     }
     zip.start_file(format!("{dist}-{version}.dist-info/METADATA"), opts)
         .unwrap();
-    zip.write_all(support::metadata_text(dist, version, &["sub"]).as_bytes())
+    zip.write_all(common::servers::metadata_text(dist, version, &["sub"]).as_bytes())
         .unwrap();
     zip.finish().unwrap();
     path
@@ -349,7 +349,7 @@ fn plan_in_child(test: &str, config: &str) -> (serde_json::Value, u64) {
     let dir = tempfile::tempdir().unwrap();
     let cfg_path = dir.path().join("config.json");
     std::fs::write(&cfg_path, config).unwrap();
-    let out = std::process::Command::new(std::env::current_exe().unwrap())
+    let out = common::this_test_binary()
         .args([test, "--exact", "--nocapture", "--test-threads=1"])
         .env("ADVERSARIAL_CHILD", &cfg_path)
         .output()
@@ -409,7 +409,7 @@ fn a_page_with_too_many_files_is_refused_within_bounded_memory() {
         return;
     };
     let input = app_input(&["big>=0"]);
-    let cfg = support::config(
+    let cfg = common::servers::config(
         input.path(),
         json!({"index_url": format!("{}/simple/", server.origin)}),
         json!({"fallback_latest": true}),
@@ -443,7 +443,7 @@ fn a_page_with_many_files_plans_within_bounded_memory() {
         return;
     };
     let input = app_input(&["big>=0"]);
-    let cfg = support::config(
+    let cfg = common::servers::config(
         input.path(),
         json!({"index_url": format!("{}/simple/", server.origin)}),
         json!({"fallback_latest": true}),
@@ -511,7 +511,7 @@ fn plan_padded_pages(
     }
     let refs: Vec<&str> = requires.iter().map(String::as_str).collect();
     let input = app_input(&refs);
-    let cfg = support::config(
+    let cfg = common::servers::config(
         input.path(),
         json!({"index_url": format!("{}/simple/", server.origin), "timeout_seconds": 120}),
         json!({"fallback_latest": true}),
@@ -587,7 +587,7 @@ fn what_a_call_keeps_of_many_large_pages_is_capped() {
         return;
     };
     let input = app_input(&["big0>=0", "big1>=0", "big2>=0", "big3>=0", "big4>=0"]);
-    let cfg = support::config(
+    let cfg = common::servers::config(
         input.path(),
         json!({"index_url": format!("{}/simple/", server.origin)}),
         json!({"fallback_latest": true}),

@@ -1,12 +1,12 @@
 //! Against real index servers on loopback: pypiserver (PEP 503 HTML; with
 //! htpasswd auth) and devpi-server (PEP 691 JSON).
 
-mod support;
+mod common;
 
 use std::io::{BufRead, BufReader, Write};
 
+use common::servers::{app_input, builds, error_code, expansions, plan, write_wheel};
 use serde_json::json;
-use support::{app_input, builds, error_code, expansions, plan, write_wheel};
 
 fn t(name: &str, version: &str, reason: &str) -> (String, String, String) {
     (name.to_owned(), version.to_owned(), reason.to_owned())
@@ -32,7 +32,7 @@ fn packages() -> tempfile::TempDir {
 
 fn expansion_plan(index_url: &str) -> serde_json::Value {
     let input = app_input(&["dep>=1", "sub>=1.1"]);
-    plan(&support::config(
+    plan(&common::servers::config(
         input.path(),
         json!({"index_url": index_url}),
         json!({"expansion": {"max_depth": 2, "max_jobs": 5}}),
@@ -67,14 +67,14 @@ fn assert_expanded(plan: &serde_json::Value) {
 #[test]
 fn pypiserver_html_index_and_range_reads() {
     let pkgs = packages();
-    let Some(server) = support::pypiserver(pkgs.path()) else {
+    let Some(server) = common::servers::pypiserver(pkgs.path()) else {
         return;
     };
     let plan = expansion_plan(&format!("{}/simple/", server.origin));
     assert_expanded(&plan);
     // fallback_latest with a pre-release on the index: the final release wins.
     let input = app_input(&["Sub>=1"]);
-    let fallback = support::plan(&support::config(
+    let fallback = common::servers::plan(&common::servers::config(
         input.path(),
         json!({"index_url": format!("{}/simple", server.origin)}),
         json!({"fallback_latest": true}),
@@ -86,7 +86,7 @@ fn pypiserver_html_index_and_range_reads() {
     );
     // ... unless the specifier names a pre-release.
     let input = app_input(&["sub>=1.5rc1"]);
-    let pre = support::plan(&support::config(
+    let pre = common::servers::plan(&common::servers::config(
         input.path(),
         json!({"index_url": format!("{}/simple", server.origin)}),
         json!({"fallback_latest": true}),
@@ -101,13 +101,13 @@ fn pypiserver_html_index_and_range_reads() {
 #[test]
 fn pypiserver_with_basic_auth() {
     let pkgs = packages();
-    let Some(server) = support::pypiserver_auth(pkgs.path(), "alice", "s3cr3t-pw") else {
+    let Some(server) = common::servers::pypiserver_auth(pkgs.path(), "alice", "s3cr3t-pw") else {
         return;
     };
     let host = server.origin.trim_start_matches("http://");
     let with = |userinfo: &str| {
         let input = app_input(&["dep>=1"]);
-        support::plan(&support::config(
+        common::servers::plan(&common::servers::config(
             input.path(),
             json!({"index_url": format!("http://{userinfo}{host}/simple/")}),
             json!({"expansion": {"max_depth": 2, "max_jobs": 5}}),
@@ -178,7 +178,7 @@ fn devpi_json_index() {
         .map(|e| e.unwrap().path())
         .collect();
     files.sort();
-    let Some(server) = support::devpi(&files) else {
+    let Some(server) = common::servers::devpi(&files) else {
         return;
     };
     assert_eq!(
@@ -190,7 +190,7 @@ fn devpi_json_index() {
 
     // eager: the index's best version for an unsatisfied range.
     let input = app_input(&["dep<2"]);
-    let eager = support::plan(&support::config(
+    let eager = common::servers::plan(&common::servers::config(
         input.path(),
         json!({"index_url": format!("{}/root/dev/+simple/", server.origin)}),
         json!({"upgrade_strategy": "eager"}),

@@ -3,13 +3,13 @@
 //! `scripts/index_test_server.py` (HTTP range reads, PEP 691 negotiation,
 //! fault injection, redirects, deadlines). Loopback only.
 
-mod support;
+mod common;
 
-use serde_json::json;
-use support::{
+use common::servers::{
     app_input, builds, error_code, expansions, plan, read_log, test_server, write_tree,
     write_wheel, TreeFile,
 };
+use serde_json::json;
 
 fn s(v: &str) -> String {
     v.to_owned()
@@ -35,7 +35,7 @@ fn dep_tree(root: &std::path::Path, pep658: bool, padding: usize) {
     let dep2 = write_wheel(w, "dep-2.0-py3-none-any.whl", inside, padding);
     let sub1 = write_wheel(w, "sub-1.0-py3-none-any.whl", &[], 0);
     let sub15 = write_wheel(w, "sub-1.5-py3-none-any.whl", &[], 0);
-    let md = pep658.then(|| support::metadata_text("dep", "2.0", &["sub>=1"]));
+    let md = pep658.then(|| common::servers::metadata_text("dep", "2.0", &["sub>=1"]));
     write_tree(
         root,
         &[
@@ -59,7 +59,7 @@ fn dep_tree(root: &std::path::Path, pep658: bool, padding: usize) {
 }
 
 fn expansion_config(input: &std::path::Path, index_url: &str) -> String {
-    support::config(
+    common::servers::config(
         input,
         json!({"index_url": index_url}),
         json!({"expansion": {"max_depth": 2, "max_jobs": 5}}),
@@ -77,7 +77,7 @@ fn expected_expansions() -> Vec<(String, String, u64, Vec<String>)> {
 fn pep658_metadata_drives_expansion() {
     let tree = tempfile::tempdir().unwrap();
     dep_tree(tree.path(), true, 0);
-    let Some(server) = support::http_server(tree.path()) else {
+    let Some(server) = common::servers::http_server(tree.path()) else {
         return;
     };
     let input = app_input(&["dep>=1"]);
@@ -144,7 +144,7 @@ fn range_reads_fetch_only_the_metadata() {
 fn full_download_when_ranges_are_ignored() {
     let tree = tempfile::tempdir().unwrap();
     dep_tree(tree.path(), false, 256 * 1024);
-    let Some(server) = support::http_server(tree.path()) else {
+    let Some(server) = common::servers::http_server(tree.path()) else {
         return;
     };
     let input = app_input(&["dep>=1"]);
@@ -183,7 +183,7 @@ fn pep691_json_is_negotiated() {
         return;
     };
     let input = app_input(&["lib>=1"]);
-    let cfg = support::config(
+    let cfg = common::servers::config(
         input.path(),
         json!({"index_url": format!("{}/simple", server.origin)}),
         json!({"fallback_latest": true}),
@@ -244,11 +244,11 @@ fn yanked_and_invalid_files() {
         )],
         false,
     );
-    let Some(server) = support::http_server(tree.path()) else {
+    let Some(server) = common::servers::http_server(tree.path()) else {
         return;
     };
     let input = app_input(&["lib>=1"]);
-    let cfg = support::config(
+    let cfg = common::servers::config(
         input.path(),
         json!({"index_url": format!("{}/simple/", server.origin)}),
         json!({"fallback_latest": true}),
@@ -270,7 +270,7 @@ fn sdist_only_release_expands_without_requirements() {
     let sdist = files.path().join("dep-1.0.tar.gz");
     std::fs::write(&sdist, b"sdist").unwrap();
     write_tree(tree.path(), &[("dep", vec![TreeFile::plain(sdist)])], false);
-    let Some(server) = support::http_server(tree.path()) else {
+    let Some(server) = common::servers::http_server(tree.path()) else {
         return;
     };
     let input = app_input(&["dep"]);
@@ -291,7 +291,7 @@ fn sdist_only_release_expands_without_requirements() {
 }
 
 /// A one-project tree (`lib` 1.0) served by the test server with `args`.
-fn lib_server(args: &[&str]) -> Option<(support::Server, tempfile::TempDir)> {
+fn lib_server(args: &[&str]) -> Option<(common::servers::Server, tempfile::TempDir)> {
     let tree = tempfile::tempdir().unwrap();
     let wheels = tempfile::tempdir().unwrap();
     let whl = write_wheel(wheels.path(), "lib-1.0-py3-none-any.whl", &[], 0);
@@ -322,7 +322,7 @@ fn lib_plan(
             e.insert(k.clone(), v.clone());
         }
     }
-    plan(&support::config(input.path(), index, extra))
+    plan(&common::servers::config(input.path(), index, extra))
 }
 
 #[test]
@@ -489,14 +489,14 @@ fn first_index_and_best_match() {
         false,
     );
     let (Some(sa), Some(sb)) = (
-        support::http_server(a.path()),
-        support::http_server(b.path()),
+        common::servers::http_server(a.path()),
+        common::servers::http_server(b.path()),
     ) else {
         return;
     };
     let input = app_input(&["lib>=1", "Only_B>=1"]);
     let run = |strategy: &str| {
-        plan(&support::config(
+        plan(&common::servers::config(
             input.path(),
             json!({
                 "index_url": format!("{}/simple/", sa.origin),
@@ -562,7 +562,7 @@ fn a_yanked_release_is_expanded_only_when_pinned() {
         ],
         false,
     );
-    let Some(server) = support::http_server(tree.path()) else {
+    let Some(server) = common::servers::http_server(tree.path()) else {
         return;
     };
     let input = app_input(&["dep"]);

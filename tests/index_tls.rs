@@ -5,19 +5,22 @@
 //! certificate that does not verify is accepted only for `trusted_hosts`,
 //! loopback or not.
 
-mod support;
+mod common;
 
 use std::process::Command;
 
-use serde_json::json;
-use support::{
+use common::servers::{
     app_input, builds, error_code, plan, read_log, test_server, write_tree, write_wheel, TreeFile,
 };
+use serde_json::json;
 
 /// A self-signed certificate for 127.0.0.1 and a `lib` 1.0 tree served over
 /// HTTPS with it.
-fn https_index() -> Option<(support::Server, tempfile::TempDir)> {
-    if !support::require(support::has_program("openssl", "version"), "openssl CLI") {
+fn https_index() -> Option<(common::servers::Server, tempfile::TempDir)> {
+    if !common::servers::require(
+        common::servers::has_program("openssl", "version"),
+        "openssl CLI",
+    ) {
         return None;
     }
     let tree = tempfile::tempdir().unwrap();
@@ -58,7 +61,7 @@ fn https_index() -> Option<(support::Server, tempfile::TempDir)> {
 
 fn run(index: serde_json::Value) -> serde_json::Value {
     let input = app_input(&["lib>=1"]);
-    plan(&support::config(
+    plan(&common::servers::config(
         input.path(),
         index,
         json!({"fallback_latest": true}),
@@ -123,8 +126,15 @@ fn plain_http_to_an_untrusted_host_is_refused_before_any_request() {
 /// A test CA, and a `lib` 1.0 tree served over HTTPS with a certificate for
 /// 127.0.0.1 that the CA signed. Returns the server, the tree (which holds
 /// `ca.pem`, and `cadir/` with a copy of it) and the CA file.
-fn ca_signed_index() -> Option<(support::Server, tempfile::TempDir, std::path::PathBuf)> {
-    if !support::require(support::has_program("openssl", "version"), "openssl CLI") {
+fn ca_signed_index() -> Option<(
+    common::servers::Server,
+    tempfile::TempDir,
+    std::path::PathBuf,
+)> {
+    if !common::servers::require(
+        common::servers::has_program("openssl", "version"),
+        "openssl CLI",
+    ) {
         return None;
     }
     let tree = tempfile::tempdir().unwrap();
@@ -210,7 +220,7 @@ fn ca_signed_index() -> Option<(support::Server, tempfile::TempDir, std::path::P
 /// test `child_plans_the_config_in_its_environment`) with `env` set, so
 /// that trust-store variables never leak into other tests' threads.
 fn plan_in_child(config: &str, env: &[(&str, &std::path::Path)]) -> serde_json::Value {
-    let mut cmd = Command::new(std::env::current_exe().unwrap());
+    let mut cmd = common::this_test_binary();
     cmd.args([
         "--exact",
         "child_plans_the_config_in_its_environment",
@@ -264,7 +274,7 @@ fn a_ca_signed_certificate_is_trusted_through_the_store_or_ca_bundle() {
     let url = format!("{}/simple/", server.origin);
     let input = app_input(&["lib>=1"]);
     let config = |index: serde_json::Value| {
-        support::config(input.path(), index, json!({"fallback_latest": true}))
+        common::servers::config(input.path(), index, json!({"fallback_latest": true}))
     };
     let lib = (
         "lib".to_owned(),

@@ -4,7 +4,6 @@
 //! simple-API URL). A case without `index/` (an unreachable index) runs as is.
 
 mod common;
-mod support;
 
 #[test]
 fn index_parity_cases() {
@@ -19,7 +18,7 @@ fn index_parity_cases() {
         let id = case.file_name().unwrap().to_string_lossy().into_owned();
         let index_dir = case.join("index");
         let server = if index_dir.is_dir() {
-            match support::pypiserver(&index_dir) {
+            match common::servers::pypiserver(&index_dir) {
                 Some(s) => Some(s),
                 None => return, // skipped loudly (never under CI)
             }

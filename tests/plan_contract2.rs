@@ -5,13 +5,12 @@
 //! release taken from an index, and fetch instead of build.
 
 mod common;
-mod support;
 
 use std::path::Path;
 
+use common::servers::{builds, config, devpi, plan, pypiserver, test_server, write_tree, TreeFile};
 use common::wheelgen::{write_wheel, write_wheel_with};
 use serde_json::{json, Value};
-use support::{builds, config, devpi, plan, pypiserver, test_server, write_tree, TreeFile};
 
 fn app_requiring(requires: &[&str]) -> tempfile::TempDir {
     let input = tempfile::tempdir().unwrap();
@@ -339,7 +338,7 @@ fn every_release_taken_from_an_index_is_expanded_within_the_bounds() {
         "{p}"
     );
     assert_eq!(
-        support::expansions(&p),
+        common::servers::expansions(&p),
         vec![
             (
                 "dep".into(),
@@ -535,7 +534,7 @@ fn fetch_lists_what_the_index_has_for_the_target() {
 fn fetch_urls_never_carry_credentials() {
     let dir = tempfile::tempdir().unwrap();
     write_wheel(dir.path(), "lib-1.0-py3-none-any.whl", &[]);
-    let Some(server) = support::pypiserver_auth(dir.path(), "alice", "s3cret") else {
+    let Some(server) = common::servers::pypiserver_auth(dir.path(), "alice", "s3cret") else {
         return;
     };
     let url = format!("http://alice:s3cret@127.0.0.1:{}/simple/", server.port);

@@ -1,9 +1,9 @@
 //! Contract 4.6: known failures from the config and from the legacy SQLite
 //! history, through the public API.
 
-mod policy_common;
+mod common;
 
-use policy_common::{error, history_db, insert, nv, pairs, plan, run, warnings, Fixture};
+use common::policy::{error, history_db, insert, nv, pairs, plan, run, warnings, Fixture};
 use serde_json::{json, Value};
 
 /// One incompatible input (`native_pkg 2.0`) and one reusable one.

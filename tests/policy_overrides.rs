@@ -1,8 +1,8 @@
 //! Contract 4.5: overrides, through the public API.
 
-mod policy_common;
+mod common;
 
-use policy_common::{error, nv, pairs, plan, warnings, Fixture};
+use common::policy::{error, nv, pairs, plan, warnings, Fixture};
 use serde_json::json;
 
 #[test]

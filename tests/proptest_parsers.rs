@@ -87,6 +87,35 @@ proptest! {
         let _ = read_metadata(Cursor::new(&bytes[..n]), &project);
     }
 
+    /// The fast path (tail read, reused inflater) and the zip crate agree on
+    /// every mutated or cut wheel: same metadata, or both refuse it.
+    #[test]
+    fn tail_reader_agrees_with_the_zip_crate(flips in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..6), cut in any::<prop::sample::Index>(), whole in any::<bool>()) {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = common::wheelgen::write_wheel_with(tmp.path(), "app-1.0-py3-none-any.whl", &["lib>=1; python_version >= '3'", "b"], Some(">=3.8"));
+        let mut bytes = std::fs::read(&path).unwrap();
+        for (at, b) in flips {
+            let i = at.index(bytes.len());
+            bytes[i] ^= b;
+        }
+        if !whole {
+            bytes.truncate(cut.index(bytes.len()));
+        }
+        std::fs::write(&path, &bytes).unwrap();
+        let project = "app".parse().unwrap();
+        let file = std::fs::File::open(&path).unwrap();
+        let mut reader = wheel_resolver::wheel::tail::TailReader::default();
+        let mut parser = wheel_resolver::wheel::RequirementParser::default();
+        let fast = wheel_resolver::wheel::read_wheel_file(&file, bytes.len() as u64, &project, &mut parser, &mut reader);
+        let slow = read_metadata(Cursor::new(&bytes), &project);
+        let key = |r: &Result<Option<wheel_resolver::wheel::WheelMetadata>, wheel_resolver::wheel::MetadataError>| match r {
+            Ok(Some(m)) => Ok(Some((m.requires_dist.iter().map(|r| r.text.clone()).collect::<Vec<_>>(), m.requires_python.clone(), m.name.clone(), m.version.clone()))),
+            Ok(None) => Ok(None),
+            Err(_) => Err(()),
+        };
+        prop_assert_eq!(key(&fast), key(&slow), "fast {:?} slow {:?}", fast, slow);
+    }
+
     #[test]
     fn config_text_never_panics(s in "\\PC{0,200}") {
         if let Err(e) = Config::from_json(&s) {

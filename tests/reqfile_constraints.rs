@@ -6,12 +6,11 @@
 //! local index (`scripts/index_test_server.py` serving a static tree of
 //! wheels built on the fly), loopback only.
 
-mod policy_common;
-mod support;
+mod common;
 
-use policy_common::{error, nv, pairs, plan, warnings, Fixture};
+use common::policy::{error, nv, pairs, plan, warnings, Fixture};
+use common::servers::{test_server, write_tree, write_wheel, Server, TreeFile};
 use serde_json::{json, Value};
-use support::{test_server, write_tree, write_wheel, Server, TreeFile};
 
 #[test]
 fn a_pin_excluded_by_a_constraint_is_missing_and_the_constraint_named() {

@@ -1,9 +1,9 @@
 //! Config `requirements`: pip's requirements-file format, planned like extra
 //! Requires-Dist of the inputs, through the public API.
 
-mod policy_common;
+mod common;
 
-use policy_common::{error, nv, pairs, plan, Fixture};
+use common::policy::{error, nv, pairs, plan, Fixture};
 use serde_json::json;
 
 #[test]

@@ -255,7 +255,30 @@ pub fn read_metadata<R: Read + Seek>(
     read_metadata_with(reader, project, &mut RequirementParser::default())
 }
 
-/// [`read_metadata`] with a parser shared across wheels (one per scanning thread).
+/// The METADATA of the wheel `file` (`len` bytes): the fast path of
+/// [`super::tail`] (buffers and inflater reused by one scanning thread),
+/// else the zip crate. The same caps and the same result either way.
+pub fn read_wheel_file(
+    file: &std::fs::File,
+    len: u64,
+    project: &PackageName,
+    parser: &mut RequirementParser,
+    reader: &mut super::tail::TailReader,
+) -> Result<Option<WheelMetadata>, MetadataError> {
+    match reader.read(file, len, project)? {
+        super::tail::Tail::Metadata(bytes) => {
+            let text = std::str::from_utf8(bytes).map_err(|_| MetadataError::Encoding)?;
+            parse_metadata_with(text, parser).map(Some)
+        }
+        super::tail::Tail::NoMetadata => Ok(None),
+        super::tail::Tail::Fallback => {
+            read_metadata_with(std::io::BufReader::new(file), project, parser)
+        }
+    }
+}
+
+/// [`read_metadata`] with a parser shared across wheels, through the zip
+/// crate (the general path).
 pub fn read_metadata_with<R: Read + Seek>(
     reader: R,
     project: &PackageName,
@@ -306,7 +329,7 @@ pub fn read_metadata_with<R: Read + Seek>(
     parse_metadata_with(text, parser).map(Some)
 }
 
-fn too_many_entries(n: u64) -> MetadataError {
+pub(crate) fn too_many_entries(n: u64) -> MetadataError {
     MetadataError::Archive(format!(
         "the zip central directory lists {n} entries, more than the cap of {MAX_ZIP_ENTRIES}"
     ))
@@ -398,7 +421,7 @@ fn check_central_directory<R: Read + Seek>(r: &mut R) -> Result<(), MetadataErro
     Ok(())
 }
 
-fn find_metadata_entry<S: AsRef<str>>(
+pub(crate) fn find_metadata_entry<S: AsRef<str>>(
     names: impl Iterator<Item = S>,
     project: &PackageName,
 ) -> Option<String> {

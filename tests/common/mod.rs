@@ -1,14 +1,19 @@
-//! Shared by the integration tests: running a parity case through the C ABI
-//! and comparing it as `fixtures/parity/README.md` says.
+//! Shared by the integration tests (each includes it as `mod common;`):
+//! running a plan through the C ABI ([`ffi`]), real wheels ([`wheelgen`]),
+//! real index servers on loopback ([`servers`]), the policy and
+//! requirements-file fixtures ([`policy`]), and the parity cases compared as
+//! `fixtures/parity/README.md` says (here).
 #![allow(dead_code)]
 
 use std::collections::BTreeSet;
-use std::ffi::{CStr, CString};
 use std::path::{Path, PathBuf};
 
 use pep508_rs::{Requirement, VersionOrUrl};
 use serde_json::Value;
 
+pub mod ffi;
+pub mod policy;
+pub mod servers;
 pub mod wheelgen;
 
 /// The parity fixtures folder.
@@ -40,20 +45,29 @@ pub fn read_json(path: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
+/// A command that runs this test binary again (for tests that need a child
+/// process: its own environment, its own peak RSS). When cross-testing the
+/// binary runs under an emulator, named by `RESOLVER_TEST_EXEC` (e.g.
+/// `qemu-s390x -L /usr/s390x-linux-gnu`, which `make test-rust-s390x` sets),
+/// as cargo's runner does for the test itself.
+pub fn this_test_binary() -> std::process::Command {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let runner = std::env::var("RESOLVER_TEST_EXEC").unwrap_or_default();
+    let mut words = runner.split_whitespace();
+    match words.next() {
+        Some(program) => {
+            let mut cmd = std::process::Command::new(program);
+            cmd.args(words).arg(exe);
+            cmd
+        }
+        None => std::process::Command::new(exe),
+    }
+}
+
 /// Calls `resolver_compute_plan` through the C ABI and frees the result
 /// with `resolver_free_string`.
 pub fn call_ffi(config: &str) -> Value {
-    let c = CString::new(config).unwrap();
-    unsafe {
-        let out = wheel_resolver::ffi::resolver_compute_plan(c.as_ptr());
-        assert!(!out.is_null());
-        let text = CStr::from_ptr(out)
-            .to_str()
-            .expect("UTF-8 result")
-            .to_owned();
-        wheel_resolver::ffi::resolver_free_string(out);
-        serde_json::from_str(&text).expect("JSON result")
-    }
+    ffi::call(config)
 }
 
 /// The config of a case with paths made absolute and `${INDEX_URL}` replaced.

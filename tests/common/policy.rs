@@ -1,15 +1,12 @@
 //! Helpers for the policy and requirements-file tests: wheels written on the
 //! fly into a temporary input directory, configs, and calls through the
-//! public API.
-#![allow(dead_code)]
+//! C ABI (`tests/common/ffi.rs`).
 
 use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
 
-/// The wheel writer the other integration tests use.
-#[path = "../common/wheelgen.rs"]
-mod wheelgen;
+use super::{ffi, wheelgen};
 
 /// A temporary work area with an `input/` directory.
 pub struct Fixture {
@@ -63,11 +60,10 @@ impl Fixture {
     }
 }
 
-/// Computes a plan through the public API; returns the plan or the error
+/// Computes a plan through the C ABI; returns the plan or the error
 /// envelope, as JSON.
 pub fn run(cfg: &Value) -> Value {
-    let out = wheel_resolver::compute_plan_json(&cfg.to_string());
-    serde_json::from_str(&out).expect("JSON result")
+    ffi::call(&cfg.to_string())
 }
 
 /// Like [`run`], but panics with the envelope when the call failed.

@@ -6,9 +6,10 @@
 //! When the server software is missing, tests skip with a loud message,
 //! except under CI (`CI` set), where they fail: CI installs it
 //! (`scripts/ci-setup.sh`).
-#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Write};
+
+use super::{ffi, wheelgen};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -335,50 +336,12 @@ pub fn devpi(files: &[PathBuf]) -> Option<Server> {
 /// `requires`; `padding` bytes of incompressible data are stored first (so
 /// the METADATA sits far from the file's start).
 pub fn write_wheel(dir: &Path, file_name: &str, requires: &[&str], padding: usize) -> PathBuf {
-    use zip::write::SimpleFileOptions;
-    let stem = file_name.strip_suffix(".whl").expect("a .whl name");
-    let mut parts = stem.split('-');
-    let (dist, version) = (parts.next().unwrap(), parts.next().unwrap());
-    let path = dir.join(file_name);
-    let file = std::fs::File::create(&path).unwrap();
-    let mut zip = zip::ZipWriter::new(file);
-    let opts = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
-    if padding > 0 {
-        zip.start_file(format!("{dist}/blob.bin"), opts).unwrap();
-        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-        let blob: Vec<u8> = (0..padding)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                x as u8
-            })
-            .collect();
-        zip.write_all(&blob).unwrap();
-    }
-    let info = format!("{dist}-{version}.dist-info");
-    zip.start_file(format!("{info}/METADATA"), opts).unwrap();
-    zip.write_all(metadata_text(dist, version, requires).as_bytes())
-        .unwrap();
-    if padding > 0 {
-        zip.start_file(format!("{dist}/tail.bin"), opts).unwrap();
-        zip.write_all(&vec![7u8; padding]).unwrap();
-    }
-    zip.start_file(format!("{info}/WHEEL"), opts).unwrap();
-    zip.write_all(b"Wheel-Version: 1.0\nRoot-Is-Purelib: true\n")
-        .unwrap();
-    zip.start_file(format!("{info}/RECORD"), opts).unwrap();
-    zip.finish().unwrap();
-    path
+    wheelgen::write_wheel_padded(dir, file_name, requires, padding)
 }
 
 /// The METADATA text `write_wheel` puts in a wheel.
 pub fn metadata_text(dist: &str, version: &str, requires: &[&str]) -> String {
-    let mut md = format!("Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n");
-    for r in requires {
-        md.push_str(&format!("Requires-Dist: {r}\n"));
-    }
-    md
+    wheelgen::metadata_text(dist, version, requires, None)
 }
 
 /// A config JSON for `input` with `index` settings (a JSON object) and
@@ -401,14 +364,7 @@ pub fn config(input: &Path, index: serde_json::Value, extra: serde_json::Value) 
 
 /// Runs a config through the C ABI.
 pub fn plan(config: &str) -> serde_json::Value {
-    let c = std::ffi::CString::new(config).unwrap();
-    unsafe {
-        let out = wheel_resolver::ffi::resolver_compute_plan(c.as_ptr());
-        assert!(!out.is_null());
-        let text = std::ffi::CStr::from_ptr(out).to_str().unwrap().to_owned();
-        wheel_resolver::ffi::resolver_free_string(out);
-        serde_json::from_str(&text).unwrap()
-    }
+    ffi::call(config)
 }
 
 /// `[[name, version, reason], …]` of `to_build`.
