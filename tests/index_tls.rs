@@ -327,11 +327,11 @@ fn https_goes_through_a_connect_proxy_unless_no_proxy_lists_the_host() {
     let Some((server, _tree, ca)) = ca_signed_index() else {
         return;
     };
-    let Some((proxy, proxy_log, _dir)) = support::forward_proxy(&[]) else {
+    let Some((proxy, proxy_log, _dir)) = common::servers::forward_proxy(&[]) else {
         return;
     };
     let input = app_input(&["lib>=1"]);
-    let config = support::config(
+    let config = common::servers::config(
         input.path(),
         json!({"index_url": format!("{}/simple/", server.origin), "ca_bundle": ca}),
         json!({"fallback_latest": true}),
@@ -368,7 +368,7 @@ fn https_goes_through_a_connect_proxy_unless_no_proxy_lists_the_host() {
     // A dead proxy is named, credentials redacted, not the index.
     let dead = std::path::PathBuf::from(format!(
         "http://user:hunter2@127.0.0.1:{}",
-        support::free_port()
+        common::servers::free_port()
     ));
     let refused = plan_in_child(&config, &[("HTTPS_PROXY", &dead)]);
     assert_eq!(error_code(&refused), "index_unreachable", "{refused}");

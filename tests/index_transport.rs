@@ -5,19 +5,20 @@
 //! Proxy variables are set only in child processes (this test binary re-run
 //! for `child_plans_the_config_in_its_environment`), never in this one.
 
-mod support;
+mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
+use common::servers::{
+    app_input, builds, error_code, plan, read_log, write_tree, write_wheel, TreeFile,
+};
 use serde_json::{json, Value};
-use support::{app_input, builds, error_code, plan, read_log, write_tree, write_wheel, TreeFile};
 
 /// A static index with `lib 1.0` (a py3 wheel whose METADATA requires
 /// nothing) and its sha256, served by `index_test_server.py` with `args`
 /// and a request log.
 struct Index {
-    server: support::Server,
+    server: common::servers::Server,
     _tree: tempfile::TempDir,
     log: PathBuf,
 }
@@ -35,7 +36,7 @@ impl Index {
         let log = tree.path().join("requests.log");
         let mut all = vec!["--ranges", "--negotiate", "--log", log.to_str().unwrap()];
         all.extend_from_slice(args);
-        let server = support::test_server(tree.path(), &all, false)?;
+        let server = common::servers::test_server(tree.path(), &all, false)?;
         Some(Self {
             server,
             _tree: tree,
@@ -66,13 +67,13 @@ fn lib_built() -> (String, String, String) {
 fn config(input: &Path, index: Value, extra: Value) -> String {
     let mut extra = extra;
     extra["fallback_latest"] = true.into();
-    support::config(input, index, extra)
+    common::servers::config(input, index, extra)
 }
 
 /// Plans `config` in a child process with `env` set (and every proxy
 /// variable of this process removed).
 fn plan_in_child(config: &str, env: &[(&str, &str)]) -> std::process::Child {
-    let mut cmd = Command::new(std::env::current_exe().unwrap());
+    let mut cmd = common::this_test_binary();
     cmd.args([
         "--exact",
         "child_plans_the_config_in_its_environment",
@@ -320,7 +321,8 @@ fn requests_go_through_the_proxy_unless_no_proxy_says_otherwise() {
     let Some(index) = Index::start(&[]) else {
         return;
     };
-    let Some((proxy, proxy_log, _dir)) = support::forward_proxy(&["--auth", "pu:ppw"]) else {
+    let Some((proxy, proxy_log, _dir)) = common::servers::forward_proxy(&["--auth", "pu:ppw"])
+    else {
         return;
     };
     let input = app_input(&["lib>=1"]);
@@ -363,7 +365,10 @@ fn requests_go_through_the_proxy_unless_no_proxy_says_otherwise() {
 
     // A proxy that refuses connections is named (credentials redacted),
     // not the index.
-    let dead = format!("http://pu:secret@127.0.0.1:{}", support::free_port());
+    let dead = format!(
+        "http://pu:secret@127.0.0.1:{}",
+        common::servers::free_port()
+    );
     let p = child_result(plan_in_child(&cfg, &[("HTTP_PROXY", &dead)]));
     assert_eq!(error_code(&p), "index_unreachable", "{p}");
     let text = p.to_string();
@@ -384,7 +389,7 @@ fn a_proxy_url_without_a_scheme_is_http() {
     let Some(index) = Index::start(&[]) else {
         return;
     };
-    let Some((proxy, proxy_log, _dir)) = support::forward_proxy(&[]) else {
+    let Some((proxy, proxy_log, _dir)) = common::servers::forward_proxy(&[]) else {
         return;
     };
     let input = app_input(&["lib>=1"]);
