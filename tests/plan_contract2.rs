@@ -8,19 +8,11 @@ mod common;
 
 use std::path::Path;
 
-use common::servers::{builds, config, devpi, plan, pypiserver, test_server, write_tree, TreeFile};
+use common::servers::{
+    app_input, builds, config, devpi, plan, pypiserver, test_server, write_tree, TreeFile,
+};
 use common::wheelgen::{write_wheel, write_wheel_with};
 use serde_json::{json, Value};
-
-fn app_requiring(requires: &[&str]) -> tempfile::TempDir {
-    let input = tempfile::tempdir().unwrap();
-    write_wheel(
-        input.path(),
-        "app-1.0-cp311-cp311-manylinux2014_x86_64.whl",
-        requires,
-    );
-    input
-}
 
 fn index_at(url: &str) -> Value {
     json!({ "index_url": url })
@@ -88,7 +80,7 @@ fn requires_python_from_the_page_html_and_json() {
         let Some(server) = test_server(tree.path(), args, false) else {
             return;
         };
-        let input = app_requiring(&["lib>=1"]);
+        let input = app_input(&["lib>=1"]);
         let url = format!("{}/simple/", server.origin);
         let p = plan(&config(
             input.path(),
@@ -117,7 +109,7 @@ fn requires_python_from_metadata_when_the_page_has_none() {
     let Some(server) = pypiserver(dir.path()) else {
         return;
     };
-    let input = app_requiring(&["lib>=1"]);
+    let input = app_input(&["lib>=1"]);
     let url = format!("{}/simple/", server.origin);
     let p = plan(&config(
         input.path(),
@@ -136,7 +128,7 @@ fn requires_python_from_metadata_when_the_page_has_none() {
         json!({"fallback_latest": true, "target_python": "3.9"}),
     ));
     assert_eq!(built(&p), nv(&[("app", "1.0"), ("lib", "1.5")]), "{p}");
-    let input = app_requiring(&["lib>=2"]);
+    let input = app_input(&["lib>=2"]);
     let p = plan(&config(
         input.path(),
         index_at(&url),
@@ -160,7 +152,7 @@ fn requires_python_through_devpi_json() {
     let Some(server) = devpi(&files) else {
         return;
     };
-    let input = app_requiring(&["lib>=1"]);
+    let input = app_input(&["lib>=1"]);
     let url = format!("{}/root/dev/+simple/", server.origin);
     let p = plan(&config(
         input.path(),
@@ -178,7 +170,7 @@ fn a_pin_the_target_cannot_install_is_missing() {
         return;
     };
     let url = format!("{}/simple/", server.origin);
-    let input = app_requiring(&["lib==2.0", "other==1.0"]);
+    let input = app_input(&["lib==2.0", "other==1.0"]);
     let p = plan(&config(input.path(), index_at(&url), json!({})));
     // lib 2.0 is on the index and requires 3.12; other is not on the index
     // at all and is built as pinned, as the legacy planner does.
@@ -195,7 +187,7 @@ fn an_input_release_excluded_by_requires_python_is_resolved_as_absent() {
         return;
     };
     let url = format!("{}/simple/", server.origin);
-    let input = app_requiring(&["lib>=1"]);
+    let input = app_input(&["lib>=1"]);
     write_wheel_with(
         input.path(),
         "lib-2.0-py3-none-any.whl",
@@ -313,7 +305,7 @@ fn every_release_taken_from_an_index_is_expanded_within_the_bounds() {
         return;
     };
     let url = format!("{}/simple/", server.origin);
-    let input = app_requiring(&["lib==1.0", "tool>=1"]);
+    let input = app_input(&["lib==1.0", "tool>=1"]);
     let run = |depth: u32, jobs: u32| {
         plan(&config(
             input.path(),
@@ -538,7 +530,7 @@ fn fetch_urls_never_carry_credentials() {
         return;
     };
     let url = format!("http://alice:s3cret@127.0.0.1:{}/simple/", server.port);
-    let input = app_requiring(&["lib==1.0"]);
+    let input = app_input(&["lib==1.0"]);
     let p = plan(&config(
         input.path(),
         json!({"index_url": url, "fetch_compatible_wheels": true}),
