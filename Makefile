@@ -271,8 +271,12 @@ build-s390x:
 # host's loopback; only the Rust side runs emulated.
 # RESOLVER_TEST_EXEC: tests that re-run their own binary in a child process
 # (tests/common: this_test_binary) run it under the same emulator.
+# --test-threads=1: qemu-user (Debian's 7.2) can deadlock a child forked
+# while other guest threads run (seen once: a test server's fork hung in a
+# futex while another test was planning); one test at a time keeps the
+# other threads idle when the tests start their servers.
 test-rust-s390x:
-	RESOLVER_TEST_EXEC="$(S390X_QEMU)" $(CARGO) test --profile cross-test --target $(S390X_TARGET)
+	RESOLVER_TEST_EXEC="$(S390X_QEMU)" $(CARGO) test --profile cross-test --target $(S390X_TARGET) -- --test-threads=1
 
 test-c-s390x: build-s390x
 	@test -n "$(CRATE_VERSION)" || { echo "test-c-s390x: no [package] version in Cargo.toml" >&2; exit 1; }
