@@ -257,33 +257,6 @@ pub fn names_prerelease<'a>(reqs: impl IntoIterator<Item = &'a Requirement>) -> 
         .any(|s| s.iter().any(|spec| spec.any_prerelease()))
 }
 
-/// The highest version among `candidates` accepted by `accept`: final
-/// releases only, unless `allow_pre` or no final release is accepted.
-pub fn best<'a>(
-    candidates: impl IntoIterator<Item = &'a Version>,
-    allow_pre: bool,
-    accept: impl Fn(&Version) -> bool,
-) -> Option<&'a Version> {
-    let mut best_final: Option<&Version> = None;
-    let mut best_any: Option<&Version> = None;
-    for v in candidates {
-        if !accept(v) {
-            continue;
-        }
-        if best_any.is_none_or(|b| v > b) {
-            best_any = Some(v);
-        }
-        if !v.any_prerelease() && best_final.is_none_or(|b| v > b) {
-            best_final = Some(v);
-        }
-    }
-    if allow_pre {
-        best_any
-    } else {
-        best_final.or(best_any)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -310,14 +283,5 @@ mod tests {
         assert!(satisfies(&r("a>=1"), &v("2.0rc1")));
         assert!(satisfies(&r("a"), &v("0.1")));
         assert!(!satisfies(&r("a>=2"), &v("1.9")));
-    }
-
-    #[test]
-    fn best_prefers_finals() {
-        let c = [v("1.0"), v("2.0"), v("3.0rc1")];
-        assert_eq!(best(&c, false, |_| true), Some(&v("2.0")));
-        assert_eq!(best(&c, true, |_| true), Some(&v("3.0rc1")));
-        assert_eq!(best(&c, false, |x| x > &v("2.5")), Some(&v("3.0rc1")));
-        assert_eq!(best(&c, false, |x| x > &v("5")), None);
     }
 }
