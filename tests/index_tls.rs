@@ -216,54 +216,18 @@ fn ca_signed_index() -> Option<(
     Some((server, tree, ca))
 }
 
-/// Plans `config` in a child process (this test binary, re-run for the
-/// test `child_plans_the_config_in_its_environment`) with `env` set, so
-/// that trust-store variables never leak into other tests' threads.
+/// Plans `config` in a child process with `env` set, the trust-store and
+/// proxy variables of this process removed.
 fn plan_in_child(config: &str, env: &[(&str, &std::path::Path)]) -> serde_json::Value {
-    let mut cmd = common::this_test_binary();
-    cmd.args([
-        "--exact",
-        "child_plans_the_config_in_its_environment",
-        "--nocapture",
-    ])
-    .env("RESOLVER_TEST_CHILD_CONFIG", config)
-    .env_remove("SSL_CERT_FILE")
-    .env_remove("SSL_CERT_DIR");
-    for var in [
-        "HTTPS_PROXY",
-        "https_proxy",
-        "HTTP_PROXY",
-        "http_proxy",
-        "ALL_PROXY",
-        "all_proxy",
-        "NO_PROXY",
-        "no_proxy",
-    ] {
-        cmd.env_remove(var);
-    }
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().expect("re-run the test binary");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let line = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("PLAN "))
-        .unwrap_or_else(|| {
-            panic!(
-                "no plan from the child: {stdout}\n{}",
-                String::from_utf8_lossy(&out.stderr)
-            )
-        });
-    serde_json::from_str(line).unwrap()
+    let mut clear = vec!["SSL_CERT_FILE", "SSL_CERT_DIR"];
+    clear.extend(common::PROXY_VARIABLES);
+    common::child_plan(common::plan_child(config, &clear, env))
 }
 
 /// Not a test of its own: the child side of `plan_in_child`.
 #[test]
 fn child_plans_the_config_in_its_environment() {
-    if let Ok(config) = std::env::var("RESOLVER_TEST_CHILD_CONFIG") {
-        println!("PLAN {}", plan(&config));
-    }
+    common::plan_if_child();
 }
 
 #[test]

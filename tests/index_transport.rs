@@ -71,50 +71,19 @@ fn config(input: &Path, index: Value, extra: Value) -> String {
 }
 
 /// Plans `config` in a child process with `env` set (and every proxy
-/// variable of this process removed).
+/// variable of this process removed); [`child_result`] reads its plan.
 fn plan_in_child(config: &str, env: &[(&str, &str)]) -> std::process::Child {
-    let mut cmd = common::this_test_binary();
-    cmd.args([
-        "--exact",
-        "child_plans_the_config_in_its_environment",
-        "--nocapture",
-    ])
-    .env("RESOLVER_TEST_CHILD_CONFIG", config)
-    .stdout(std::process::Stdio::piped());
-    for var in [
-        "HTTPS_PROXY",
-        "https_proxy",
-        "HTTP_PROXY",
-        "http_proxy",
-        "ALL_PROXY",
-        "all_proxy",
-        "NO_PROXY",
-        "no_proxy",
-    ] {
-        cmd.env_remove(var);
-    }
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.spawn().expect("re-run the test binary")
+    common::plan_child(config, &common::PROXY_VARIABLES, env)
 }
 
 fn child_result(child: std::process::Child) -> Value {
-    let out = child.wait_with_output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let line = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("PLAN "))
-        .unwrap_or_else(|| panic!("no plan from the child: {stdout}"));
-    serde_json::from_str(line).unwrap()
+    common::child_plan(child)
 }
 
 /// Not a test of its own: the child side of `plan_in_child`.
 #[test]
 fn child_plans_the_config_in_its_environment() {
-    if let Ok(config) = std::env::var("RESOLVER_TEST_CHILD_CONFIG") {
-        println!("PLAN {}", plan(&config));
-    }
+    common::plan_if_child();
 }
 
 fn cache_files(dir: &Path) -> Vec<PathBuf> {

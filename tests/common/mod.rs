@@ -64,6 +64,69 @@ pub fn this_test_binary() -> std::process::Command {
     }
 }
 
+/// The test a child process runs (see [`plan_child`]): each test file that
+/// plans in a child defines it as `common::plan_if_child()`.
+pub const CHILD_TEST: &str = "child_plans_the_config_in_its_environment";
+
+/// Proxy variables, cleared in a child unless the test sets them.
+pub const PROXY_VARIABLES: [&str; 8] = [
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "NO_PROXY",
+    "no_proxy",
+];
+
+/// Starts this test binary again to plan `config` in a process of its own
+/// (so environment variables never leak into other tests' threads): the
+/// variables in `clear` are removed, then `env` is set. Read the result
+/// with [`child_plan`].
+pub fn plan_child<V: AsRef<std::ffi::OsStr>>(
+    config: &str,
+    clear: &[&str],
+    env: &[(&str, V)],
+) -> std::process::Child {
+    let mut cmd = this_test_binary();
+    cmd.args(["--exact", CHILD_TEST, "--nocapture"])
+        .env("RESOLVER_TEST_CHILD_CONFIG", config)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    for var in clear {
+        cmd.env_remove(var);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.spawn().expect("re-run the test binary")
+}
+
+/// The plan a [`plan_child`] printed.
+pub fn child_plan(child: std::process::Child) -> Value {
+    let out = child.wait_with_output().expect("the child's output");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("PLAN "))
+        .unwrap_or_else(|| {
+            panic!(
+                "no plan from the child: {stdout}\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+    serde_json::from_str(line).expect("the child's plan is JSON")
+}
+
+/// The child side of [`plan_child`]: plans the config it was given and
+/// prints it (in the parent's own run of the test, it does nothing).
+pub fn plan_if_child() {
+    if let Ok(config) = std::env::var("RESOLVER_TEST_CHILD_CONFIG") {
+        println!("PLAN {}", call_ffi(&config));
+    }
+}
+
 /// Calls `resolver_compute_plan` through the C ABI and frees the result
 /// with `resolver_free_string`.
 pub fn call_ffi(config: &str) -> Value {
