@@ -21,36 +21,44 @@ import (
 // done before the library returns, resolver_cancel is called on the call's
 // handle, so the library stops within a fraction of a second (between
 // stages and wheels; a stalled index request is interrupted at once) and
-// returns the "cancelled" envelope. The handle is freed only after the call
-// returned and the cancelling function (if it started) finished.
+// returns the "cancelled" envelope.
 func callComputePlanCtx(ctx context.Context, configJSON []byte) []byte {
+	return callCancellable(ctx, configJSON, callComputePlan,
+		func(doc *C.char, handle *C.ResolverCancel) *C.char {
+			return C.resolver_compute_plan_cancellable(doc, handle)
+		})
+}
+
+// callCancellable runs one of the library's cancellable entry points
+// (call) on doc with a cancel handle that ctx.Done() triggers; plain is the
+// same call without a handle, for a ctx that can never be done. The handle
+// is freed only after the call returned and the cancelling function (if it
+// started) finished.
+func callCancellable(
+	ctx context.Context,
+	doc []byte,
+	plain func([]byte) []byte,
+	call func(*C.char, *C.ResolverCancel) *C.char,
+) []byte {
 	if ctx.Done() == nil {
-		return callComputePlan(configJSON) // cannot be cancelled: no handle needed
+		return plain(doc) // cannot be cancelled: no handle needed
 	}
-	buf := make([]byte, len(configJSON)+1)
-	copy(buf, configJSON)
 	handle := C.resolver_cancel_new()
 	if handle == nil {
-		return callComputePlan(configJSON) // documented never to happen
+		return plain(doc) // documented never to happen
 	}
+	buf := nulTerminated(doc)
 	var cancelling sync.WaitGroup
 	cancelling.Add(1)
 	stop := context.AfterFunc(ctx, func() {
 		defer cancelling.Done()
 		C.resolver_cancel(handle)
 	})
-	res := C.resolver_compute_plan_cancellable((*C.char)(unsafe.Pointer(&buf[0])), handle)
+	res := call((*C.char)(unsafe.Pointer(&buf[0])), handle)
 	if stop() {
 		cancelling.Done() // the function never ran and now never will
 	}
 	cancelling.Wait()
 	C.resolver_cancel_free(handle)
-	if res == nil {
-		return nil
-	}
-	defer C.resolver_free_string(res)
-	n := C.strlen(res)
-	out := make([]byte, n)
-	copy(out, unsafe.Slice((*byte)(unsafe.Pointer(res)), n))
-	return out
+	return takeResult(res)
 }

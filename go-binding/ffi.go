@@ -58,29 +58,31 @@ import (
 // returns the result copied into Go memory. The C string is freed before
 // returning, whatever happens.
 func callComputePlan(configJSON []byte) []byte {
-	// The config is passed as a pointer into Go memory: the buffer holds no
-	// Go pointers and the Rust side only borrows it for the duration of the
-	// call, which the cgo pointer rules allow. It must be NUL-terminated.
-	buf := make([]byte, len(configJSON)+1)
-	copy(buf, configJSON)
-	res := C.resolver_compute_plan((*C.char)(unsafe.Pointer(&buf[0])))
-	if res == nil {
-		// The contract says never NULL; treat it as an internal error.
-		return nil
-	}
-	defer C.resolver_free_string(res)
-	n := C.strlen(res)
-	out := make([]byte, n)
-	copy(out, unsafe.Slice((*byte)(unsafe.Pointer(res)), n))
-	return out
+	buf := nulTerminated(configJSON)
+	return takeResult(C.resolver_compute_plan((*C.char)(unsafe.Pointer(&buf[0]))))
 }
 
 // callFetchWheels runs resolver_fetch_wheels on a NUL-free JSON document
 // and returns the result copied into Go memory (the C string is freed).
 func callFetchWheels(requestJSON []byte) []byte {
-	buf := make([]byte, len(requestJSON)+1)
-	copy(buf, requestJSON)
-	res := C.resolver_fetch_wheels((*C.char)(unsafe.Pointer(&buf[0])))
+	buf := nulTerminated(requestJSON)
+	return takeResult(C.resolver_fetch_wheels((*C.char)(unsafe.Pointer(&buf[0]))))
+}
+
+// nulTerminated copies doc into a NUL-terminated buffer. It is passed to
+// the library as a pointer into Go memory: the buffer holds no Go pointers
+// and the Rust side only borrows it for the duration of the call, which the
+// cgo pointer rules allow.
+func nulTerminated(doc []byte) []byte {
+	buf := make([]byte, len(doc)+1)
+	copy(buf, doc)
+	return buf
+}
+
+// takeResult copies a result string the library returned into Go memory
+// and frees it with resolver_free_string. NULL (which the contract rules
+// out) gives nil, which callers treat as an internal error.
+func takeResult(res *C.char) []byte {
 	if res == nil {
 		return nil
 	}
