@@ -27,6 +27,7 @@ pub mod policy;
 pub mod pool;
 pub mod redact;
 pub mod reqfile;
+pub mod requirement;
 pub mod scan;
 pub mod stop;
 pub mod tags;
@@ -79,7 +80,7 @@ fn compute_plan_until(
     // scanning, except those an unknown patch level could decide: the
     // planner looks at those again (and warns).
     let keep = |r: &wheel::RequiresDist| {
-        target.applies(&r.requirement) || target.may_depend_on_patch(&r.text)
+        target.applies(&r.requirement) || target.may_depend_on_patch(&r.requirement)
     };
     let scan = scan::scan_dir_until(&config.input_dir, requirements.is_given(), &keep, &stop)?;
     stop.check("planning")?;

@@ -175,6 +175,7 @@ fn scan_one(
         &filename.name,
         &mut state.parser,
         &mut state.reader,
+        keep,
     )
     .map_err(|e| ErrorDetail::file(file_name, e.to_string()))?;
     let mismatch = meta
@@ -191,12 +192,7 @@ fn scan_one(
                 mismatch.unwrap_or_default()
             )),
         ),
-        Some(mut m) => {
-            m.requires_dist.retain(|r| keep(r));
-            // What is kept lives as long as the plan: give back the slack.
-            m.requires_dist.shrink_to_fit();
-            (m.requires_dist, m.requires_python, true, None)
-        }
+        Some(m) => (m.requires_dist, m.requires_python, true, None),
         None => (
             Vec::new(),
             None,

@@ -10,15 +10,14 @@
 use std::str::FromStr;
 
 use pep440_rs::{Version, VersionSpecifiers};
-use pep508_rs::{MarkerEnvironment, Requirement};
+use pep508_rs::MarkerEnvironment;
+
+use crate::requirement::Req;
 
 use crate::config::Config;
 use crate::error::Result;
 use crate::markers;
 use crate::tags::{PythonVersion, SupportedTags, TargetPlatform};
-
-/// Marker variables whose value carries the patch level.
-const PATCH_VARIABLES: [&str; 2] = ["python_full_version", "implementation_version"];
 
 /// The target CPython on Linux.
 #[derive(Debug, Clone)]
@@ -56,27 +55,28 @@ impl Target {
     }
 
     /// Does the target environment (no extras) select `req`?
-    pub fn applies(&self, req: &Requirement) -> bool {
-        req.evaluate_markers(&self.markers, &[])
+    pub fn applies(&self, req: &Req) -> bool {
+        req.evaluate(&self.markers)
     }
 
-    /// Could `marker_text` (a requirement's text or marker) depend on the
-    /// patch level? A cheap textual pre-check, false when the patch is known.
-    pub fn may_depend_on_patch(&self, marker_text: &str) -> bool {
-        self.python.patch.is_none() && PATCH_VARIABLES.iter().any(|v| marker_text.contains(v))
+    /// Could `req`'s marker depend on the patch level? A cheap pre-check
+    /// (the marker names a variable with a patch level), false when the
+    /// patch is known.
+    pub fn may_depend_on_patch(&self, req: &Req) -> bool {
+        self.python.patch.is_none() && req.patch_variable
     }
 
     /// With a `MAJOR.MINOR` target: would `req`'s marker select differently
     /// for some later patch level than for `X.Y.0`? (False when the target
     /// gives its patch level.)
-    pub fn marker_depends_on_patch(&self, req: &Requirement, text: &str) -> bool {
-        if !self.may_depend_on_patch(text) {
+    pub fn marker_depends_on_patch(&self, req: &Req, text: &str) -> bool {
+        if !self.may_depend_on_patch(req) {
             return false;
         }
         let here = self.applies(req);
         self.probe_patches(text).into_iter().any(|patch| {
             markers::environment(self.python, self.python.with_patch(patch), &self.platform)
-                .is_ok_and(|env| req.evaluate_markers(&env, &[]) != here)
+                .is_ok_and(|env| req.evaluate(&env) != here)
         })
     }
 
@@ -142,8 +142,8 @@ mod tests {
         Target::new(py.parse().unwrap(), "manylinux2014_s390x".parse().unwrap()).unwrap()
     }
 
-    fn req(s: &str) -> Requirement {
-        s.parse().unwrap()
+    fn req(s: &str) -> Req {
+        Req::from_requirement(s.parse().unwrap(), s)
     }
 
     #[test]

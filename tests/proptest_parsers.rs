@@ -106,7 +106,7 @@ proptest! {
         let file = std::fs::File::open(&path).unwrap();
         let mut reader = wheel_resolver::wheel::tail::TailReader::default();
         let mut parser = wheel_resolver::wheel::RequirementParser::default();
-        let fast = wheel_resolver::wheel::read_wheel_file(&file, bytes.len() as u64, &project, &mut parser, &mut reader);
+        let fast = wheel_resolver::wheel::read_wheel_file(&file, bytes.len() as u64, &project, &mut parser, &mut reader, &|_| true);
         let slow = read_metadata(Cursor::new(&bytes), &project);
         let key = |r: &Result<Option<wheel_resolver::wheel::WheelMetadata>, wheel_resolver::wheel::MetadataError>| match r {
             Ok(Some(m)) => Ok(Some((m.requires_dist.iter().map(|r| r.text.clone()).collect::<Vec<_>>(), m.requires_python.clone(), m.name.clone(), m.version.clone()))),

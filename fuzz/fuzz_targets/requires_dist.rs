@@ -7,8 +7,9 @@ use wheel_resolver::wheel::RequiresDist;
 fuzz_target!(|data: &[u8]| {
     if let Ok(s) = std::str::from_utf8(data) {
         if let Ok(r) = RequiresDist::parse(s) {
-            // What parsed displays and re-parses (the plan shows it).
-            let _ = r.requirement.to_string();
+            // The text kept (the plan shows it) parses again, alike.
+            let again = RequiresDist::parse(&r.text).expect("the kept text parses");
+            assert_eq!(again.requirement, r.requirement);
         }
     }
 });

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use pep440_rs::Version;
-use pep508_rs::{PackageName, Requirement};
+use pep508_rs::PackageName;
 use rustc_hash::FxHashMap as HashMap;
 
 use super::job::{Job, JobId};
@@ -21,12 +21,13 @@ use super::select::{satisfies, Choice};
 use super::{name_list, sorted_names, ReqRef, SourcedRequirement, State};
 use crate::error::Result;
 use crate::plan::BuildReason;
+use crate::requirement::Req;
 
 /// The requirements naming one candidate project at one level (borrowed
 /// from the level's frontier).
 struct Candidate<'r> {
     name: &'r PackageName,
-    reqs: Vec<&'r Requirement>,
+    reqs: Vec<&'r Req>,
     parents: BTreeSet<&'r PackageName>,
 }
 

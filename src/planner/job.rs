@@ -270,7 +270,11 @@ fn to_build_job(job: &Job<'_>, python_tag: &str, platform_tag: &str) -> BuildJob
         depth: job.depth,
         parents: job.parents.clone(),
         incompatible: job.incompatible.clone(),
-        requirements: job.requirements.iter().map(|r| r.text.clone()).collect(),
+        requirements: job
+            .requirements
+            .iter()
+            .map(|r| r.text.to_string())
+            .collect(),
         override_: job.override_.clone(),
         hints: job.hints.clone(),
     }

@@ -6,10 +6,11 @@ use std::collections::BTreeSet;
 use std::ops::Bound;
 
 use pep440_rs::{Operator, Version};
-use pep508_rs::{PackageName, Requirement};
+use pep508_rs::PackageName;
 use rustc_hash::FxHashMap as HashMap;
 
 use super::select::{pinned_version, satisfies, specifiers};
+use crate::requirement::Wants;
 
 /// Reused and planned concrete versions per project (`latest` is not one).
 #[derive(Debug, Default)]
@@ -34,8 +35,8 @@ impl KnownVersions {
     /// A known version of the project that satisfies `req` (PEP 440,
     /// pre-releases allowed): for a pin the first match, otherwise the
     /// highest.
-    pub fn satisfying(&self, req: &Requirement) -> Option<&Version> {
-        let set = self.by_project.get(&req.name)?;
+    pub fn satisfying<R: Wants + ?Sized>(&self, req: &R) -> Option<&Version> {
+        let set = self.by_project.get(req.project())?;
         if let Some(pin) = pinned_version(req) {
             // `==V` / `===V`: only V and its local versions (which sort
             // right after V) can match.
@@ -54,7 +55,7 @@ impl KnownVersions {
     }
 
     /// True when some known version satisfies `req`.
-    pub fn satisfies(&self, req: &Requirement) -> bool {
+    pub fn satisfies<R: Wants + ?Sized>(&self, req: &R) -> bool {
         self.satisfying(req).is_some()
     }
 }
@@ -78,7 +79,7 @@ fn public(v: &Version) -> std::borrow::Cow<'_, Version> {
 /// tightest lower bound of its `>=`, `>`, `~=`, `==` and `===` clauses and the
 /// tightest upper bound of its `<` clauses. (`<=V` and `==V` also admit
 /// `V+local`, which sorts above `V`, so they give no upper bound here.)
-fn bounds(req: &Requirement) -> (Bound<&Version>, Bound<&Version>) {
+fn bounds<R: Wants + ?Sized>(req: &R) -> (Bound<&Version>, Bound<&Version>) {
     let mut lower: Bound<&Version> = Bound::Unbounded;
     let mut upper: Bound<&Version> = Bound::Unbounded;
     let Some(specs) = specifiers(req) else {
@@ -125,7 +126,8 @@ mod tests {
     }
 
     fn find(k: &KnownVersions, req: &str) -> Option<String> {
-        k.satisfying(&req.parse().unwrap()).map(ToString::to_string)
+        k.satisfying(&req.parse::<pep508_rs::Requirement>().unwrap())
+            .map(ToString::to_string)
     }
 
     #[test]

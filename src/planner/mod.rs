@@ -186,7 +186,7 @@ pub fn plan<'a>(inputs: &'a PlanInputs<'a>) -> Result<PlanOutcome<'a>> {
             continue;
         }
         for r in &wheel.requires_dist {
-            if inputs.target.may_depend_on_patch(&r.text) && !state.applies(r) {
+            if inputs.target.may_depend_on_patch(&r.requirement) && !state.applies(r) {
                 continue;
             }
             reqs.push(SourcedRequirement {
@@ -215,7 +215,11 @@ pub fn plan<'a>(inputs: &'a PlanInputs<'a>) -> Result<PlanOutcome<'a>> {
     warnings.extend(state.patch_notes);
     Ok(PlanOutcome {
         jobs: state.jobs,
-        missing: state.missing.iter().map(|m| m.req.text.clone()).collect(),
+        missing: state
+            .missing
+            .iter()
+            .map(|m| m.req.text.to_string())
+            .collect(),
         warnings,
     })
 }

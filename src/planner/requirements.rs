@@ -1,7 +1,7 @@
 //! Contract 4.3: each applicable requirement of the inputs, in order.
 
 use pep440_rs::Version;
-use pep508_rs::{PackageName, Requirement};
+use pep508_rs::PackageName;
 
 use super::job::Job;
 use super::select::{constraint_conflict, pinned_version, satisfies, Choice, Chooser};
@@ -9,6 +9,7 @@ use super::{SourcedRequirement, State};
 use crate::config::UpgradeStrategy;
 use crate::error::Result;
 use crate::plan::BuildReason;
+use crate::requirement::Req;
 
 /// Plans builds for `reqs` (markers already applied) or records them missing.
 pub(crate) fn resolve<'a>(state: &mut State<'a>, reqs: Vec<SourcedRequirement<'a>>) -> Result<()> {
@@ -17,26 +18,26 @@ pub(crate) fn resolve<'a>(state: &mut State<'a>, reqs: Vec<SourcedRequirement<'a
     // Ranges consult the index only with `eager` or `fallback_latest`; pins
     // whenever one is configured (for Requires-Python and their metadata).
     let ranges_from_index = cfg.upgrade_strategy == UpgradeStrategy::Eager || cfg.fallback_latest;
-    let asks_index = |r: &Requirement| ranges_from_index || pinned_version(r).is_some();
+    let asks_index = |r: &Req| ranges_from_index || pinned_version(r).is_some();
 
     if let Some(chooser) = &chooser {
         // Warm the index cache for every requirement the known versions
         // cannot satisfy, so the look-ups run concurrently: first the
         // project pages, then the metadata of the versions whose page
         // leaves Requires-Python open.
-        let mut wanted: Vec<&Requirement> = reqs
+        let mut wanted: Vec<&Req> = reqs
             .iter()
             .map(|r| &r.req.requirement)
             .filter(|r| asks_index(r) && state.known.satisfying(r).is_none())
             .collect();
         wanted.sort_by(|a, b| a.name.cmp(&b.name));
-        let mut names: Vec<PackageName> = wanted.iter().map(|r| r.name.clone()).collect();
+        let mut names: Vec<PackageName> = wanted.iter().map(|r| (*r.name).clone()).collect();
         names.dedup();
         chooser.index.prefetch(&names)?;
         let mut ahead = Vec::new();
         for r in &wanted {
             if let Some(v) = chooser.needs_metadata(&r.name, &[r])? {
-                ahead.push((r.name.clone(), v));
+                ahead.push(((*r.name).clone(), v));
             }
         }
         chooser.index.prefetch_metadata(&ahead)?;
@@ -104,7 +105,7 @@ pub(crate) fn resolve<'a>(state: &mut State<'a>, reqs: Vec<SourcedRequirement<'a
 }
 
 /// Does the index list a version `req` (a pin) accepts?
-fn index_lists(chooser: &Chooser<'_>, req: &Requirement) -> Result<bool> {
+fn index_lists(chooser: &Chooser<'_>, req: &Req) -> Result<bool> {
     Ok(chooser
         .index
         .versions(&req.name)?
@@ -144,7 +145,7 @@ fn plan_dependency<'a>(
     version: Version,
     reason: BuildReason,
 ) {
-    let name = sr.req.requirement.name.clone();
+    let name = (*sr.req.requirement.name).clone();
     let parents = sr.parent.iter().map(|p| p.to_string()).collect();
     let mut job = Job::build(name.clone(), Some(version.clone()), reason, 1, parents);
     job.add_requirement(sr.req.clone());

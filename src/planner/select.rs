@@ -3,10 +3,11 @@
 //! index's candidates for every caller (pins, ranges, eager, expansion).
 
 use pep440_rs::{Operator, Version, VersionSpecifiers};
-use pep508_rs::{PackageName, Requirement, VersionOrUrl};
+use pep508_rs::{PackageName, Requirement};
 
 use crate::error::Result;
 use crate::index::{IndexVersion, PackageIndex, PagePython};
+use crate::requirement::{Req, Wants};
 use crate::target::{parse_requires_python, Target};
 
 /// Chooses among the versions an index offers (contract-2 4.3/4.4): not
@@ -46,7 +47,7 @@ impl Chooser<'_> {
     fn ranked<'v>(
         &self,
         name: &PackageName,
-        reqs: &[&Requirement],
+        reqs: &[&Req],
         versions: &'v [IndexVersion],
     ) -> Vec<&'v IndexVersion> {
         let allow_pre = names_prerelease(reqs.iter().copied());
@@ -71,11 +72,7 @@ impl Chooser<'_> {
     /// The version the page facts alone would choose when its
     /// Requires-Python is still unknown (its metadata decides): what to
     /// read ahead, concurrently, before [`Chooser::choose`].
-    pub fn needs_metadata(
-        &self,
-        name: &PackageName,
-        reqs: &[&Requirement],
-    ) -> Result<Option<Version>> {
+    pub fn needs_metadata(&self, name: &PackageName, reqs: &[&Req]) -> Result<Option<Version>> {
         let versions = self.index.versions(name)?;
         Ok(self
             .ranked(name, reqs, &versions)
@@ -89,7 +86,7 @@ impl Chooser<'_> {
     pub fn choose(
         &self,
         name: &PackageName,
-        reqs: &[&Requirement],
+        reqs: &[&Req],
         warnings: &mut Vec<String>,
     ) -> Result<Choice> {
         let versions = self.index.versions(name)?;
@@ -142,7 +139,7 @@ impl Chooser<'_> {
     fn why_nothing(
         &self,
         name: &PackageName,
-        reqs: &[&Requirement],
+        reqs: &[&Req],
         versions: &[IndexVersion],
         excluded_by_python: &[String],
     ) -> String {
@@ -223,21 +220,18 @@ pub fn constraint_conflict<'v>(
 }
 
 /// The specifiers of a requirement (empty for a bare name or a URL).
-pub fn specifiers(req: &Requirement) -> Option<&VersionSpecifiers> {
-    match &req.version_or_url {
-        Some(VersionOrUrl::VersionSpecifier(s)) => Some(s),
-        _ => None,
-    }
+pub fn specifiers<R: Wants + ?Sized>(req: &R) -> Option<&VersionSpecifiers> {
+    req.specifiers()
 }
 
 /// PEP 440 containment with pre-releases allowed (contract 4.3 step 1).
 /// A bare name or a direct URL accepts every version.
-pub fn satisfies(req: &Requirement, version: &Version) -> bool {
+pub fn satisfies<R: Wants + ?Sized>(req: &R, version: &Version) -> bool {
     specifiers(req).is_none_or(|s| s.contains(version))
 }
 
 /// The pinned version: a single `==V` without wildcard, or `===V`.
-pub fn pinned_version(req: &Requirement) -> Option<&Version> {
+pub fn pinned_version<R: Wants + ?Sized>(req: &R) -> Option<&Version> {
     let specs = specifiers(req)?;
     let mut iter = specs.iter();
     let spec = iter.next()?;
@@ -251,9 +245,9 @@ pub fn pinned_version(req: &Requirement) -> Option<&Version> {
 }
 
 /// True when any specifier names a pre-release (which opts in to them).
-pub fn names_prerelease<'a>(reqs: impl IntoIterator<Item = &'a Requirement>) -> bool {
+pub fn names_prerelease<'a>(reqs: impl IntoIterator<Item = &'a Req>) -> bool {
     reqs.into_iter()
-        .filter_map(specifiers)
+        .filter_map(|r| r.specifiers())
         .any(|s| s.iter().any(|spec| spec.any_prerelease()))
 }
 

@@ -243,10 +243,10 @@ impl Loader<'_> {
                 )));
             }
             match kind {
-                Kind::Requirements => self.out.requirements.push(RequiresDist {
-                    requirement,
-                    text: line.text.clone(),
-                }),
+                Kind::Requirements => self
+                    .out
+                    .requirements
+                    .push(RequiresDist::from_requirement(requirement, &line.text)),
                 Kind::Constraints => {
                     if !requirement.extras.is_empty() {
                         return Err(bad(format!(

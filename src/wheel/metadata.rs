@@ -1,11 +1,11 @@
 //! Reading `*.dist-info/METADATA` out of a wheel: only the zip central
 //! directory and that one entry, capped against oversized or lying entries.
 
+use pep508_rs::PackageName;
+use std::borrow::Cow;
 use std::io::{Read, Seek};
-use std::str::FromStr;
 
-use pep508_rs::{MarkerTree, PackageName, Requirement};
-use rustc_hash::FxHashMap as HashMap;
+use crate::requirement::{RequirementParser, RequiresDist};
 
 /// The most METADATA bytes read from one wheel (also the zip-bomb guard).
 pub const METADATA_CAP: u64 = 1024 * 1024;
@@ -14,161 +14,6 @@ pub const METADATA_CAP: u64 = 1024 * 1024;
 pub const MAX_ZIP_ENTRIES: u64 = 200_000;
 /// The most bytes a wheel's zip central directory may take.
 pub const MAX_CENTRAL_DIRECTORY: u64 = 32 * 1024 * 1024;
-
-/// One Requires-Dist: parsed, and as written (for `missing_requirements`).
-#[derive(Debug, Clone)]
-pub struct RequiresDist {
-    /// The parsed PEP 508 requirement.
-    pub requirement: Requirement,
-    /// The field value as written.
-    pub text: String,
-}
-
-impl RequiresDist {
-    /// Parses one requirement string.
-    pub fn parse(text: &str) -> Result<Self, MetadataError> {
-        RequirementParser::default().parse(text)
-    }
-}
-
-/// Parses Requires-Dist values, parsing each distinct marker text once: a
-/// wheelhouse repeats the same few markers (`extra == "test"`,
-/// `python_version < "3.8"`, …) thousands of times, and the marker is most
-/// of the cost of a PEP 508 parse. The result is the same as a whole parse.
-#[derive(Debug, Default)]
-pub struct RequirementParser {
-    markers: HashMap<String, MarkerTree>,
-}
-
-impl RequirementParser {
-    /// Parses one requirement string.
-    pub fn parse(&mut self, text: &str) -> Result<RequiresDist, MetadataError> {
-        let text = text.trim();
-        let error = |reason: String| MetadataError::Requirement {
-            line: text.to_owned(),
-            reason,
-        };
-        guard_names(text).map_err(error)?;
-        guard_marker_text(text).map_err(error)?;
-        // pep508_rs 0.9 has `expect`s on paths its own lexer should rule out;
-        // the guards rule out the ones known (found by the property tests
-        // and the fuzzers), and a panic from any other is still an error,
-        // not a crash.
-        let requirement = match split_marker(text) {
-            Some((head, marker)) => {
-                let marker = match self.markers.get(marker) {
-                    Some(tree) => tree.clone(),
-                    None => {
-                        let tree = catch_parse(|| MarkerTree::from_str(marker))
-                            .map_err(error)?
-                            .map_err(|e| error(e.message.to_string()))?;
-                        self.markers.insert(marker.to_owned(), tree.clone());
-                        tree
-                    }
-                };
-                let mut requirement = catch_parse(|| head.parse::<Requirement>())
-                    .map_err(error)?
-                    .map_err(|e| error(e.message.to_string()))?;
-                requirement.marker = marker;
-                requirement
-            }
-            None => catch_parse(|| text.parse::<Requirement>())
-                .map_err(error)?
-                .map_err(|e| error(e.message.to_string()))?,
-        };
-        Ok(RequiresDist {
-            requirement,
-            text: text.to_owned(),
-        })
-    }
-}
-
-/// `name[extras] specifiers ; marker` → (`name[extras] specifiers`, `marker`)
-/// when that split is certain: no direct URL (whose text may hold `;`), and a
-/// non-empty marker. Otherwise `None`, and the whole text is parsed at once.
-fn split_marker(text: &str) -> Option<(&str, &str)> {
-    if text.contains('@') {
-        return None;
-    }
-    let (head, marker) = text.split_once(';')?;
-    let (head, marker) = (head.trim_end(), marker.trim());
-    (!head.is_empty() && !marker.is_empty()).then_some((head, marker))
-}
-
-/// Runs a pep508_rs parse, turning a panic inside it into an error.
-fn catch_parse<T>(parse: impl FnOnce() -> T) -> Result<T, String> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(parse))
-        .map_err(|_| "the PEP 508 parser failed on it".to_owned())
-}
-
-/// Rejects a project or extra name that ends in `.`, `-` or `_` before the
-/// next delimiter (pep508_rs 0.9 panics on `9. ` and `a[b.]`).
-fn guard_names(text: &str) -> Result<(), String> {
-    let is_name = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_');
-    let check = |run: &str, what: &str| match run.chars().last() {
-        Some(c @ ('.' | '-' | '_')) => Err(format!(
-            "{what} `{run}` must end with an alphanumeric character, not '{c}'"
-        )),
-        _ => Ok(()),
-    };
-    let rest = text.trim_start();
-    let end = rest.find(|c| !is_name(c)).unwrap_or(rest.len());
-    check(&rest[..end], "project name")?;
-    let rest = rest[end..].trim_start();
-    if let Some(extras) = rest.strip_prefix('[') {
-        let extras = extras.split(']').next().unwrap_or(extras);
-        for extra in extras.split(',') {
-            let extra = extra.trim();
-            let end = extra.find(|c| !is_name(c)).unwrap_or(extra.len());
-            check(&extra[..end], "extra name")?;
-        }
-    }
-    Ok(())
-}
-
-/// Rejects non-ASCII text in the marker part (after `;`) where pep508_rs 0.9
-/// could read it as the next `and`/`or` word: it counts that word in chars
-/// but slices it in bytes, and panics mid-character (found by the fuzz
-/// targets: `a ; extra == "x" ԭ`). Allowed: non-ASCII inside a quoted string
-/// that follows an operator (`==`, `in`, ...), `;`, `(`, `and` or `or`.
-fn guard_marker_text(text: &str) -> Result<(), String> {
-    let Some(semi) = text.find(';') else {
-        return Ok(());
-    };
-    let marker = &text[semi + 1..];
-    if marker.is_ascii() {
-        return Ok(());
-    }
-    let reject = || Err("non-ASCII text outside a quoted marker value".to_owned());
-    let mut rest = marker;
-    let mut before = &text[..=semi]; // what precedes `rest`
-    while let Some(c) = rest.chars().next() {
-        if c == '"' || c == '\'' {
-            let body = &rest[1..];
-            let Some(end) = body.find(c) else {
-                return if body.is_ascii() { Ok(()) } else { reject() };
-            };
-            let prev = before.trim_end();
-            let value_position = prev.ends_with(['=', '<', '>', ';', '('])
-                || [" in", " and", " or"]
-                    .iter()
-                    .any(|w| format!(" {prev}").ends_with(w));
-            if !body[..end].is_ascii() && !value_position {
-                return reject();
-            }
-            before = "\"";
-            rest = &body[end + 1..];
-            continue;
-        }
-        if !c.is_ascii() {
-            return reject();
-        }
-        let len = c.len_utf8();
-        before = &text[..text.len() - rest.len() + len];
-        rest = &rest[len..];
-    }
-    Ok(())
-}
 
 /// What a wheel's METADATA says that the planner needs.
 #[derive(Debug, Clone, Default)]
@@ -255,24 +100,30 @@ pub fn read_metadata<R: Read + Seek>(
     read_metadata_with(reader, project, &mut RequirementParser::default())
 }
 
+/// Which parsed Requires-Dist to keep (every one is parsed, so a bad one
+/// is still an error; those not kept are never stored).
+pub type Keep<'k> = &'k (dyn Fn(&RequiresDist) -> bool + Sync);
+
 /// The METADATA of the wheel `file` (`len` bytes): the fast path of
 /// [`super::tail`] (buffers and inflater reused by one scanning thread),
 /// else the zip crate. The same caps and the same result either way.
+/// Only the Requires-Dist that `keep` accepts are returned.
 pub fn read_wheel_file(
     file: &std::fs::File,
     len: u64,
     project: &PackageName,
     parser: &mut RequirementParser,
     reader: &mut super::tail::TailReader,
+    keep: Keep<'_>,
 ) -> Result<Option<WheelMetadata>, MetadataError> {
     match reader.read(file, len, project)? {
         super::tail::Tail::Metadata(bytes) => {
             let text = std::str::from_utf8(bytes).map_err(|_| MetadataError::Encoding)?;
-            parse_metadata_with(text, parser).map(Some)
+            parse_metadata_keeping(text, parser, keep).map(Some)
         }
         super::tail::Tail::NoMetadata => Ok(None),
         super::tail::Tail::Fallback => {
-            read_metadata_with(std::io::BufReader::new(file), project, parser)
+            read_metadata_keeping(std::io::BufReader::new(file), project, parser, keep)
         }
     }
 }
@@ -283,6 +134,15 @@ pub fn read_metadata_with<R: Read + Seek>(
     reader: R,
     project: &PackageName,
     parser: &mut RequirementParser,
+) -> Result<Option<WheelMetadata>, MetadataError> {
+    read_metadata_keeping(reader, project, parser, &|_| true)
+}
+
+fn read_metadata_keeping<R: Read + Seek>(
+    reader: R,
+    project: &PackageName,
+    parser: &mut RequirementParser,
+    keep: Keep<'_>,
 ) -> Result<Option<WheelMetadata>, MetadataError> {
     let mut reader = reader;
     check_central_directory(&mut reader)?;
@@ -326,7 +186,7 @@ pub fn read_metadata_with<R: Read + Seek>(
         // requirements that outlive this call are allocated.
     };
     let text = std::str::from_utf8(&bytes).map_err(|_| MetadataError::Encoding)?;
-    parse_metadata_with(text, parser).map(Some)
+    parse_metadata_keeping(text, parser, keep).map(Some)
 }
 
 pub(crate) fn too_many_entries(n: u64) -> MetadataError {
@@ -471,29 +331,47 @@ pub fn parse_metadata_with(
     text: &str,
     parser: &mut RequirementParser,
 ) -> Result<WheelMetadata, MetadataError> {
-    let mut requires_dist = Vec::new();
+    parse_metadata_keeping(text, parser, &|_| true)
+}
+
+/// [`parse_metadata_with`] keeping only the Requires-Dist that `keep`
+/// accepts (the result's list is allocated once, at its final size).
+pub fn parse_metadata_keeping(
+    text: &str,
+    parser: &mut RequirementParser,
+    keep: Keep<'_>,
+) -> Result<WheelMetadata, MetadataError> {
+    let mut kept = parser.take_scratch();
     let mut requires_python = None;
     let (mut name, mut version) = (None, None);
+    let mut add = |parser: &mut RequirementParser, value: &str| {
+        let r = parser.parse(value)?;
+        if keep(&r) {
+            kept.push(r);
+        }
+        Ok::<_, MetadataError>(())
+    };
     // The Requires-Dist value being read (continuation lines are appended).
-    let mut current: Option<String> = None;
+    let mut current: Option<Cow<'_, str>> = None;
     for line in text.lines() {
         if line.is_empty() {
             break; // end of headers; the body is the description
         }
         if line.starts_with([' ', '\t']) {
             if let Some(value) = current.as_mut() {
+                let value = value.to_mut();
                 value.push(' ');
                 value.push_str(line.trim());
             }
             continue;
         }
         if let Some(value) = current.take() {
-            requires_dist.push(parser.parse(&value)?);
+            add(parser, &value)?;
         }
         if let Some((field, value)) = line.split_once(':') {
             let field = field.trim();
             if field.eq_ignore_ascii_case("Requires-Dist") {
-                current = Some(value.trim().to_owned());
+                current = Some(Cow::Borrowed(value.trim()));
             } else if field.eq_ignore_ascii_case("Name") && name.is_none() {
                 name = Some(value.trim().to_owned());
             } else if field.eq_ignore_ascii_case("Version") && version.is_none() {
@@ -507,8 +385,12 @@ pub fn parse_metadata_with(
         }
     }
     if let Some(value) = current.take() {
-        requires_dist.push(parser.parse(&value)?);
+        add(parser, &value)?;
     }
+    // Exactly as long as what was kept; the scratch list goes back.
+    let mut requires_dist = Vec::with_capacity(kept.len());
+    requires_dist.append(&mut kept);
+    parser.put_scratch(kept);
     Ok(WheelMetadata {
         requires_dist,
         requires_python,
@@ -534,63 +416,6 @@ mod tests {
         assert_eq!(m.requires_python, None);
         let m = parse_metadata("Name: a\nRequires-Python:  >=3.9, <4 \n\n").unwrap();
         assert_eq!(m.requires_python.as_deref(), Some(">=3.9, <4"));
-    }
-
-    #[test]
-    fn names_the_parser_would_panic_on_are_errors() {
-        for bad in [
-            "9.",
-            "9. ",
-            "S9.;python_version>'3'",
-            "a_ >=1",
-            "a[b.]",
-            "a[ok, b- ]",
-            "a-[x]",
-        ] {
-            let err = RequiresDist::parse(bad).unwrap_err();
-            assert!(err.to_string().contains("alphanumeric"), "{bad}: {err}");
-        }
-        for good in ["a.b-c_d>=1", "a [x,y] >=1", "a[x]", "a ; extra == 'x'"] {
-            assert!(RequiresDist::parse(good).is_ok(), "{good}");
-        }
-    }
-
-    #[test]
-    fn cached_marker_parse_equals_a_whole_parse() {
-        let mut parser = RequirementParser::default();
-        let texts = [
-            "a>=1; python_version < '3.8'",
-            "b ; python_version < '3.8'",
-            "c[x,y] ~=1.2 ; extra == 'test' and sys_platform != 'win32'",
-            "d==1.0.*;platform_machine=='s390x'",
-            "e (>=1,<2) ; os_name == 'posix' or python_full_version >= '3.11.1'",
-            "f @ https://example.com/f.whl ; python_version >= '3'",
-            "g",
-            "h>=2",
-            "a>=1; python_version < '3.8'",
-        ];
-        for _ in 0..2 {
-            for text in texts {
-                let whole: Requirement = text.parse().unwrap();
-                let cached = parser.parse(text).unwrap();
-                assert_eq!(cached.requirement, whole, "{text}");
-                assert_eq!(cached.requirement.to_string(), whole.to_string(), "{text}");
-                assert_eq!(cached.text, text);
-            }
-        }
-        for bad in [
-            "a>=1;",
-            "a>=1; python_version <",
-            "; python_version < '3'",
-            "a>=>1; extra == 'x'",
-        ] {
-            assert!(parser.parse(bad).is_err(), "{bad}");
-            assert_eq!(
-                parser.parse(bad).is_err(),
-                bad.parse::<Requirement>().is_err(),
-                "{bad}"
-            );
-        }
     }
 
     #[test]

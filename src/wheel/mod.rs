@@ -4,9 +4,10 @@ pub mod filename;
 pub mod metadata;
 pub mod tail;
 
+pub use crate::requirement::{RequirementParser, RequiresDist};
 pub use filename::{WheelFilename, WheelFilenameError};
 pub use metadata::{
-    parse_metadata, parse_metadata_with, read_metadata, read_metadata_with, read_wheel_file,
-    MetadataError, RequirementParser, RequiresDist, WheelMetadata, MAX_CENTRAL_DIRECTORY,
-    MAX_ZIP_ENTRIES, METADATA_CAP,
+    parse_metadata, parse_metadata_keeping, parse_metadata_with, read_metadata, read_metadata_with,
+    read_wheel_file, Keep, MetadataError, WheelMetadata, MAX_CENTRAL_DIRECTORY, MAX_ZIP_ENTRIES,
+    METADATA_CAP,
 };
