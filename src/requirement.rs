@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use pep440_rs::VersionSpecifiers;
 use pep508_rs::{MarkerEnvironment, MarkerTree, PackageName, Requirement, VersionOrUrl};
-use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::wheel::MetadataError;
 
@@ -62,8 +62,10 @@ impl Wants for Requirement {
 /// URL are not planned: the text as written keeps them for the plan.)
 #[derive(Debug, Clone, PartialEq)]
 pub struct Req {
-    /// The normalised project name (shared).
-    pub name: Arc<PackageName>,
+    /// The normalised project name. (Not shared: a look-up in a table of
+    /// some thousand shared names costs a cache miss per requirement, more
+    /// than the copy of a short name.)
+    pub name: PackageName,
     /// The version specifiers (shared); `None` for a bare name or a
     /// direct URL, which accept every version.
     pub specifiers: Option<Arc<VersionSpecifiers>>,
@@ -86,7 +88,7 @@ impl Req {
             _ => None,
         };
         Self {
-            name: Arc::new(requirement.name),
+            name: requirement.name,
             specifiers,
             marker: requirement.marker,
             patch_variable,
@@ -147,7 +149,6 @@ impl RequiresDist {
 pub struct RequirementParser {
     /// Marker text → the parsed marker, and whether it names a patch variable.
     markers: HashMap<Box<str>, (MarkerTree, bool)>,
-    names: HashSet<Arc<PackageName>>,
     /// Specifier text as written → the parsed set.
     specifiers: HashMap<Box<str>, Arc<VersionSpecifiers>>,
     /// A list to collect one document's requirements in, reused.
@@ -197,7 +198,7 @@ impl RequirementParser {
                 (requirement, head, marker, patch_variable)
             }
         };
-        let name = self.name(requirement.name);
+        let name = requirement.name;
         let specifiers = match (requirement.version_or_url, head) {
             (Some(VersionOrUrl::VersionSpecifier(parsed)), Some(head)) => {
                 Some(self.specifiers(specifier_text(head), parsed))
@@ -225,15 +226,6 @@ impl RequirementParser {
     pub(crate) fn put_scratch(&mut self, mut list: Vec<RequiresDist>) {
         list.clear();
         self.scratch = list;
-    }
-
-    fn name(&mut self, name: PackageName) -> Arc<PackageName> {
-        if let Some(shared) = self.names.get(&name) {
-            return shared.clone();
-        }
-        let shared = Arc::new(name);
-        self.names.insert(shared.clone());
-        shared
     }
 
     /// The one parsed set for specifier text `written` (the text, not the
@@ -427,7 +419,7 @@ mod tests {
         let b = parser.parse("lib~=1.0").unwrap().requirement;
         let c = parser.parse("other ~=1.0.0").unwrap().requirement;
         let d = parser.parse("lib[x] ~=1.0").unwrap().requirement;
-        assert!(Arc::ptr_eq(&a.name, &b.name));
+        assert_eq!(a.name, b.name);
         assert!(Arc::ptr_eq(
             a.specifiers.as_ref().unwrap(),
             b.specifiers.as_ref().unwrap()

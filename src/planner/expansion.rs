@@ -154,7 +154,7 @@ fn expand_level<'a>(
         state.planned.insert(cand.name.clone());
         *jobs_left -= 1;
         if let Some(v) = version {
-            state.known.insert(cand.name, v.clone());
+            state.known.insert(cand.name, v.clone(), None);
             expanded.insert(cand.name.clone(), v);
         }
     }

@@ -8,7 +8,6 @@
 
 use pep440_rs::Version;
 use pep508_rs::PackageName;
-use rustc_hash::FxHashMap as HashMap;
 
 use super::ReqRef;
 use crate::config::Override;
@@ -137,11 +136,10 @@ impl<'a> Job<'a> {
     }
 }
 
-/// The arena, with a look-up of the job of each concrete release.
+/// The arena.
 #[derive(Debug, Default)]
 pub struct Jobs<'a> {
     jobs: Vec<Job<'a>>,
-    by_release: HashMap<(PackageName, Version), JobId>,
 }
 
 impl<'a> Jobs<'a> {
@@ -150,25 +148,6 @@ impl<'a> Jobs<'a> {
         let id = JobId(u32::try_from(self.jobs.len()).unwrap_or(u32::MAX));
         self.jobs.push(job);
         id
-    }
-
-    /// Makes `id` the job [`Jobs::find`] returns for its release: the
-    /// dependency builds of contract 4.3, on which later requirements they
-    /// satisfy are noted.
-    pub fn register(&mut self, id: JobId) {
-        let job = &self.jobs[id.index()];
-        if let Some(v) = &job.version {
-            self.by_release
-                .entry((job.name.clone(), v.clone()))
-                .or_insert(id);
-        }
-    }
-
-    /// The registered job of `name==version`, if any.
-    pub fn find(&self, name: &PackageName, version: &Version) -> Option<JobId> {
-        self.by_release
-            .get(&(name.clone(), version.clone()))
-            .copied()
     }
 
     /// The job `id`.

@@ -2,32 +2,46 @@
 //! stay cheap when one project has thousands of versions and thousands of
 //! requirements on it (no scan of every version per requirement).
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::ops::Bound;
 
 use pep440_rs::{Operator, Version};
 use pep508_rs::PackageName;
 use rustc_hash::FxHashMap as HashMap;
 
+use super::job::JobId;
 use super::select::{pinned_version, satisfies, specifiers};
 use crate::requirement::Wants;
 
-/// Reused and planned concrete versions per project (`latest` is not one).
+/// Reused and planned concrete versions per project (`latest` is not one),
+/// each with the dependency build that later requirements it satisfies are
+/// noted on (contract 4.3), if it is one.
 #[derive(Debug, Default)]
 pub struct KnownVersions {
-    by_project: HashMap<PackageName, BTreeSet<Version>>,
+    by_project: HashMap<PackageName, BTreeMap<Version, Option<JobId>>>,
+}
+
+/// A known version that satisfies a requirement, and its dependency build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Satisfied<'k> {
+    /// The version.
+    pub version: &'k Version,
+    /// The dependency build of it that requirements are noted on; `None`
+    /// for an input release or an expansion.
+    pub job: Option<JobId>,
 }
 
 impl KnownVersions {
-    /// Records `version` of `name`.
-    pub fn insert(&mut self, name: &PackageName, version: Version) {
+    /// Records `version` of `name`, with the dependency build requirements
+    /// it satisfies are noted on (the first one recorded stays).
+    pub fn insert(&mut self, name: &PackageName, version: Version, job: Option<JobId>) {
         match self.by_project.get_mut(name) {
             Some(set) => {
-                set.insert(version);
+                set.entry(version).or_insert(job);
             }
             None => {
                 self.by_project
-                    .insert(name.clone(), BTreeSet::from([version]));
+                    .insert(name.clone(), BTreeMap::from([(version, job)]));
             }
         }
     }
@@ -35,8 +49,19 @@ impl KnownVersions {
     /// A known version of the project that satisfies `req` (PEP 440,
     /// pre-releases allowed): for a pin the first match, otherwise the
     /// highest.
-    pub fn satisfying<R: Wants + ?Sized>(&self, req: &R) -> Option<&Version> {
+    pub fn satisfying<R: Wants + ?Sized>(&self, req: &R) -> Option<Satisfied<'_>> {
         let set = self.by_project.get(req.project())?;
+        fn found<'k>((version, &job): (&'k Version, &'k Option<JobId>)) -> Satisfied<'k> {
+            Satisfied { version, job }
+        }
+        if set.len() == 1 {
+            // Most projects: one version, which is the answer or nothing.
+            return set
+                .iter()
+                .next()
+                .filter(|(v, _)| satisfies(req, v))
+                .map(found);
+        }
         if let Some(pin) = pinned_version(req) {
             // `==V` / `===V`: only V and its local versions (which sort
             // right after V) can match.
@@ -47,11 +72,15 @@ impl KnownVersions {
             };
             return set
                 .range(&public..)
-                .take_while(|v| same_public_version(v, pin))
-                .find(|v| satisfies(req, v));
+                .take_while(|(v, _)| same_public_version(v, pin))
+                .find(|(v, _)| satisfies(req, v))
+                .map(found);
         }
         let (lower, upper) = bounds(req);
-        set.range((lower, upper)).rev().find(|v| satisfies(req, v))
+        set.range::<Version, _>((lower, upper))
+            .rev()
+            .find(|(v, _)| satisfies(req, v))
+            .map(found)
     }
 
     /// True when some known version satisfies `req`.
@@ -120,14 +149,14 @@ mod tests {
         let mut k = KnownVersions::default();
         let name: PackageName = "lib".parse().unwrap();
         for v in versions {
-            k.insert(&name, v.parse().unwrap());
+            k.insert(&name, v.parse().unwrap(), None);
         }
         k
     }
 
     fn find(k: &KnownVersions, req: &str) -> Option<String> {
         k.satisfying(&req.parse::<pep508_rs::Requirement>().unwrap())
-            .map(ToString::to_string)
+            .map(|s| s.version.to_string())
     }
 
     #[test]

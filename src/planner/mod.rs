@@ -289,7 +289,9 @@ fn decide_inputs<'a>(state: &mut State<'a>) -> HashSet<(&'a PackageName, &'a pep
             }
         }
         state.input_projects.insert(release.name.clone());
-        state.known.insert(&release.name, release.version.clone());
+        state
+            .known
+            .insert(&release.name, release.version.clone(), None);
         state.jobs.push(job);
     }
     excluded

@@ -2,13 +2,16 @@
 
 use pep440_rs::Version;
 use pep508_rs::PackageName;
+use rustc_hash::FxHashSet as HashSet;
 
-use super::job::Job;
+use super::job::{Job, JobId};
+use super::known::KnownVersions;
 use super::select::{constraint_conflict, pinned_version, satisfies, Choice, Chooser};
 use super::{SourcedRequirement, State};
 use crate::config::UpgradeStrategy;
 use crate::error::Result;
 use crate::plan::BuildReason;
+use crate::pool;
 use crate::requirement::Req;
 
 /// Plans builds for `reqs` (markers already applied) or records them missing.
@@ -19,6 +22,13 @@ pub(crate) fn resolve<'a>(state: &mut State<'a>, reqs: Vec<SourcedRequirement<'a
     // whenever one is configured (for Requires-Python and their metadata).
     let ranges_from_index = cfg.upgrade_strategy == UpgradeStrategy::Eager || cfg.fallback_latest;
     let asks_index = |r: &Req| ranges_from_index || pinned_version(r).is_some();
+    // Which requirements an input release satisfies: looked up on every
+    // core at once (a look-up is a few cache misses, and there are as many
+    // as requirements). Until a dependency build adds a version to its
+    // project, such a requirement is satisfied with nothing to note (an
+    // input release is never a dependency build).
+    let by_input = satisfied_by_known(&state.known, &reqs);
+    let mut grown: HashSet<PackageName> = HashSet::default();
 
     if let Some(chooser) = &chooser {
         // Warm the index cache for every requirement the known versions
@@ -27,27 +37,34 @@ pub(crate) fn resolve<'a>(state: &mut State<'a>, reqs: Vec<SourcedRequirement<'a
         // leaves Requires-Python open.
         let mut wanted: Vec<&Req> = reqs
             .iter()
-            .map(|r| &r.req.requirement)
-            .filter(|r| asks_index(r) && state.known.satisfying(r).is_none())
+            .zip(&by_input)
+            .filter(|(_, &known)| !known)
+            .map(|(r, _)| &r.req.requirement)
+            .filter(|r| asks_index(r))
             .collect();
         wanted.sort_by(|a, b| a.name.cmp(&b.name));
-        let mut names: Vec<PackageName> = wanted.iter().map(|r| (*r.name).clone()).collect();
+        let mut names: Vec<PackageName> = wanted.iter().map(|r| r.name.clone()).collect();
         names.dedup();
         chooser.index.prefetch(&names)?;
         let mut ahead = Vec::new();
         for r in &wanted {
             if let Some(v) = chooser.needs_metadata(&r.name, &[r])? {
-                ahead.push(((*r.name).clone(), v));
+                ahead.push((r.name.clone(), v));
             }
         }
         chooser.index.prefetch_metadata(&ahead)?;
     }
 
-    for sr in reqs {
+    for (sr, by_input) in reqs.into_iter().zip(by_input) {
         let req = &sr.req.requirement;
         // 1. Satisfied by a reused or already planned version.
-        if let Some(version) = state.known.satisfying(req).cloned() {
-            note_requirer(state, &req.name, &version, &sr);
+        if by_input && (grown.is_empty() || !grown.contains(&req.name)) {
+            continue;
+        }
+        if let Some(found) = state.known.satisfying(req) {
+            if let Some(id) = found.job {
+                note_requirer(state, id, &sr);
+            }
             continue;
         }
         // 2. Pinned: build exactly that version (if the index lists it, only
@@ -68,6 +85,7 @@ pub(crate) fn resolve<'a>(state: &mut State<'a>, reqs: Vec<SourcedRequirement<'a
                 Some(chooser) if index_lists(chooser, req)? => {
                     match chooser.choose(&req.name, &[req], &mut state.warnings)? {
                         Choice::Chosen(v) => {
+                            grown.insert(req.name.clone());
                             plan_dependency(state, &sr, v, BuildReason::MissingDependency)
                         }
                         Choice::Nothing(why) => {
@@ -76,7 +94,10 @@ pub(crate) fn resolve<'a>(state: &mut State<'a>, reqs: Vec<SourcedRequirement<'a
                         }
                     }
                 }
-                _ => plan_dependency(state, &sr, version, BuildReason::MissingDependency),
+                _ => {
+                    grown.insert(req.name.clone());
+                    plan_dependency(state, &sr, version, BuildReason::MissingDependency)
+                }
             }
             continue;
         }
@@ -90,6 +111,7 @@ pub(crate) fn resolve<'a>(state: &mut State<'a>, reqs: Vec<SourcedRequirement<'a
         };
         match choice {
             Choice::Chosen(version) => {
+                grown.insert(req.name.clone());
                 plan_dependency(state, &sr, version, BuildReason::MissingCompatibleWheel)
             }
             // 4. Missing (saying why when the index has versions it passed over).
@@ -102,6 +124,26 @@ pub(crate) fn resolve<'a>(state: &mut State<'a>, reqs: Vec<SourcedRequirement<'a
         }
     }
     Ok(())
+}
+
+/// For each of `reqs`, whether a version in `known` satisfies it, looked
+/// up in parallel.
+fn satisfied_by_known(known: &KnownVersions, reqs: &[SourcedRequirement<'_>]) -> Vec<bool> {
+    const CHUNK: usize = 2048;
+    let chunks = reqs.len().div_ceil(CHUNK);
+    let width = if chunks > 1 { pool::cpu_width() } else { 1 };
+    pool::map_with(
+        chunks,
+        width,
+        || (),
+        |_, c| {
+            let part = &reqs[c * CHUNK..reqs.len().min((c + 1) * CHUNK)];
+            part.iter()
+                .map(|sr| known.satisfies(&sr.req.requirement))
+                .collect::<Vec<bool>>()
+        },
+    )
+    .concat()
 }
 
 /// Does the index list a version `req` (a pin) accepts?
@@ -122,16 +164,8 @@ fn worth_a_warning(why: &str) -> bool {
         && why != "no version on the index satisfies every requirement on it"
 }
 
-/// Records `sr`'s parent and text on the dependency job that satisfies it.
-fn note_requirer<'a>(
-    state: &mut State<'a>,
-    name: &PackageName,
-    version: &Version,
-    sr: &SourcedRequirement<'a>,
-) {
-    let Some(id) = state.jobs.find(name, version) else {
-        return;
-    };
+/// Records `sr`'s parent and text on the dependency job `id` that satisfies it.
+fn note_requirer<'a>(state: &mut State<'a>, id: JobId, sr: &SourcedRequirement<'a>) {
     let job = state.jobs.get_mut(id);
     if let Some(parent) = &sr.parent {
         job.add_parent(parent.as_ref().as_ref());
@@ -145,12 +179,11 @@ fn plan_dependency<'a>(
     version: Version,
     reason: BuildReason,
 ) {
-    let name = (*sr.req.requirement.name).clone();
+    let name = sr.req.requirement.name.clone();
     let parents = sr.parent.iter().map(|p| p.to_string()).collect();
     let mut job = Job::build(name.clone(), Some(version.clone()), reason, 1, parents);
     job.add_requirement(sr.req.clone());
     let id = state.jobs.push(job);
-    state.jobs.register(id);
-    state.known.insert(&name, version);
+    state.known.insert(&name, version, Some(id));
     state.planned.insert(name);
 }
