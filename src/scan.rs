@@ -2,9 +2,13 @@
 //! order, parsed in parallel across the available cores on the process-wide
 //! [`pool`](crate::pool), looking at the call's [`Stop`] before each wheel.
 
+use std::cell::RefCell;
 use std::ffi::OsString;
 use std::fs::File;
 use std::path::{Path, PathBuf};
+
+use pep508_rs::MarkerTree;
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::error::{ErrorDetail, ResolverError, Result};
 use crate::pool;
@@ -40,8 +44,10 @@ pub struct Scan {
 
 /// Scans `input_dir`. `allow_empty`: no wheels is not an error (a
 /// requirements file is the input). `keep` selects the Requires-Dist worth
-/// keeping (the planner passes "its marker is true for the target"): it runs
-/// on the scanning threads, and what it drops is never stored.
+/// keeping by their marker alone (the planner passes "its marker is true
+/// for the target"): it runs on the scanning threads, once per distinct
+/// marker (and [`Req::patch_variable`](crate::requirement::Req)) on each,
+/// and what it drops is never stored.
 pub fn scan_dir(
     input_dir: &Path,
     allow_empty: bool,
@@ -144,11 +150,12 @@ pub fn scan_dir_until(
 }
 
 /// What one scanning thread reuses from wheel to wheel: the marker cache,
-/// and the tail reader's buffers and inflater.
+/// the tail reader's buffers and inflater, and `keep`'s answer per marker.
 #[derive(Default)]
 struct ScanState {
     parser: RequirementParser,
     reader: TailReader,
+    kept_markers: RefCell<HashMap<(MarkerTree, bool), bool>>,
 }
 
 fn scan_one(
@@ -175,7 +182,15 @@ fn scan_one(
         &filename.name,
         &mut state.parser,
         &mut state.reader,
-        keep,
+        &|r: &RequiresDist| {
+            let key = (r.requirement.marker.clone(), r.requirement.patch_variable);
+            if let Some(&known) = state.kept_markers.borrow().get(&key) {
+                return known;
+            }
+            let answer = keep(r);
+            state.kept_markers.borrow_mut().insert(key, answer);
+            answer
+        },
     )
     .map_err(|e| ErrorDetail::file(file_name, e.to_string()))?;
     let mismatch = meta

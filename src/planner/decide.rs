@@ -5,6 +5,7 @@ use rustc_hash::FxHashMap as HashMap;
 use pep440_rs::Version;
 use pep508_rs::PackageName;
 
+use crate::pool;
 use crate::scan::ScannedWheel;
 use crate::tags::Incompatibility;
 use crate::target::{parse_requires_python, Target};
@@ -63,53 +64,78 @@ pub fn decide<'a>(wheels: &'a [ScannedWheel], target: &Target) -> Vec<Release<'a
             })
             .push(w);
     }
-    order
+    let releases: Vec<((&'a PackageName, &'a Version), Vec<&'a ScannedWheel>)> = order
         .into_iter()
         .map(|key| {
             let files = groups.remove(&key).unwrap_or_default();
-            let mut requires_python: Vec<String> = Vec::new();
-            let mut unreadable = Vec::new();
-            let mut excluded_by: Option<String> = None;
-            let mut admitted: Vec<&ScannedWheel> = Vec::new();
-            for w in &files {
-                let Some(text) = &w.requires_python else {
-                    admitted.push(w);
-                    continue;
-                };
-                if !requires_python.contains(text) {
-                    requires_python.push(text.clone());
-                }
-                match parse_requires_python(text) {
-                    Some(spec) if !target.admits(&spec) => {
-                        excluded_by.get_or_insert_with(|| text.clone());
-                    }
-                    Some(_) => admitted.push(w),
-                    None => {
-                        unreadable.push((w.file_name.clone(), text.clone()));
-                        admitted.push(w);
-                    }
-                }
-            }
-            let decision = match (best_reusable(&admitted, target), excluded_by) {
-                (Ok(w), _) => Decision::Reuse(w),
-                (Err(_), Some(spec)) if admitted.is_empty() => Decision::RequiresPython {
-                    spec,
-                    reusable: best_reusable(&files, target).is_ok(),
-                },
-                (Err(why), _) => Decision::Rebuild(why),
-            };
-            Release {
-                name: key.0.clone(),
-                version: key.1.clone(),
-                key_name: key.0,
-                key_version: key.1,
-                files,
-                decision,
-                requires_python,
-                unreadable_requires_python: unreadable,
-            }
+            (key, files)
         })
-        .collect()
+        .collect();
+    // Each release is decided on its own: on every core for a large input.
+    const CHUNK: usize = 256;
+    let chunks = releases.len().div_ceil(CHUNK);
+    let width = if chunks > 1 { pool::cpu_width() } else { 1 };
+    let decided: Vec<Vec<Release<'a>>> = pool::map_with(
+        chunks,
+        width,
+        || (),
+        |_, c| {
+            releases[c * CHUNK..releases.len().min((c + 1) * CHUNK)]
+                .iter()
+                .map(|(key, files)| decide_release(*key, files.clone(), target))
+                .collect()
+        },
+    );
+    decided.into_iter().flatten().collect()
+}
+
+/// The decision for the release `key` of `files`.
+fn decide_release<'a>(
+    key: (&'a PackageName, &'a Version),
+    files: Vec<&'a ScannedWheel>,
+    target: &Target,
+) -> Release<'a> {
+    let mut requires_python: Vec<String> = Vec::new();
+    let mut unreadable = Vec::new();
+    let mut excluded_by: Option<String> = None;
+    let mut admitted: Vec<&ScannedWheel> = Vec::new();
+    for w in &files {
+        let Some(text) = &w.requires_python else {
+            admitted.push(w);
+            continue;
+        };
+        if !requires_python.contains(text) {
+            requires_python.push(text.clone());
+        }
+        match parse_requires_python(text) {
+            Some(spec) if !target.admits(&spec) => {
+                excluded_by.get_or_insert_with(|| text.clone());
+            }
+            Some(_) => admitted.push(w),
+            None => {
+                unreadable.push((w.file_name.clone(), text.clone()));
+                admitted.push(w);
+            }
+        }
+    }
+    let decision = match (best_reusable(&admitted, target), excluded_by) {
+        (Ok(w), _) => Decision::Reuse(w),
+        (Err(_), Some(spec)) if admitted.is_empty() => Decision::RequiresPython {
+            spec,
+            reusable: best_reusable(&files, target).is_ok(),
+        },
+        (Err(why), _) => Decision::Rebuild(why),
+    };
+    Release {
+        name: key.0.clone(),
+        version: key.1.clone(),
+        key_name: key.0,
+        key_version: key.1,
+        files,
+        decision,
+        requires_python,
+        unreadable_requires_python: unreadable,
+    }
 }
 
 /// The best-ranked reusable file, or why none is (the closest miss).

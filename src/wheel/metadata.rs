@@ -102,7 +102,7 @@ pub fn read_metadata<R: Read + Seek>(
 
 /// Which parsed Requires-Dist to keep (every one is parsed, so a bad one
 /// is still an error; those not kept are never stored).
-pub type Keep<'k> = &'k (dyn Fn(&RequiresDist) -> bool + Sync);
+pub type Keep<'k> = &'k dyn Fn(&RequiresDist) -> bool;
 
 /// The METADATA of the wheel `file` (`len` bytes): the fast path of
 /// [`super::tail`] (buffers and inflater reused by one scanning thread),
