@@ -174,7 +174,7 @@ impl RequirementParser {
                 .map_err(error)?
                 .map_err(|e| error(e.message.to_string()))
         };
-        let (requirement, head, marker, patch_variable) = match split_marker(text) {
+        let (name, specifiers, marker, patch_variable) = match split_marker(text) {
             Some((head, marker_text)) => {
                 let (marker, patch_variable) = match self.markers.get(marker_text) {
                     Some(cached) => cached.clone(),
@@ -187,24 +187,25 @@ impl RequirementParser {
                         parsed
                     }
                 };
-                (whole(head)?, Some(head), marker, patch_variable)
+                let (name, specifiers) = self.head(head, &whole)?;
+                (name, specifiers, marker, patch_variable)
             }
+            // No marker (and no direct URL): all of it is the head.
+            None if !text.contains([';', '@']) => {
+                let (name, specifiers) = self.head(text, &whole)?;
+                (name, specifiers, MarkerTree::TRUE, false)
+            }
+            // A direct URL (no specifiers to share), or a malformed marker.
             None => {
                 let requirement = whole(text)?;
                 let marker = requirement.marker.clone();
-                // No marker, or one after a direct URL (no specifiers to share).
-                let head = (!text.contains(';')).then_some(text);
                 let patch_variable = !marker.is_true() && mentions_patch_variable(text);
-                (requirement, head, marker, patch_variable)
+                let specifiers = match requirement.version_or_url {
+                    Some(VersionOrUrl::VersionSpecifier(parsed)) => Some(Arc::new(parsed)),
+                    _ => None,
+                };
+                (requirement.name, specifiers, marker, patch_variable)
             }
-        };
-        let name = requirement.name;
-        let specifiers = match (requirement.version_or_url, head) {
-            (Some(VersionOrUrl::VersionSpecifier(parsed)), Some(head)) => {
-                Some(self.specifiers(specifier_text(head), parsed))
-            }
-            (Some(VersionOrUrl::VersionSpecifier(parsed)), None) => Some(Arc::new(parsed)),
-            _ => None,
         };
         Ok(RequiresDist {
             requirement: Req {
@@ -226,6 +227,37 @@ impl RequirementParser {
     pub(crate) fn put_scratch(&mut self, mut list: Vec<RequiresDist>) {
         list.clear();
         self.scratch = list;
+    }
+
+    /// The name and specifiers of `head` (`name [extras] specifiers`, no
+    /// marker, no direct URL). When its specifier text has been seen
+    /// before, only `name [extras]` is parsed and the parsed set is shared:
+    /// the PEP 508 grammar reads the specifiers after the name and extras
+    /// whatever they are, so a text that parsed once parses the same after
+    /// any name. Otherwise (or should the short parse fail, to report the
+    /// same error) the whole head is parsed.
+    fn head(
+        &mut self,
+        head: &str,
+        whole: &dyn Fn(&str) -> Result<Requirement, MetadataError>,
+    ) -> Result<(PackageName, Option<Arc<VersionSpecifiers>>), MetadataError> {
+        let written = specifier_text(head);
+        if !written.is_empty() {
+            if let Some(shared) = self.specifiers.get(written) {
+                let at = written.as_ptr() as usize - head.as_ptr() as usize;
+                if let Ok(r) = whole(head[..at].trim_end()) {
+                    if r.version_or_url.is_none() && r.marker.is_true() {
+                        return Ok((r.name, Some(shared.clone())));
+                    }
+                }
+            }
+        }
+        let requirement = whole(head)?;
+        let specifiers = match requirement.version_or_url {
+            Some(VersionOrUrl::VersionSpecifier(parsed)) => Some(self.specifiers(written, parsed)),
+            _ => None,
+        };
+        Ok((requirement.name, specifiers))
     }
 
     /// The one parsed set for specifier text `written` (the text, not the

@@ -21,6 +21,45 @@ fn version() -> impl Strategy<Value = String> {
         "[0-9]{1,2}!?[0-9]{1,2}\\.dev[0-9]",
     ]
 }
+/// Requirement texts from a few names, extras, specifier texts (some
+/// invalid, some equal as values but not alike) and markers, so that a
+/// parser sees the same parts again in other combinations.
+fn requirement_text() -> impl Strategy<Value = String> {
+    let names = prop::sample::select(vec!["a", "B_c", "d.e-f", "g1", "x", "a-"]);
+    let extras = prop::sample::select(vec!["", "[x]", "[x, y]", " [t]", "[bad"]);
+    let specs = prop::sample::select(vec![
+        "",
+        ">=1.0",
+        " >=1.0",
+        "~=1.0",
+        "~=1.0.0",
+        "==1.0.*",
+        "==1.0.0.*",
+        "(>=1,<2)",
+        " (>=1, <2)",
+        "!=2.0,>=1",
+        ">=>1",
+        "==",
+        "1.0",
+        ">=1.0 extra",
+        "===foo",
+        "<4 ",
+        ">=1.0.0rc1",
+        "@ https://x/y.whl",
+    ]);
+    let markers = prop::sample::select(vec![
+        "",
+        "; python_version < '3.8'",
+        ";extra == 'test'",
+        " ; python_full_version >= '3.11.1'",
+        "; os_name == 'posix' and sys_platform != 'win32'",
+        ";",
+        "; bad marker",
+        "; python_version <",
+    ]);
+    (names, extras, specs, markers).prop_map(|(n, e, s, m)| format!("{n}{e}{s}{m}"))
+}
+
 fn tag_set() -> impl Strategy<Value = String> {
     prop::collection::vec("[a-z0-9_]{1,20}", 1..4).prop_map(|v| v.join("."))
 }
@@ -61,6 +100,31 @@ proptest! {
     #[test]
     fn requirements_never_panic(s in "[ -~]{0,80}") {
         let _ = RequiresDist::parse(&s);
+    }
+
+    /// One parser, warm with the names, specifiers and markers of earlier
+    /// texts (as in a scan), agrees with a whole pep508_rs parse of every
+    /// text: same requirement, and an error exactly when that fails.
+    #[test]
+    fn shared_parse_agrees_with_a_whole_parse(texts in prop::collection::vec(requirement_text(), 1..40)) {
+        let mut parser = wheel_resolver::wheel::RequirementParser::default();
+        for text in &texts {
+            // pep508_rs 0.9 panics on a few texts (the parser's guards refuse them).
+            let whole = std::panic::catch_unwind(|| text.trim().parse::<pep508_rs::Requirement>())
+                .unwrap_or_else(|_| Err("(".parse::<pep508_rs::Requirement>().unwrap_err()));
+            let shared = parser.parse(text);
+            match (&whole, &shared) {
+                (Ok(w), Ok(s)) => prop_assert_eq!(
+                    &s.requirement,
+                    &wheel_resolver::requirement::Req::from_requirement(w.clone(), text.trim()),
+                    "{}", text
+                ),
+                (Err(_), Err(_)) => {}
+                // The guards refuse a few texts pep508_rs 0.9 would panic on or accept.
+                (Ok(_), Err(e)) => prop_assert!(e.to_string().contains("alphanumeric") || e.to_string().contains("non-ASCII"), "{}: {}", text, e),
+                (Err(e), Ok(_)) => prop_assert!(false, "{} parsed, but pep508_rs says {}", text, e),
+            }
+        }
     }
 
     #[test]
