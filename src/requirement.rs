@@ -191,7 +191,7 @@ impl RequirementParser {
                 (name, specifiers, marker, patch_variable)
             }
             // No marker (and no direct URL): all of it is the head.
-            None if !text.contains([';', '@']) => {
+            None if memchr::memchr2(b';', b'@', text.as_bytes()).is_none() => {
                 let (name, specifiers) = self.head(text, &whole)?;
                 (name, specifiers, MarkerTree::TRUE, false)
             }
@@ -294,11 +294,12 @@ fn specifier_text(head: &str) -> &str {
 /// when that split is certain: no direct URL (whose text may hold `;`), and a
 /// non-empty marker. Otherwise `None`, and the whole text is parsed at once.
 fn split_marker(text: &str) -> Option<(&str, &str)> {
-    if text.contains('@') {
+    let bytes = text.as_bytes();
+    if memchr::memchr(b'@', bytes).is_some() {
         return None;
     }
-    let (head, marker) = text.split_once(';')?;
-    let (head, marker) = (head.trim_end(), marker.trim());
+    let semi = memchr::memchr(b';', bytes)?;
+    let (head, marker) = (text[..semi].trim_end(), text[semi + 1..].trim());
     (!head.is_empty() && !marker.is_empty()).then_some((head, marker))
 }
 
@@ -339,7 +340,7 @@ fn guard_names(text: &str) -> Result<(), String> {
 /// targets: `a ; extra == "x" ԭ`). Allowed: non-ASCII inside a quoted string
 /// that follows an operator (`==`, `in`, ...), `;`, `(`, `and` or `or`.
 fn guard_marker_text(text: &str) -> Result<(), String> {
-    let Some(semi) = text.find(';') else {
+    let Some(semi) = memchr::memchr(b';', text.as_bytes()) else {
         return Ok(());
     };
     let marker = &text[semi + 1..];

@@ -179,10 +179,12 @@ pub fn plan<'a>(inputs: &'a PlanInputs<'a>) -> Result<PlanOutcome<'a>> {
     // file's. (The scan already dropped the wheels' requirements whose
     // marker is false for the target, except those a patch level could
     // decide; see `lib.rs`.)
-    let mut reqs: Vec<SourcedRequirement<'a>> = Vec::new();
+    let kept: usize = inputs.wheels.iter().map(|w| w.requires_dist.len()).sum();
+    let mut reqs: Vec<SourcedRequirement<'a>> =
+        Vec::with_capacity(kept + inputs.extra_requirements.len());
     for wheel in inputs.wheels {
         let parent = &wheel.filename.name;
-        if excluded.contains(&(parent, &wheel.filename.version)) {
+        if !excluded.is_empty() && excluded.contains(&(parent, &wheel.filename.version)) {
             continue;
         }
         for r in &wheel.requires_dist {
