@@ -51,26 +51,23 @@ pub struct Release<'a> {
 /// not reused; when that is every file, the release is neither reused nor
 /// rebuilt.
 pub fn decide<'a>(wheels: &'a [ScannedWheel], target: &Target) -> Vec<Release<'a>> {
-    let mut order: Vec<(&'a PackageName, &'a Version)> = Vec::new();
-    let mut groups: HashMap<(&'a PackageName, &'a Version), Vec<&'a ScannedWheel>> =
-        HashMap::default();
+    // Releases in order of their first file. Looked up by name alone (a
+    // PEP 440 version hashes slowly), then by version among the name's.
+    type Files<'w> = Vec<&'w ScannedWheel>;
+    let mut releases: Vec<((&'a PackageName, &'a Version), Files<'a>)> = Vec::new();
+    let mut by_name: HashMap<&'a PackageName, Vec<usize>> = HashMap::default();
     for w in wheels {
-        let key = (&w.filename.name, &w.filename.version);
-        groups
-            .entry(key)
-            .or_insert_with(|| {
-                order.push(key);
-                Vec::new()
-            })
-            .push(w);
+        let (name, version) = (&w.filename.name, &w.filename.version);
+        let indexes = by_name.entry(name).or_default();
+        match indexes.iter().find(|&&i| releases[i].0 .1 == version) {
+            Some(&i) => releases[i].1.push(w),
+            None => {
+                indexes.push(releases.len());
+                releases.push(((name, version), vec![w]));
+            }
+        }
     }
-    let releases: Vec<((&'a PackageName, &'a Version), Vec<&'a ScannedWheel>)> = order
-        .into_iter()
-        .map(|key| {
-            let files = groups.remove(&key).unwrap_or_default();
-            (key, files)
-        })
-        .collect();
+    drop(by_name);
     // Each release is decided on its own: on every core for a large input.
     const CHUNK: usize = 256;
     let chunks = releases.len().div_ceil(CHUNK);

@@ -46,6 +46,11 @@ impl KnownVersions {
         }
     }
 
+    /// True when some version of `name` is known.
+    pub fn knows(&self, name: &PackageName) -> bool {
+        self.by_project.contains_key(name)
+    }
+
     /// A known version of the project that satisfies `req` (PEP 440,
     /// pre-releases allowed): for a pin the first match, otherwise the
     /// highest.

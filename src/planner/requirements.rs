@@ -28,6 +28,8 @@ pub(crate) fn resolve<'a>(state: &mut State<'a>, reqs: Vec<SourcedRequirement<'a
     // project, such a requirement is satisfied with nothing to note (an
     // input release is never a dependency build).
     let by_input = satisfied_by_known(&state.known, &reqs);
+    // Projects with input releases that a dependency build adds a version
+    // to (the others have no requirement satisfied by an input release).
     let mut grown: HashSet<PackageName> = HashSet::default();
 
     if let Some(chooser) = &chooser {
@@ -85,7 +87,7 @@ pub(crate) fn resolve<'a>(state: &mut State<'a>, reqs: Vec<SourcedRequirement<'a
                 Some(chooser) if index_lists(chooser, req)? => {
                     match chooser.choose(&req.name, &[req], &mut state.warnings)? {
                         Choice::Chosen(v) => {
-                            grown.insert(req.name.clone());
+                            note_growth(&mut grown, &state.known, &req.name);
                             plan_dependency(state, &sr, v, BuildReason::MissingDependency)
                         }
                         Choice::Nothing(why) => {
@@ -95,7 +97,7 @@ pub(crate) fn resolve<'a>(state: &mut State<'a>, reqs: Vec<SourcedRequirement<'a
                     }
                 }
                 _ => {
-                    grown.insert(req.name.clone());
+                    note_growth(&mut grown, &state.known, &req.name);
                     plan_dependency(state, &sr, version, BuildReason::MissingDependency)
                 }
             }
@@ -111,7 +113,7 @@ pub(crate) fn resolve<'a>(state: &mut State<'a>, reqs: Vec<SourcedRequirement<'a
         };
         match choice {
             Choice::Chosen(version) => {
-                grown.insert(req.name.clone());
+                note_growth(&mut grown, &state.known, &req.name);
                 plan_dependency(state, &sr, version, BuildReason::MissingCompatibleWheel)
             }
             // 4. Missing (saying why when the index has versions it passed over).
@@ -124,6 +126,15 @@ pub(crate) fn resolve<'a>(state: &mut State<'a>, reqs: Vec<SourcedRequirement<'a
         }
     }
     Ok(())
+}
+
+/// Before a dependency build of `name` is recorded in `known`: when the
+/// project already has versions there, requirements that one of them
+/// satisfied may now be satisfied by the new one.
+fn note_growth(grown: &mut HashSet<PackageName>, known: &KnownVersions, name: &PackageName) {
+    if known.knows(name) {
+        grown.insert(name.clone());
+    }
 }
 
 /// For each of `reqs`, whether a version in `known` satisfies it, looked
