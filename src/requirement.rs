@@ -18,7 +18,15 @@ use pep440_rs::VersionSpecifiers;
 use pep508_rs::{MarkerEnvironment, MarkerTree, PackageName, Requirement, VersionOrUrl};
 use rustc_hash::FxHashMap as HashMap;
 
-use crate::wheel::MetadataError;
+/// A Requires-Dist value that is not a valid PEP 508 requirement.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("Requires-Dist `{line}` is not a valid PEP 508 requirement: {reason}")]
+pub struct RequirementError {
+    /// The value as written (trimmed).
+    pub line: String,
+    /// What is wrong with it.
+    pub reason: String,
+}
 
 /// Marker variables whose value has a patch level (`X.Y.Z`): a marker on
 /// them may decide differently for two patch levels of one `X.Y`.
@@ -127,7 +135,7 @@ pub struct RequiresDist {
 
 impl RequiresDist {
     /// Parses one requirement string.
-    pub fn parse(text: &str) -> Result<Self, MetadataError> {
+    pub fn parse(text: &str) -> Result<Self, RequirementError> {
         RequirementParser::default().parse(text)
     }
 
@@ -157,9 +165,9 @@ pub struct RequirementParser {
 
 impl RequirementParser {
     /// Parses one requirement string.
-    pub fn parse(&mut self, text: &str) -> Result<RequiresDist, MetadataError> {
+    pub fn parse(&mut self, text: &str) -> Result<RequiresDist, RequirementError> {
         let text = text.trim();
-        let error = |reason: String| MetadataError::Requirement {
+        let error = |reason: String| RequirementError {
             line: text.to_owned(),
             reason,
         };
@@ -239,8 +247,8 @@ impl RequirementParser {
     fn head(
         &mut self,
         head: &str,
-        whole: &dyn Fn(&str) -> Result<Requirement, MetadataError>,
-    ) -> Result<(PackageName, Option<Arc<VersionSpecifiers>>), MetadataError> {
+        whole: &dyn Fn(&str) -> Result<Requirement, RequirementError>,
+    ) -> Result<(PackageName, Option<Arc<VersionSpecifiers>>), RequirementError> {
         let written = specifier_text(head);
         if !written.is_empty() {
             if let Some(shared) = self.specifiers.get(written) {

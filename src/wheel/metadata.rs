@@ -69,6 +69,15 @@ pub enum MetadataError {
     Requirement { line: String, reason: String },
 }
 
+impl From<crate::requirement::RequirementError> for MetadataError {
+    fn from(e: crate::requirement::RequirementError) -> Self {
+        Self::Requirement {
+            line: e.line,
+            reason: e.reason,
+        }
+    }
+}
+
 impl std::fmt::Display for MetadataError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
