@@ -91,6 +91,31 @@ pub fn map_with<S, R: Send>(
     }
 }
 
+/// `f` of every item, in order, computed `chunk` items at a time on up to
+/// [`cpu_width`] participants (on the calling thread alone when `items`
+/// fit in one chunk): for CPU-bound work over many small items.
+pub fn map_chunks<T: Sync, R: Send>(
+    items: &[T],
+    chunk: usize,
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    let chunk = chunk.max(1);
+    let chunks = items.len().div_ceil(chunk);
+    let width = if chunks > 1 { cpu_width() } else { 1 };
+    let parts: Vec<Vec<R>> = map_with(
+        chunks,
+        width,
+        || (),
+        |_, c| {
+            items[c * chunk..items.len().min((c + 1) * chunk)]
+                .iter()
+                .map(&f)
+                .collect()
+        },
+    );
+    parts.into_iter().flatten().collect()
+}
+
 /// Like [`map_with`], but `f` may fail: after the first error no new item
 /// is started, and the error of the lowest index among those that failed is
 /// returned.

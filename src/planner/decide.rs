@@ -69,21 +69,9 @@ pub fn decide<'a>(wheels: &'a [ScannedWheel], target: &Target) -> Vec<Release<'a
     }
     drop(by_name);
     // Each release is decided on its own: on every core for a large input.
-    const CHUNK: usize = 256;
-    let chunks = releases.len().div_ceil(CHUNK);
-    let width = if chunks > 1 { pool::cpu_width() } else { 1 };
-    let decided: Vec<Vec<Release<'a>>> = pool::map_with(
-        chunks,
-        width,
-        || (),
-        |_, c| {
-            releases[c * CHUNK..releases.len().min((c + 1) * CHUNK)]
-                .iter()
-                .map(|(key, files)| decide_release(*key, files.clone(), target))
-                .collect()
-        },
-    );
-    decided.into_iter().flatten().collect()
+    pool::map_chunks(&releases, 256, |(key, files)| {
+        decide_release(*key, files.clone(), target)
+    })
 }
 
 /// The decision for the release `key` of `files`.

@@ -140,21 +140,7 @@ fn note_growth(grown: &mut HashSet<PackageName>, known: &KnownVersions, name: &P
 /// For each of `reqs`, whether a version in `known` satisfies it, looked
 /// up in parallel.
 fn satisfied_by_known(known: &KnownVersions, reqs: &[SourcedRequirement<'_>]) -> Vec<bool> {
-    const CHUNK: usize = 2048;
-    let chunks = reqs.len().div_ceil(CHUNK);
-    let width = if chunks > 1 { pool::cpu_width() } else { 1 };
-    pool::map_with(
-        chunks,
-        width,
-        || (),
-        |_, c| {
-            let part = &reqs[c * CHUNK..reqs.len().min((c + 1) * CHUNK)];
-            part.iter()
-                .map(|sr| known.satisfies(&sr.req.requirement))
-                .collect::<Vec<bool>>()
-        },
-    )
-    .concat()
+    pool::map_chunks(reqs, 2048, |sr| known.satisfies(&sr.req.requirement))
 }
 
 /// Does the index list a version `req` (a pin) accepts?
