@@ -1,5 +1,5 @@
 //! Requires-Dist as the planner keeps them: [`Req`], a compact PEP 508
-//! requirement (an interned name, interned specifiers, the marker), and
+//! requirement (the name, shared specifiers, the marker), and
 //! [`RequiresDist`], that with the text as written; [`RequirementParser`]
 //! makes them, parsing with pep508_rs and sharing what repeats.
 //!
@@ -7,9 +7,9 @@
 //! projects with a few dozen distinct specifier sets and markers. A parsed
 //! `pep508_rs::Requirement` takes 216 bytes inline plus a heap block for
 //! the name, one for the specifier list and one per version in it; a
-//! [`RequiresDist`] takes 48 bytes and one heap block (its text), the name
-//! and the specifiers being shared with every other requirement that
-//! writes them the same way.
+//! [`RequiresDist`] takes 64 bytes and two heap blocks (its name and its
+//! text), the specifiers being shared with every other requirement that
+//! writes them the same way and the marker an interned id.
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -150,9 +150,9 @@ impl RequiresDist {
 
 /// Parses Requires-Dist values with pep508_rs, parsing each distinct
 /// marker text once (a wheelhouse repeats the same few markers thousands
-/// of times, and the marker is most of the cost of a PEP 508 parse) and
-/// sharing one name and one specifier set among the requirements that
-/// write them alike. The result is that of a whole parse.
+/// of times, and the marker is most of the cost of a PEP 508 parse), and
+/// parsing each distinct specifier text once, its set shared by the
+/// requirements that write it alike. The result is that of a whole parse.
 #[derive(Debug, Default)]
 pub struct RequirementParser {
     /// Marker text → the parsed marker, and whether it names a patch variable.
