@@ -248,7 +248,6 @@ fn decide_inputs<'a>(state: &mut State<'a>) -> HashSet<(&'a PackageName, &'a pep
                 ));
             }
         }
-        let files: Vec<String> = release.files.iter().map(|w| w.file_name.clone()).collect();
         let mut job = Job::build(
             release.name.clone(),
             Some(release.version.clone()),
@@ -267,7 +266,7 @@ fn decide_inputs<'a>(state: &mut State<'a>) -> HashSet<(&'a PackageName, &'a pep
             Decision::Rebuild(why) => {
                 job.incompatible = Some(Incompatible {
                     kind: why.as_str(),
-                    files,
+                    files: release.files.iter().map(|w| w.file_name.clone()).collect(),
                 });
                 state.planned.insert(release.name.clone());
             }
