@@ -19,6 +19,12 @@ use crate::plan::{BuildJob, BuildReason, FetchEntry, Incompatible, ReuseEntry, S
 pub struct JobId(u32);
 
 impl JobId {
+    /// Job `i` (for tests elsewhere in the crate).
+    #[cfg(test)]
+    pub(crate) fn for_test(i: usize) -> Self {
+        Self(i as u32)
+    }
+
     /// Its index in the arena.
     pub fn index(self) -> usize {
         self.0 as usize

@@ -18,7 +18,15 @@ use crate::requirement::Wants;
 /// noted on (contract 4.3), if it is one.
 #[derive(Debug, Default)]
 pub struct KnownVersions {
-    by_project: HashMap<PackageName, BTreeMap<Version, Option<JobId>>>,
+    by_project: HashMap<PackageName, Versions>,
+}
+
+/// The known versions of one project: most have one (kept inline, no
+/// tree to allocate and follow).
+#[derive(Debug)]
+enum Versions {
+    One(Version, Option<JobId>),
+    Many(BTreeMap<Version, Option<JobId>>),
 }
 
 /// A known version that satisfies a requirement, and its dependency build.
@@ -36,12 +44,20 @@ impl KnownVersions {
     /// it satisfies are noted on (the first one recorded stays).
     pub fn insert(&mut self, name: &PackageName, version: Version, job: Option<JobId>) {
         match self.by_project.get_mut(name) {
-            Some(set) => {
+            Some(Versions::Many(set)) => {
                 set.entry(version).or_insert(job);
+            }
+            Some(one @ Versions::One(..)) => {
+                if let Versions::One(first, first_job) = one {
+                    if *first != version {
+                        let set = BTreeMap::from([(first.clone(), *first_job), (version, job)]);
+                        *one = Versions::Many(set);
+                    }
+                }
             }
             None => {
                 self.by_project
-                    .insert(name.clone(), BTreeMap::from([(version, job)]));
+                    .insert(name.clone(), Versions::One(version, job));
             }
         }
     }
@@ -55,18 +71,15 @@ impl KnownVersions {
     /// pre-releases allowed): for a pin the first match, otherwise the
     /// highest.
     pub fn satisfying<R: Wants + ?Sized>(&self, req: &R) -> Option<Satisfied<'_>> {
-        let set = self.by_project.get(req.project())?;
         fn found<'k>((version, &job): (&'k Version, &'k Option<JobId>)) -> Satisfied<'k> {
             Satisfied { version, job }
         }
-        if set.len() == 1 {
-            // Most projects: one version, which is the answer or nothing.
-            return set
-                .iter()
-                .next()
-                .filter(|(v, _)| satisfies(req, v))
-                .map(found);
-        }
+        let set = match self.by_project.get(req.project())? {
+            Versions::One(version, job) => {
+                return satisfies(req, version).then_some(Satisfied { version, job: *job });
+            }
+            Versions::Many(set) => set,
+        };
         if let Some(pin) = pinned_version(req) {
             // `==V` / `===V`: only V and its local versions (which sort
             // right after V) can match.
@@ -162,6 +175,22 @@ mod tests {
     fn find(k: &KnownVersions, req: &str) -> Option<String> {
         k.satisfying(&req.parse::<pep508_rs::Requirement>().unwrap())
             .map(|s| s.version.to_string())
+    }
+
+    #[test]
+    fn the_first_build_recorded_for_a_version_stays() {
+        let name: PackageName = "lib".parse().unwrap();
+        let req: pep508_rs::Requirement = "lib>=1".parse().unwrap();
+        let job = |i: usize| Some(crate::planner::job::JobId::for_test(i));
+        let mut k = KnownVersions::default();
+        k.insert(&name, "1.0".parse().unwrap(), job(1));
+        k.insert(&name, "1.0.0".parse().unwrap(), job(2));
+        assert_eq!(k.satisfying(&req).unwrap().job, job(1));
+        k.insert(&name, "2.0".parse().unwrap(), job(3));
+        k.insert(&name, "1.0".parse().unwrap(), job(4));
+        assert_eq!(k.satisfying(&req).unwrap().job, job(3));
+        let pin: pep508_rs::Requirement = "lib==1.0".parse().unwrap();
+        assert_eq!(k.satisfying(&pin).unwrap().job, job(1));
     }
 
     #[test]
