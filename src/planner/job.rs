@@ -149,6 +149,11 @@ pub struct Jobs<'a> {
 }
 
 impl<'a> Jobs<'a> {
+    /// Makes room for `n` more jobs.
+    pub fn reserve(&mut self, n: usize) {
+        self.jobs.reserve(n);
+    }
+
     /// Adds a job at the end.
     pub fn push(&mut self, job: Job<'a>) -> JobId {
         let id = JobId(u32::try_from(self.jobs.len()).unwrap_or(u32::MAX));

@@ -62,6 +62,11 @@ impl KnownVersions {
         }
     }
 
+    /// Makes room for `n` more projects.
+    pub fn reserve(&mut self, n: usize) {
+        self.by_project.reserve(n);
+    }
+
     /// True when some version of `name` is known.
     pub fn knows(&self, name: &PackageName) -> bool {
         self.by_project.contains_key(name)

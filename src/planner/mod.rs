@@ -232,7 +232,12 @@ fn decide_inputs<'a>(state: &mut State<'a>) -> HashSet<(&'a PackageName, &'a pep
     let inputs = state.inputs;
     let target = inputs.target;
     let mut excluded = HashSet::default();
-    for release in decide::decide(inputs.wheels, target) {
+    let releases = decide::decide(inputs.wheels, target);
+    // One job, one project and one known version per release, at most.
+    state.jobs.reserve(releases.len());
+    state.input_projects.reserve(releases.len());
+    state.known.reserve(releases.len());
+    for release in releases {
         for (file, text) in &release.unreadable_requires_python {
             state.warnings.push(format!(
                 "{file}: Requires-Python `{text}` is not a PEP 440 specifier set; ignored"
