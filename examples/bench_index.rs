@@ -3,33 +3,16 @@
 //! projects × 5 versions, and prints wall times. Prints figures, asserts
 //! nothing about time. Needs `pypi-server` (scripts/ci-setup.sh).
 
-use std::io::Write;
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const PROJECTS: usize = 60;
-const VERSIONS: usize = 5;
-const RUNS: usize = 7;
+mod bench_shared;
 
-fn wheel(dir: &Path, dist: &str, version: &str, tag: &str, requires: &[String]) {
-    let path = dir.join(format!("{dist}-{version}-{tag}.whl"));
-    let mut zip = zip::ZipWriter::new(std::fs::File::create(path).expect("create wheel"));
-    let opts =
-        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
-    let info = format!("{dist}-{version}.dist-info");
-    zip.start_file(format!("{info}/METADATA"), opts)
-        .expect("zip");
-    let mut md = format!("Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n");
-    for r in requires {
-        md.push_str(&format!("Requires-Dist: {r}\n"));
-    }
-    zip.write_all(md.as_bytes()).expect("zip");
-    zip.start_file(format!("{info}/WHEEL"), opts).expect("zip");
-    zip.write_all(b"Wheel-Version: 1.0\n").expect("zip");
-    zip.finish().expect("zip");
-}
+use bench_shared::{Corpus, PROJECTS, VERSIONS};
+
+const RUNS: usize = 7;
 
 /// Starts `program args…` on a free port and waits until it accepts.
 fn start(program: &str, args: &[String]) -> (std::process::Child, u16) {
@@ -102,54 +85,15 @@ fn report(what: &str, times: &[Duration]) {
 }
 
 fn main() {
-    let packages = tempfile::tempdir().expect("tempdir");
-    let input = tempfile::tempdir().expect("tempdir");
-    let mut requires = Vec::new();
-    for p in 0..PROJECTS {
-        for v in 0..VERSIONS {
-            wheel(
-                packages.path(),
-                &format!("proj{p:02}"),
-                &format!("1.{v}"),
-                "py3-none-any",
-                &[],
-            );
-        }
-        requires.push(format!("proj{p:02}>=1.1,<1.4"));
-    }
-    wheel(
-        input.path(),
-        "app",
-        "1.0",
-        "cp311-cp311-manylinux2014_x86_64",
-        &requires,
+    // The wheels for pypiserver, and the same projects as a static PEP 503
+    // tree for the resolver's own share of the time (a static server is
+    // cheaper per page than pypiserver).
+    let corpus = Corpus::write();
+    let (packages, tree, requires) = (
+        corpus.tree.path().join("packages"),
+        corpus.tree.path(),
+        &corpus.requires,
     );
-
-    // The same projects as a static PEP 503 tree, for the resolver's own
-    // share of the time (a static server is cheaper per page than pypiserver).
-    let tree = tempfile::tempdir().expect("tempdir");
-    // The wheels too: the chosen releases' metadata is read (contract-2 4.4).
-    let tree_packages = tree.path().join("packages");
-    std::fs::create_dir_all(&tree_packages).expect("mkdir");
-    for entry in std::fs::read_dir(packages.path()).expect("read packages") {
-        let entry = entry.expect("entry");
-        std::fs::copy(entry.path(), tree_packages.join(entry.file_name())).expect("copy");
-    }
-    for p in 0..PROJECTS {
-        let dir = tree.path().join(format!("simple/proj{p:02}"));
-        std::fs::create_dir_all(&dir).expect("mkdir");
-        let links: String = (0..VERSIONS)
-            .map(|v| {
-                let f = format!("proj{p:02}-1.{v}-py3-none-any.whl");
-                format!("<a href=\"/packages/{f}\">{f}</a><br>\n")
-            })
-            .collect();
-        std::fs::write(
-            dir.join("index.html"),
-            format!("<html><body>\n{links}</body></html>\n"),
-        )
-        .expect("write page");
-    }
 
     println!(
         "bench-index: {PROJECTS} projects x {VERSIONS} versions, an input requiring {} unsatisfied ranges, fallback_latest",
@@ -173,7 +117,7 @@ fn main() {
             ]
             .iter()
             .map(|s| (*s).to_owned())
-            .chain([packages.path().display().to_string()])
+            .chain([packages.display().to_string()])
             .collect(),
         ),
         (
@@ -181,7 +125,7 @@ fn main() {
             "python3",
             vec![
                 concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/index_test_server.py").to_owned(),
-                tree.path().display().to_string(),
+                tree.display().to_string(),
                 "--port".to_owned(),
                 "{port}".to_owned(),
             ],
@@ -189,7 +133,10 @@ fn main() {
     ];
     for (what, program, args) in servers {
         let (mut server, port) = start(program, &args);
-        let result = bench(input.path(), &format!("http://127.0.0.1:{port}/simple/"));
+        let result = bench(
+            corpus.input.path(),
+            &format!("http://127.0.0.1:{port}/simple/"),
+        );
         let _ = server.kill();
         let _ = server.wait();
         match result {

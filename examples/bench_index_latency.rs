@@ -8,31 +8,14 @@
 //!
 //! LATENCY_MS and RUNS override the defaults (25, 5).
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const PROJECTS: usize = 60;
-const VERSIONS: usize = 5;
+mod bench_shared;
 
-fn wheel(dir: &Path, dist: &str, version: &str, tag: &str, requires: &[String]) {
-    let path = dir.join(format!("{dist}-{version}-{tag}.whl"));
-    let mut zip = zip::ZipWriter::new(std::fs::File::create(path).expect("create wheel"));
-    let opts =
-        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
-    let info = format!("{dist}-{version}.dist-info");
-    zip.start_file(format!("{info}/METADATA"), opts)
-        .expect("zip");
-    let mut md = format!("Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n");
-    for r in requires {
-        md.push_str(&format!("Requires-Dist: {r}\n"));
-    }
-    zip.write_all(md.as_bytes()).expect("zip");
-    zip.start_file(format!("{info}/WHEEL"), opts).expect("zip");
-    zip.write_all(b"Wheel-Version: 1.0\n").expect("zip");
-    zip.finish().expect("zip");
-}
+use bench_shared::{Corpus, PROJECTS, VERSIONS};
 
 fn env_number(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -98,40 +81,8 @@ fn report(what: &str, runs: &[Run], goal: &str) {
 fn main() {
     let latency_ms = env_number("LATENCY_MS", 25);
     let runs = env_number("RUNS", 5).max(1) as usize;
-    let tree = tempfile::tempdir().expect("tempdir");
-    let input = tempfile::tempdir().expect("tempdir");
-    let packages = tree.path().join("packages");
-    std::fs::create_dir_all(&packages).expect("mkdir");
-    let mut requires = Vec::new();
-    for p in 0..PROJECTS {
-        let dir = tree.path().join(format!("simple/proj{p:02}"));
-        std::fs::create_dir_all(&dir).expect("mkdir");
-        let mut links = String::new();
-        for v in 0..VERSIONS {
-            let f = format!("proj{p:02}-1.{v}-py3-none-any.whl");
-            wheel(
-                &packages,
-                &format!("proj{p:02}"),
-                &format!("1.{v}"),
-                "py3-none-any",
-                &[],
-            );
-            links.push_str(&format!("<a href=\"/packages/{f}\">{f}</a><br>\n"));
-        }
-        std::fs::write(
-            dir.join("index.html"),
-            format!("<html><body>\n{links}</body></html>\n"),
-        )
-        .expect("write page");
-        requires.push(format!("proj{p:02}>=1.1,<1.4"));
-    }
-    wheel(
-        input.path(),
-        "app",
-        "1.0",
-        "cp311-cp311-manylinux2014_x86_64",
-        &requires,
-    );
+    let corpus = Corpus::write();
+    let (tree, input, requires) = (&corpus.tree, &corpus.input, &corpus.requires);
     let log = tree.path().join("requests.log");
     let mut server = match Command::new("python3")
         .arg(concat!(

@@ -10,7 +10,7 @@ use pep508_rs::PackageName;
 use rustc_hash::FxHashMap as HashMap;
 
 use super::job::JobId;
-use super::select::{pinned_version, satisfies, specifiers};
+use super::select::{pinned_version, satisfies};
 use crate::requirement::Wants;
 
 /// Reused and planned concrete versions per project (`latest` is not one),
@@ -134,7 +134,7 @@ fn public(v: &Version) -> std::borrow::Cow<'_, Version> {
 fn bounds<R: Wants + ?Sized>(req: &R) -> (Bound<&Version>, Bound<&Version>) {
     let mut lower: Bound<&Version> = Bound::Unbounded;
     let mut upper: Bound<&Version> = Bound::Unbounded;
-    let Some(specs) = specifiers(req) else {
+    let Some(specs) = req.specifiers() else {
         return (lower, upper);
     };
     for spec in specs.iter() {

@@ -2,7 +2,7 @@
 //! candidate) and [`Chooser`], the one function that chooses among an
 //! index's candidates for every caller (pins, ranges, eager, expansion).
 
-use pep440_rs::{Operator, Version, VersionSpecifiers};
+use pep440_rs::{Operator, Version};
 use pep508_rs::{PackageName, Requirement};
 
 use crate::error::Result;
@@ -219,20 +219,15 @@ pub fn constraint_conflict<'v>(
     ))
 }
 
-/// The specifiers of a requirement (empty for a bare name or a URL).
-pub fn specifiers<R: Wants + ?Sized>(req: &R) -> Option<&VersionSpecifiers> {
-    req.specifiers()
-}
-
 /// PEP 440 containment with pre-releases allowed (contract 4.3 step 1).
 /// A bare name or a direct URL accepts every version.
 pub fn satisfies<R: Wants + ?Sized>(req: &R, version: &Version) -> bool {
-    specifiers(req).is_none_or(|s| s.contains(version))
+    req.specifiers().is_none_or(|s| s.contains(version))
 }
 
 /// The pinned version: a single `==V` without wildcard, or `===V`.
 pub fn pinned_version<R: Wants + ?Sized>(req: &R) -> Option<&Version> {
-    let specs = specifiers(req)?;
+    let specs = req.specifiers()?;
     let mut iter = specs.iter();
     let spec = iter.next()?;
     if iter.next().is_some() {
