@@ -130,14 +130,8 @@ func fetchDoc(ctx context.Context, doc []byte) (*FetchReport, error) {
 		return nil, newError(CodeInternal, "internal error: resolver_fetch_wheels returned NULL")
 	}
 	if isEnvelope(out) {
-		var env struct {
-			Error *Error `json:"error"`
-		}
-		if err := json.Unmarshal(out, &env); err != nil || env.Error == nil || env.Error.Code == "" {
-			return nil, newError(CodeInternal, "internal error: unreadable error envelope: %.200q", out)
-		}
-		env.Error.cause = ctx.Err()
-		return nil, env.Error
+		e, _ := envelopeError(ctx, out)
+		return nil, e
 	}
 	var report FetchReport
 	if err := json.Unmarshal(out, &report); err != nil {

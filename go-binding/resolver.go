@@ -85,28 +85,39 @@ func call(ctx context.Context, doc []byte) ([]byte, error) {
 		return nil, newError(CodeInternal, "internal error: resolver_compute_plan returned NULL")
 	}
 	if isEnvelope(out) {
-		var env struct {
-			Error *Error `json:"error"`
+		e, decoded := envelopeError(ctx, out)
+		if !decoded {
+			return nil, e
 		}
-		if err := json.Unmarshal(out, &env); err != nil || env.Error == nil || env.Error.Code == "" {
-			return nil, newError(CodeInternal, "internal error: unreadable error envelope: %.200q", out)
-		}
-		env.Error.cause = ctx.Err()
-		if d, ok := ctx.Deadline(); ok && env.Error.cause == nil && !time.Now().Before(d) {
+		if d, ok := ctx.Deadline(); ok && e.cause == nil && !time.Now().Before(d) {
 			// The deadline has passed but the context's timer has not fired
 			// yet (seen under emulation): the budget ran out all the same.
-			env.Error.cause = context.DeadlineExceeded
+			e.cause = context.DeadlineExceeded
 		}
-		if env.Error.Code == CodeCancelled && errors.Is(env.Error.cause, context.DeadlineExceeded) {
+		if e.Code == CodeCancelled && errors.Is(e.cause, context.DeadlineExceeded) {
 			// The deadline (not a caller) stopped it: the library's own
 			// budget and the context's deadline fire at about the same
 			// moment, and whichever came first, this is a timeout.
-			env.Error.Code = CodeTimeout
-			env.Error.Message = "timeout: the context's deadline passed (" + env.Error.Message + ")"
+			e.Code = CodeTimeout
+			e.Message = "timeout: the context's deadline passed (" + e.Message + ")"
 		}
-		return nil, env.Error
+		return nil, e
 	}
 	return out, nil
+}
+
+// envelopeError decodes the error envelope of a call made under ctx, with
+// the context's error as its cause; decoded is false (and the error
+// `internal`) when the envelope cannot be read.
+func envelopeError(ctx context.Context, out []byte) (e *Error, decoded bool) {
+	var env struct {
+		Error *Error `json:"error"`
+	}
+	if err := json.Unmarshal(out, &env); err != nil || env.Error == nil || env.Error.Code == "" {
+		return newError(CodeInternal, "internal error: unreadable error envelope: %.200q", out), false
+	}
+	env.Error.cause = ctx.Err()
+	return env.Error, true
 }
 
 // isEnvelope reports whether a result document is an error envelope. A plan

@@ -53,11 +53,20 @@ fn call(config: &str, handle: Option<Handle>) -> Value {
 }
 
 /// Cancels `handle` after `after` on another thread.
-fn cancel_later(handle: Handle, after: Duration) -> thread::JoinHandle<()> {
-    thread::spawn(move || {
+/// Plans `config` with a cancel handle that another thread cancels
+/// `after` the start; returns the result and how long the call took.
+fn call_cancelled_after(config: &str, after: Duration) -> (Value, Duration) {
+    let handle = Handle::new();
+    let canceller = thread::spawn(move || {
         thread::sleep(after);
         handle.cancel();
-    })
+    });
+    let started = Instant::now();
+    let result = call(config, Some(handle));
+    let took = started.elapsed();
+    canceller.join().unwrap();
+    handle.free();
+    (result, took)
 }
 
 fn code(v: &Value) -> &str {
@@ -141,13 +150,7 @@ fn cancel_during_the_scan() {
     let plan_path = out.path().join("plan.json");
     let config = offline_config(input, json!({"plan_path": plan_path}));
 
-    let handle = Handle::new();
-    let canceller = cancel_later(handle, Duration::from_millis(15));
-    let started = Instant::now();
-    let result = call(&config, Some(handle));
-    let took = started.elapsed();
-    canceller.join().unwrap();
-    handle.free();
+    let (result, took) = call_cancelled_after(&config, Duration::from_millis(15));
     assert_eq!(code(&result), "cancelled", "{result}");
     assert!(message(&result).contains("input scan"), "{result}");
     assert!(!plan_path.exists());
@@ -210,13 +213,7 @@ fn cancel_reaches_a_stalled_index_request() {
         &server,
         json!({"fallback_latest": true, "plan_path": plan_path}),
     );
-    let handle = Handle::new();
-    let canceller = cancel_later(handle, Duration::from_millis(300));
-    let started = Instant::now();
-    let result = call(&config, Some(handle));
-    let took = started.elapsed();
-    canceller.join().unwrap();
-    handle.free();
+    let (result, took) = call_cancelled_after(&config, Duration::from_millis(300));
     assert_eq!(code(&result), "cancelled", "{result}");
     assert!(
         message(&result).contains("a request to http://127.0.0.1"),

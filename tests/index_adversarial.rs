@@ -393,6 +393,16 @@ fn child_mode() -> bool {
 
 const PEAK_LIMIT: u64 = 300 * 1024 * 1024;
 
+/// A test server whose every project page lists `n` files (`--many`), over
+/// an empty tree (returned: it must outlive the server).
+fn many_files_server(n: usize) -> Option<(tempfile::TempDir, common::servers::Server)> {
+    let tree = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(tree.path().join("simple")).unwrap();
+    let many = format!("/simple/={n}");
+    let server = test_server(tree.path(), &["--many", &many], false)?;
+    Some((tree, server))
+}
+
 /// One page listing more files than the per-page cap: a clean
 /// `index_error`, and the plan's peak memory stays bounded.
 #[test]
@@ -401,11 +411,7 @@ fn a_page_with_too_many_files_is_refused_within_bounded_memory() {
         return;
     }
     let n = wheel_resolver::index::files::MAX_FILES_PER_PAGE + 1;
-    let tree = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(tree.path().join("simple")).unwrap();
-    let many = format!("/simple/=#{n}");
-    let many = many.replace("=#", "=");
-    let Some(server) = test_server(tree.path(), &["--many", &many], false) else {
+    let Some((_tree, server)) = many_files_server(n) else {
         return;
     };
     let input = app_input(&["big>=0"]);
@@ -436,10 +442,7 @@ fn a_page_with_many_files_plans_within_bounded_memory() {
         return;
     }
     let n = wheel_resolver::index::files::MAX_FILES_PER_PAGE;
-    let tree = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(tree.path().join("simple")).unwrap();
-    let many = format!("/simple/={n}");
-    let Some(server) = test_server(tree.path(), &["--many", &many], false) else {
+    let Some((_tree, server)) = many_files_server(n) else {
         return;
     };
     let input = app_input(&["big>=0"]);
@@ -580,10 +583,7 @@ fn what_a_call_keeps_of_many_large_pages_is_capped() {
         return;
     }
     let n = wheel_resolver::index::files::MAX_FILES_PER_PAGE;
-    let tree = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(tree.path().join("simple")).unwrap();
-    let many = format!("/simple/={n}");
-    let Some(server) = test_server(tree.path(), &["--many", &many], false) else {
+    let Some((_tree, server)) = many_files_server(n) else {
         return;
     };
     let input = app_input(&["big0>=0", "big1>=0", "big2>=0", "big3>=0", "big4>=0"]);
