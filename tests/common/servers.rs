@@ -136,36 +136,24 @@ pub fn pypiserver_with(
     ) {
         return None;
     }
-    for _ in 0..3 {
-        let port = free_port();
-        let mut child = Command::new("pypi-server")
-            .args([
-                "run",
-                "-p",
-                &port.to_string(),
-                "-i",
-                "127.0.0.1",
-                "--disable-fallback",
-            ])
-            .args(auth_args)
-            .arg(dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start pypi-server");
-        std::thread::sleep(Duration::from_millis(200));
-        if let Ok(Some(_)) = child.try_wait() {
-            continue; // most likely the port was taken meanwhile
-        }
-        wait_http(&mut child, port, "/health", Duration::from_secs(30));
-        return Some(Server {
-            child,
-            origin: format!("http://127.0.0.1:{port}"),
-            port,
-            _dirs: keep,
+    let mut server =
+        start_on_free_port("pypi-server", "/health", Duration::from_secs(30), |port| {
+            let mut command = Command::new("pypi-server");
+            command
+                .args([
+                    "run",
+                    "-p",
+                    &port.to_string(),
+                    "-i",
+                    "127.0.0.1",
+                    "--disable-fallback",
+                ])
+                .args(auth_args)
+                .arg(dir);
+            command
         });
-    }
-    panic!("pypi-server did not start");
+    server._dirs = keep;
+    Some(server)
 }
 
 /// pypiserver requiring Basic auth for download and list (htpasswd made
@@ -205,35 +193,55 @@ pub fn http_server(dir: &Path) -> Option<Server> {
     if !require(has_program("python3", "--version"), "python3") {
         return None;
     }
+    Some(start_on_free_port(
+        "python3 -m http.server",
+        "/",
+        Duration::from_secs(20),
+        |port| {
+            let mut command = Command::new("python3");
+            command
+                .args([
+                    "-m",
+                    "http.server",
+                    "--bind",
+                    "127.0.0.1",
+                    &port.to_string(),
+                    "--directory",
+                ])
+                .arg(dir);
+            command
+        },
+    ))
+}
+
+/// Starts `command(port)` on a free port (up to 3 ports: another process
+/// may take one meanwhile) and waits until `path` answers over HTTP.
+fn start_on_free_port(
+    what: &str,
+    path: &str,
+    wait: Duration,
+    command: impl Fn(u16) -> Command,
+) -> Server {
     for _ in 0..3 {
         let port = free_port();
-        let mut child = Command::new("python3")
-            .args([
-                "-m",
-                "http.server",
-                "--bind",
-                "127.0.0.1",
-                &port.to_string(),
-                "--directory",
-            ])
-            .arg(dir)
+        let mut child = command(port)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .expect("start python3 -m http.server");
+            .unwrap_or_else(|e| panic!("start {what}: {e}"));
         std::thread::sleep(Duration::from_millis(200));
         if let Ok(Some(_)) = child.try_wait() {
-            continue;
+            continue; // most likely the port was taken meanwhile
         }
-        wait_http(&mut child, port, "/", Duration::from_secs(20));
-        return Some(Server {
+        wait_http(&mut child, port, path, wait);
+        return Server {
             child,
             origin: format!("http://127.0.0.1:{port}"),
             port,
             _dirs: Vec::new(),
-        });
+        };
     }
-    panic!("python3 -m http.server did not start");
+    panic!("{what} did not start");
 }
 
 /// `scripts/index_test_server.py DIR ARGS…` (it picks the port and prints it).
