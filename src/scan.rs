@@ -166,10 +166,9 @@ fn scan_one(
     keep: &(dyn Fn(&RequiresDist) -> bool + Sync),
     state: &mut ScanState,
 ) -> std::result::Result<(ScannedWheel, Option<String>), ErrorDetail> {
-    let shown = name.to_string_lossy().into_owned();
-    let file_name = name
-        .to_str()
-        .ok_or_else(|| ErrorDetail::file(&shown, "the file name is not valid UTF-8"))?;
+    let file_name = name.to_str().ok_or_else(|| {
+        ErrorDetail::file(name.to_string_lossy(), "the file name is not valid UTF-8")
+    })?;
     let filename: WheelFilename = file_name
         .parse()
         .map_err(|e: crate::wheel::WheelFilenameError| ErrorDetail::file(file_name, e.reason))?;

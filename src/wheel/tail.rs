@@ -46,6 +46,10 @@ pub struct TailReader {
     extra: Vec<u8>,
     out: Vec<u8>,
     inflate: Decompress,
+    /// The end-record signature's finder (a forward search: the reverse
+    /// one has no vectorised prefilter), and where it found one.
+    eocd: memchr::memmem::Finder<'static>,
+    candidates: Vec<usize>,
 }
 
 impl Default for TailReader {
@@ -55,6 +59,8 @@ impl Default for TailReader {
             extra: Vec::new(),
             out: Vec::new(),
             inflate: Decompress::new(false),
+            eocd: memchr::memmem::Finder::new(b"PK\x05\x06"),
+            candidates: Vec::new(),
         }
     }
 }
@@ -94,11 +100,12 @@ impl TailReader {
         let tail = &self.tail;
         // End records: every candidate is checked against the caps, as the
         // general path does; only a single, plain one is taken here.
-        let mut eocd = None;
-        let mut candidates = 0;
         let searched = &tail[..tail.len().saturating_sub(18)];
-        for at in memchr::memmem::rfind_iter(searched, b"PK\x05\x06") {
-            candidates += 1;
+        self.candidates.clear();
+        self.candidates.extend(self.eocd.find_iter(searched));
+        // Checked from the end of the archive backwards.
+        let mut eocd = None;
+        for &at in self.candidates.iter().rev() {
             let (entries, size) = (u16_at(tail, at + 10), u32_at(tail, at + 12));
             if entries > MAX_ZIP_ENTRIES {
                 return Err(too_many_entries(entries));
@@ -113,7 +120,7 @@ impl TailReader {
             }
             eocd.get_or_insert(at);
         }
-        let Some(at) = eocd.filter(|_| candidates == 1) else {
+        let Some(at) = eocd.filter(|_| self.candidates.len() == 1) else {
             return Ok(Tail::Fallback);
         };
         let entries = u16_at(tail, at + 10);
