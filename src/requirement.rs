@@ -242,21 +242,37 @@ impl RequirementParser {
     /// before, only `name [extras]` is parsed and the parsed set is shared:
     /// the PEP 508 grammar reads the specifiers after the name and extras
     /// whatever they are, so a text that parsed once parses the same after
-    /// any name. Otherwise (or should the short parse fail, to report the
-    /// same error) the whole head is parsed.
+    /// any name. A plain name (no extras) is then read by `PackageName`
+    /// alone, as pep508_rs reads it; so is one with no specifiers that
+    /// cannot look like an archive. Otherwise (or should the short parse
+    /// fail, to report the same error) the whole head is parsed.
     fn head(
         &mut self,
         head: &str,
         whole: &dyn Fn(&str) -> Result<Requirement, RequirementError>,
     ) -> Result<(PackageName, Option<Arc<VersionSpecifiers>>), RequirementError> {
-        let written = specifier_text(head);
-        if !written.is_empty() {
-            if let Some(shared) = self.specifiers.get(written) {
-                let at = written.as_ptr() as usize - head.as_ptr() as usize;
-                if let Ok(r) = whole(head[..at].trim_end()) {
-                    if r.version_or_url.is_none() && r.marker.is_true() {
-                        return Ok((r.name, Some(shared.clone())));
-                    }
+        let (name_part, written) = split_head(head);
+        // A plain name (no extras): pep508_rs would validate and normalise
+        // it with `PackageName::new`, which this is. With no specifiers it
+        // would first refuse a name that looks like an archive
+        // (`x.whl`), which needs a `.`.
+        let plain = name_part
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'));
+        if written.is_empty() {
+            if plain && !name_part.contains('.') {
+                if let Ok(name) = PackageName::from_str(name_part) {
+                    return Ok((name, None));
+                }
+            }
+        } else if let Some(shared) = self.specifiers.get(written) {
+            if plain {
+                if let Ok(name) = PackageName::from_str(name_part) {
+                    return Ok((name, Some(shared.clone())));
+                }
+            } else if let Ok(r) = whole(name_part) {
+                if r.version_or_url.is_none() && r.marker.is_true() {
+                    return Ok((r.name, Some(shared.clone())));
                 }
             }
         }
@@ -281,21 +297,26 @@ impl RequirementParser {
     }
 }
 
-/// The specifier part of a requirement head `name [extras] specifiers`
-/// that pep508_rs has accepted (so a name is a run of `[A-Za-z0-9._-]`
-/// and extras end at the first `]`). Every character after the extras is
-/// part of it, so two heads with the same specifier text have the same
-/// specifiers.
-fn specifier_text(head: &str) -> &str {
+/// A requirement head `name [extras] specifiers` split into its
+/// `name [extras]` part and its specifier part, for a head that pep508_rs
+/// has accepted (so a name is a run of `[A-Za-z0-9._-]` and extras end at
+/// the first `]`). Every character after the extras is part of the
+/// specifiers, so two heads with the same specifier text have the same
+/// specifiers. Unclosed extras leave no specifier part.
+fn split_head(head: &str) -> (&str, &str) {
     let rest = head.trim_start();
-    let end = rest
+    let mut end = rest
         .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')))
         .unwrap_or(rest.len());
-    let mut rest = rest[end..].trim_start();
-    if rest.starts_with('[') {
-        rest = rest.find(']').map_or("", |at| &rest[at + 1..]);
+    let after_name = &rest[end..];
+    let extras = after_name.len() - after_name.trim_start().len();
+    if after_name[extras..].starts_with('[') {
+        end = match after_name.find(']') {
+            Some(close) => end + close + 1,
+            None => rest.len(),
+        };
     }
-    rest.trim()
+    (rest[..end].trim_end(), rest[end..].trim())
 }
 
 /// `name[extras] specifiers ; marker` → (`name[extras] specifiers`, `marker`)

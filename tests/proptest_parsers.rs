@@ -25,7 +25,9 @@ fn version() -> impl Strategy<Value = String> {
 /// invalid, some equal as values but not alike) and markers, so that a
 /// parser sees the same parts again in other combinations.
 fn requirement_text() -> impl Strategy<Value = String> {
-    let names = prop::sample::select(vec!["a", "B_c", "d.e-f", "g1", "x", "a-"]);
+    let names = prop::sample::select(vec![
+        "a", "B_c", "d.e-f", "g1", "x", "a-", "x.whl", "a.tar.gz", "a..b", "9", "_a",
+    ]);
     let extras = prop::sample::select(vec!["", "[x]", "[x, y]", " [t]", "[bad"]);
     let specs = prop::sample::select(vec![
         "",
