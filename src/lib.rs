@@ -126,7 +126,7 @@ fn compute_plan_until(
         warnings.extend(index.warnings());
     }
     let python_tag = config.python.cp_tag();
-    let lists = outcome.jobs.lists(&python_tag, &config.platform.tag);
+    let lists = outcome.jobs.into_lists(&python_tag, &config.platform.tag);
     let mut plan = Plan {
         schema_version: SCHEMA_VERSION,
         run_id: match &config.run_id {

@@ -184,44 +184,46 @@ impl<'a> Jobs<'a> {
         self.jobs.iter_mut()
     }
 
-    /// The plan's lists, in arena order.
-    pub fn lists(&self, python_tag: &str, platform_tag: &str) -> PlanLists {
+    /// The plan's lists, in arena order (what the jobs own is moved there).
+    pub fn into_lists(self, python_tag: &str, platform_tag: &str) -> PlanLists {
         let mut out = PlanLists::default();
-        for job in &self.jobs {
-            match &job.action {
+        for job in self.jobs {
+            let version = job.version_text();
+            match job.action {
                 Action::Reuse { path, file } => out.reuse.push(ReuseEntry {
-                    name: job.name.to_string(),
-                    version: job.version_text(),
-                    path: path.clone(),
-                    file: file.clone(),
+                    name: job.name.as_ref().to_owned(),
+                    version,
+                    path,
+                    file,
                 }),
                 Action::Build => {
-                    let build = to_build_job(job, python_tag, platform_tag);
-                    if job.expansion {
+                    let expansion = job.expansion;
+                    let build = into_build_job(job, version, python_tag, platform_tag);
+                    if expansion {
                         out.dependency_expansions.push(build.clone());
                     }
                     out.to_build.push(build);
                 }
                 Action::Fetch(w) => out.fetch.push(FetchEntry {
-                    name: job.name.to_string(),
-                    version: job.version_text(),
-                    file: w.file.clone(),
-                    url: w.url.clone(),
-                    sha256: w.sha256.clone(),
-                    index: w.index.clone(),
+                    name: job.name.as_ref().to_owned(),
+                    version,
+                    file: w.file,
+                    url: w.url,
+                    sha256: w.sha256,
+                    index: w.index,
                     reason: job.reason.unwrap_or(BuildReason::IncompatibleWheel),
                     depth: job.depth,
-                    parents: job.parents.clone(),
+                    parents: job.parents,
                 }),
                 Action::Skip(skip) => out.skipped.push(SkippedJob {
-                    name: job.name.to_string(),
-                    version: job.version_text(),
-                    status: skip.status.clone(),
-                    timestamp: skip.timestamp.clone(),
-                    detail: skip.detail.clone(),
+                    name: job.name.as_ref().to_owned(),
+                    version,
+                    status: skip.status,
+                    timestamp: skip.timestamp,
+                    detail: skip.detail,
                     reason: job.reason,
                     source: skip.source,
-                    hints: job.hints.clone(),
+                    hints: job.hints,
                 }),
                 Action::Merged(_) => {}
             }
@@ -245,27 +247,33 @@ pub struct PlanLists {
     pub skipped: Vec<SkippedJob>,
 }
 
-fn to_build_job(job: &Job<'_>, python_tag: &str, platform_tag: &str) -> BuildJob {
-    let (version, source_spec) = match &job.version {
-        Some(v) => (v.to_string(), format!("{}=={v}", job.name)),
-        None => ("latest".to_owned(), job.name.to_string()),
+fn into_build_job(
+    job: Job<'_>,
+    version: String,
+    python_tag: &str,
+    platform_tag: &str,
+) -> BuildJob {
+    let name = job.name.as_ref().to_owned();
+    let source_spec = match &job.version {
+        Some(_) => format!("{name}=={version}"),
+        None => name.clone(),
     };
     BuildJob {
-        name: job.name.to_string(),
+        name,
         version,
         python_tag: python_tag.to_owned(),
         platform_tag: platform_tag.to_owned(),
         source_spec,
         reason: job.reason.unwrap_or(BuildReason::IncompatibleWheel),
         depth: job.depth,
-        parents: job.parents.clone(),
-        incompatible: job.incompatible.clone(),
+        parents: job.parents,
+        incompatible: job.incompatible,
         requirements: job
             .requirements
             .iter()
             .map(|r| r.text.to_string())
             .collect(),
-        override_: job.override_.clone(),
-        hints: job.hints.clone(),
+        override_: job.override_,
+        hints: job.hints,
     }
 }
