@@ -247,12 +247,7 @@ pub struct PlanLists {
     pub skipped: Vec<SkippedJob>,
 }
 
-fn into_build_job(
-    job: Job<'_>,
-    version: String,
-    python_tag: &str,
-    platform_tag: &str,
-) -> BuildJob {
+fn into_build_job(job: Job<'_>, version: String, python_tag: &str, platform_tag: &str) -> BuildJob {
     let name = job.name.as_ref().to_owned();
     let source_spec = match &job.version {
         Some(_) => format!("{name}=={version}"),
