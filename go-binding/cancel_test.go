@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -170,5 +171,32 @@ func TestDeadlineIsTimeoutDuringIndexWork(t *testing.T) {
 	}
 	if HTTPStatus(err) != 504 {
 		t.Errorf("status %d, want 504", HTTPStatus(err))
+	}
+}
+
+// TestDeadlineIsTimeoutDuringDownload: a deadline that runs out while a
+// download waits on a silent server is "timeout" too, as for a plan
+// (whether the context's timer or the library's budget stops it first).
+func TestDeadlineIsTimeoutDuringDownload(t *testing.T) {
+	idx := newSilentIndex(t)
+	cfg := basicConfig(t)
+	cfg.Index = &IndexConfig{IndexURL: idx.URL + "/", TimeoutSeconds: 30}
+	origin := strings.TrimSuffix(idx.URL, "/simple")
+	plan := &Plan{Fetch: []FetchEntry{{Name: "x", Version: "1.0", File: "x-1.0-py3-none-any.whl",
+		URL: origin + "/files/x-1.0-py3-none-any.whl", Sha256: strings.Repeat("0", 64), Index: idx.URL + "/"}}}
+	for i := 0; i < 3; i++ {
+		ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
+		start := time.Now()
+		report, err := FetchWheels(ctx, cfg, plan, t.TempDir())
+		cancel()
+		if ErrorCode(err) != CodeTimeout || !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("run %d: err = %v (report %v), want timeout", i, err, report)
+		}
+		if HTTPStatus(err) != 504 {
+			t.Errorf("status %d, want 504", HTTPStatus(err))
+		}
+		if took := time.Since(start); took > 10*time.Second {
+			t.Fatalf("run %d took %v", i, took)
+		}
 	}
 }

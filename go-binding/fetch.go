@@ -73,8 +73,9 @@ func (r *FetchReport) Err() error {
 // reported FetchPresent. A file that fails is reported in the FetchReport
 // (see FetchReport.Err); the error is for the request as a whole (an
 // *Error, or ctx.Err() when ctx was already done). A deadline on ctx bounds
-// the call like cfg.TimeBudgetMS; when ctx is cancelled meanwhile the
-// library stops (CodeCancelled), keeping the files already in place.
+// the call like cfg.TimeBudgetMS (CodeTimeout when it passes); when ctx is
+// cancelled meanwhile the library stops (CodeCancelled), keeping the files
+// already in place.
 func FetchWheels(ctx context.Context, cfg Config, plan *Plan, dir string) (*FetchReport, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -130,8 +131,7 @@ func fetchDoc(ctx context.Context, doc []byte) (*FetchReport, error) {
 		return nil, newError(CodeInternal, "internal error: resolver_fetch_wheels returned NULL")
 	}
 	if isEnvelope(out) {
-		e, _ := envelopeError(ctx, out)
-		return nil, e
+		return nil, envelopeError(ctx, out)
 	}
 	var report FetchReport
 	if err := json.Unmarshal(out, &report); err != nil {

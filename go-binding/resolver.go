@@ -85,39 +85,38 @@ func call(ctx context.Context, doc []byte) ([]byte, error) {
 		return nil, newError(CodeInternal, "internal error: resolver_compute_plan returned NULL")
 	}
 	if isEnvelope(out) {
-		e, decoded := envelopeError(ctx, out)
-		if !decoded {
-			return nil, e
-		}
-		if d, ok := ctx.Deadline(); ok && e.cause == nil && !time.Now().Before(d) {
-			// The deadline has passed but the context's timer has not fired
-			// yet (seen under emulation): the budget ran out all the same.
-			e.cause = context.DeadlineExceeded
-		}
-		if e.Code == CodeCancelled && errors.Is(e.cause, context.DeadlineExceeded) {
-			// The deadline (not a caller) stopped it: the library's own
-			// budget and the context's deadline fire at about the same
-			// moment, and whichever came first, this is a timeout.
-			e.Code = CodeTimeout
-			e.Message = "timeout: the context's deadline passed (" + e.Message + ")"
-		}
-		return nil, e
+		return nil, envelopeError(ctx, out)
 	}
 	return out, nil
 }
 
-// envelopeError decodes the error envelope of a call made under ctx, with
-// the context's error as its cause; decoded is false (and the error
-// `internal`) when the envelope cannot be read.
-func envelopeError(ctx context.Context, out []byte) (e *Error, decoded bool) {
+// envelopeError decodes the error envelope of a call (a plan or a
+// download) made under ctx, with the context's error as its cause; a call
+// stopped by ctx's deadline is a timeout, whichever of the deadline and
+// the library's own budget stopped it first. An envelope that cannot be
+// read is an `internal` error.
+func envelopeError(ctx context.Context, out []byte) *Error {
 	var env struct {
 		Error *Error `json:"error"`
 	}
 	if err := json.Unmarshal(out, &env); err != nil || env.Error == nil || env.Error.Code == "" {
-		return newError(CodeInternal, "internal error: unreadable error envelope: %.200q", out), false
+		return newError(CodeInternal, "internal error: unreadable error envelope: %.200q", out)
 	}
-	env.Error.cause = ctx.Err()
-	return env.Error, true
+	e := env.Error
+	e.cause = ctx.Err()
+	if d, ok := ctx.Deadline(); ok && e.cause == nil && !time.Now().Before(d) {
+		// The deadline has passed but the context's timer has not fired
+		// yet (seen under emulation): the budget ran out all the same.
+		e.cause = context.DeadlineExceeded
+	}
+	if e.Code == CodeCancelled && errors.Is(e.cause, context.DeadlineExceeded) {
+		// The deadline (not a caller) stopped it: the library's own budget
+		// and the context's deadline fire at about the same moment, and
+		// whichever came first, this is a timeout.
+		e.Code = CodeTimeout
+		e.Message = "timeout: the context's deadline passed (" + e.Message + ")"
+	}
+	return e
 }
 
 // isEnvelope reports whether a result document is an error envelope. A plan
