@@ -264,7 +264,7 @@ fn decide_inputs<'a>(state: &mut State<'a>) -> HashSet<(&'a PackageName, &'a pep
             Decision::Reuse(wheel) => {
                 job.reason = None;
                 job.action = Action::Reuse {
-                    path: wheel.path.display().to_string(),
+                    path: wheel.path.to_string_lossy().into_owned(),
                     file: wheel.file_name.clone(),
                 };
             }
