@@ -182,7 +182,7 @@ impl RequirementParser {
                 .map_err(error)?
                 .map_err(|e| error(e.message.to_string()))
         };
-        let (name, specifiers, marker, patch_variable) = match split_marker(text) {
+        let requirement = match split_marker(text) {
             Some((head, marker_text)) => {
                 let (marker, patch_variable) = match self.markers.get(marker_text) {
                     Some(cached) => cached.clone(),
@@ -196,32 +196,28 @@ impl RequirementParser {
                     }
                 };
                 let (name, specifiers) = self.head(head, &whole)?;
-                (name, specifiers, marker, patch_variable)
+                Req {
+                    name,
+                    specifiers,
+                    marker,
+                    patch_variable,
+                }
             }
             // No marker (and no direct URL): all of it is the head.
             None if memchr::memchr2(b';', b'@', text.as_bytes()).is_none() => {
                 let (name, specifiers) = self.head(text, &whole)?;
-                (name, specifiers, MarkerTree::TRUE, false)
+                Req {
+                    name,
+                    specifiers,
+                    marker: MarkerTree::TRUE,
+                    patch_variable: false,
+                }
             }
             // A direct URL (no specifiers to share), or a malformed marker.
-            None => {
-                let requirement = whole(text)?;
-                let marker = requirement.marker.clone();
-                let patch_variable = !marker.is_true() && mentions_patch_variable(text);
-                let specifiers = match requirement.version_or_url {
-                    Some(VersionOrUrl::VersionSpecifier(parsed)) => Some(Arc::new(parsed)),
-                    _ => None,
-                };
-                (requirement.name, specifiers, marker, patch_variable)
-            }
+            None => Req::from_requirement(whole(text)?, text),
         };
         Ok(RequiresDist {
-            requirement: Req {
-                name,
-                specifiers,
-                marker,
-                patch_variable,
-            },
+            requirement,
             text: text.into(),
         })
     }
@@ -309,8 +305,7 @@ fn split_head(head: &str) -> (&str, &str) {
         .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')))
         .unwrap_or(rest.len());
     let after_name = &rest[end..];
-    let extras = after_name.len() - after_name.trim_start().len();
-    if after_name[extras..].starts_with('[') {
+    if after_name.trim_start().starts_with('[') {
         end = match after_name.find(']') {
             Some(close) => end + close + 1,
             None => rest.len(),

@@ -12,11 +12,10 @@ use std::str::FromStr;
 use pep440_rs::{Version, VersionSpecifiers};
 use pep508_rs::MarkerEnvironment;
 
-use crate::requirement::Req;
-
 use crate::config::Config;
 use crate::error::Result;
 use crate::markers;
+use crate::requirement::Req;
 use crate::tags::{PythonVersion, SupportedTags, TargetPlatform};
 
 /// The target CPython on Linux.

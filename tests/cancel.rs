@@ -52,7 +52,6 @@ fn call(config: &str, handle: Option<Handle>) -> Value {
     }
 }
 
-/// Cancels `handle` after `after` on another thread.
 /// Plans `config` with a cancel handle that another thread cancels
 /// `after` the start; returns the result and how long the call took.
 fn call_cancelled_after(config: &str, after: Duration) -> (Value, Duration) {

@@ -67,7 +67,7 @@ impl Corpus {
 
 /// Writes `{dist}-{version}-{tag}.whl` in `dir` with METADATA (requiring
 /// `requires`) and WHEEL, stored.
-pub fn wheel(dir: &Path, dist: &str, version: &str, tag: &str, requires: &[String]) {
+fn wheel(dir: &Path, dist: &str, version: &str, tag: &str, requires: &[String]) {
     let path = dir.join(format!("{dist}-{version}-{tag}.whl"));
     let mut zip = zip::ZipWriter::new(std::fs::File::create(path).expect("create wheel"));
     let opts =

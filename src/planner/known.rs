@@ -43,22 +43,22 @@ impl KnownVersions {
     /// Records `version` of `name`, with the dependency build requirements
     /// it satisfies are noted on (the first one recorded stays).
     pub fn insert(&mut self, name: &PackageName, version: Version, job: Option<JobId>) {
-        match self.by_project.get_mut(name) {
-            Some(Versions::Many(set)) => {
+        let Some(known) = self.by_project.get_mut(name) else {
+            self.by_project
+                .insert(name.clone(), Versions::One(version, job));
+            return;
+        };
+        match known {
+            Versions::Many(set) => {
                 set.entry(version).or_insert(job);
             }
-            Some(one @ Versions::One(..)) => {
-                if let Versions::One(first, first_job) = one {
-                    if *first != version {
-                        let set = BTreeMap::from([(first.clone(), *first_job), (version, job)]);
-                        *one = Versions::Many(set);
-                    }
-                }
+            Versions::One(first, first_job) if *first != version => {
+                *known = Versions::Many(BTreeMap::from([
+                    (first.clone(), *first_job),
+                    (version, job),
+                ]));
             }
-            None => {
-                self.by_project
-                    .insert(name.clone(), Versions::One(version, job));
-            }
+            Versions::One(..) => {}
         }
     }
 

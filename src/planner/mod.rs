@@ -295,9 +295,7 @@ fn decide_inputs<'a>(state: &mut State<'a>) -> HashSet<(&'a PackageName, &'a pep
             }
         }
         state.input_projects.insert(release.name.clone());
-        state
-            .known
-            .insert(&release.name, release.version.clone(), None);
+        state.known.insert(&release.name, release.version, None);
         state.jobs.push(job);
     }
     excluded

@@ -5,7 +5,7 @@ use pep508_rs::PackageName;
 use std::borrow::Cow;
 use std::io::{Read, Seek};
 
-use crate::requirement::{RequirementParser, RequiresDist};
+use crate::requirement::{RequirementError, RequirementParser, RequiresDist};
 
 /// The most METADATA bytes read from one wheel (also the zip-bomb guard).
 pub const METADATA_CAP: u64 = 1024 * 1024;
@@ -66,15 +66,12 @@ pub enum MetadataError {
     /// METADATA is not UTF-8.
     Encoding,
     /// A Requires-Dist line is not PEP 508.
-    Requirement { line: String, reason: String },
+    Requirement(RequirementError),
 }
 
-impl From<crate::requirement::RequirementError> for MetadataError {
-    fn from(e: crate::requirement::RequirementError) -> Self {
-        Self::Requirement {
-            line: e.line,
-            reason: e.reason,
-        }
+impl From<RequirementError> for MetadataError {
+    fn from(e: RequirementError) -> Self {
+        Self::Requirement(e)
     }
 }
 
@@ -87,12 +84,7 @@ impl std::fmt::Display for MetadataError {
                 "METADATA is larger than the {METADATA_CAP}-byte cap ({n} bytes)"
             ),
             Self::Encoding => write!(f, "METADATA is not valid UTF-8"),
-            Self::Requirement { line, reason } => {
-                write!(
-                    f,
-                    "Requires-Dist `{line}` is not a valid PEP 508 requirement: {reason}"
-                )
-            }
+            Self::Requirement(e) => e.fmt(f),
         }
     }
 }
