@@ -4,17 +4,17 @@
 //! itself costs).
 use std::time::Instant;
 
-use wheel_resolver::{compute_plan_with, config, plan_to_json, planner, scan, target, wheel};
+use wheel_resolver::{compute_plan_with, config, plan_to_json, planner, requirement, scan, target};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = std::env::args().nth(1).ok_or("usage: phases CONFIG.json")?;
     let cfg = config::Config::from_json(&std::fs::read_to_string(path)?)?;
     let target = target::Target::from_config(&cfg)?;
-    let applies = |r: &wheel::RequiresDist| target.applies(&r.requirement);
+    let applies = |r: &requirement::Req| target.applies(r);
 
     let t = Instant::now();
     let keep_none = std::env::var_os("KEEP_NONE").is_some();
-    let scan = scan::scan_dir(&cfg.input_dir, false, &|r: &wheel::RequiresDist| {
+    let scan = scan::scan_dir(&cfg.input_dir, false, &|r: &requirement::Req| {
         !keep_none && applies(r)
     })?;
     let scan_time = t.elapsed();

@@ -79,9 +79,7 @@ fn compute_plan_until(
     // Requirements whose marker is false for the target are dropped while
     // scanning, except those an unknown patch level could decide: the
     // planner looks at those again (and warns).
-    let keep = |r: &wheel::RequiresDist| {
-        target.applies(&r.requirement) || target.may_depend_on_patch(&r.requirement)
-    };
+    let keep = |r: &requirement::Req| target.applies(r) || target.may_depend_on_patch(r);
     let scan = scan::scan_dir_until(&config.input_dir, requirements.is_given(), &keep, &stop)?;
     stop.check("planning")?;
     let index = index::open(config, &target, &stop)?;

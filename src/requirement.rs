@@ -167,6 +167,17 @@ impl RequirementParser {
     /// Parses one requirement string.
     pub fn parse(&mut self, text: &str) -> Result<RequiresDist, RequirementError> {
         let text = text.trim();
+        Ok(RequiresDist {
+            requirement: self.parse_req(text)?,
+            text: text.into(),
+        })
+    }
+
+    /// Parses one requirement string (trimmed), without keeping its text:
+    /// a caller that drops most requirements by their marker copies the
+    /// text of those it keeps only.
+    pub fn parse_req(&mut self, text: &str) -> Result<Req, RequirementError> {
+        let text = text.trim();
         let error = |reason: String| RequirementError {
             line: text.to_owned(),
             reason,
@@ -216,10 +227,7 @@ impl RequirementParser {
             // A direct URL (no specifiers to share), or a malformed marker.
             None => Req::from_requirement(whole(text)?, text),
         };
-        Ok(RequiresDist {
-            requirement,
-            text: text.into(),
-        })
+        Ok(requirement)
     }
 
     /// The reusable list (empty), for one document's requirements.

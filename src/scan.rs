@@ -12,6 +12,7 @@ use rustc_hash::FxHashMap as HashMap;
 
 use crate::error::{ErrorDetail, ResolverError, Result};
 use crate::pool;
+use crate::requirement::Req;
 use crate::stop::Stop;
 use crate::wheel::tail::TailReader;
 use crate::wheel::{read_wheel_file, RequirementParser, RequiresDist, WheelFilename};
@@ -51,7 +52,7 @@ pub struct Scan {
 pub fn scan_dir(
     input_dir: &Path,
     allow_empty: bool,
-    keep: &(dyn Fn(&RequiresDist) -> bool + Sync),
+    keep: &(dyn Fn(&Req) -> bool + Sync),
 ) -> Result<Scan> {
     scan_dir_until(input_dir, allow_empty, keep, &Stop::never())
 }
@@ -61,7 +62,7 @@ pub fn scan_dir(
 pub fn scan_dir_until(
     input_dir: &Path,
     allow_empty: bool,
-    keep: &(dyn Fn(&RequiresDist) -> bool + Sync),
+    keep: &(dyn Fn(&Req) -> bool + Sync),
     stop: &Stop,
 ) -> Result<Scan> {
     let meta = std::fs::metadata(input_dir).map_err(|e| ResolverError::InputNotFound {
@@ -163,7 +164,7 @@ fn scan_one(
     root: &Path,
     name: &OsString,
     regular: bool,
-    keep: &(dyn Fn(&RequiresDist) -> bool + Sync),
+    keep: &(dyn Fn(&Req) -> bool + Sync),
     state: &mut ScanState,
 ) -> std::result::Result<(ScannedWheel, Option<String>), ErrorDetail> {
     let file_name = name.to_str().ok_or_else(|| {
@@ -181,8 +182,8 @@ fn scan_one(
         &filename.name,
         &mut state.parser,
         &mut state.reader,
-        &|r: &RequiresDist| {
-            let key = (r.requirement.marker.clone(), r.requirement.patch_variable);
+        &|r: &Req| {
+            let key = (r.marker.clone(), r.patch_variable);
             if let Some(&known) = state.kept_markers.borrow().get(&key) {
                 return known;
             }

@@ -5,7 +5,7 @@ use pep508_rs::PackageName;
 use std::borrow::Cow;
 use std::io::{Read, Seek};
 
-use crate::requirement::{RequirementError, RequirementParser, RequiresDist};
+use crate::requirement::{Req, RequirementError, RequirementParser, RequiresDist};
 
 /// The most METADATA bytes read from one wheel (also the zip-bomb guard).
 pub const METADATA_CAP: u64 = 1024 * 1024;
@@ -102,8 +102,9 @@ pub fn read_metadata<R: Read + Seek>(
 }
 
 /// Which parsed Requires-Dist to keep (every one is parsed, so a bad one
-/// is still an error; those not kept are never stored).
-pub type Keep<'k> = &'k dyn Fn(&RequiresDist) -> bool;
+/// is still an error; those not kept are never stored, nor their text
+/// copied).
+pub type Keep<'k> = &'k dyn Fn(&Req) -> bool;
 
 /// The METADATA of the wheel `file` (`len` bytes): the fast path of
 /// [`super::tail`] (buffers and inflater reused by one scanning thread),
@@ -346,9 +347,13 @@ pub fn parse_metadata_keeping(
     let mut requires_python = None;
     let (mut name, mut version) = (None, None);
     let mut add = |parser: &mut RequirementParser, value: &str| {
-        let r = parser.parse(value)?;
-        if keep(&r) {
-            kept.push(r);
+        let text = value.trim();
+        let requirement = parser.parse_req(text)?;
+        if keep(&requirement) {
+            kept.push(RequiresDist {
+                requirement,
+                text: text.into(),
+            });
         }
         Ok::<_, MetadataError>(())
     };
