@@ -99,20 +99,26 @@ pub fn map_chunks<T: Sync, R: Send>(
     chunk: usize,
     f: impl Fn(&T) -> R + Sync,
 ) -> Vec<R> {
+    map_chunks_with(items, chunk, || (), |_, item| f(item))
+}
+
+/// [`map_chunks`] with a `state` per participating thread, made by `init`
+/// when the thread takes its first chunk (as [`map_with`]).
+pub fn map_chunks_with<T: Sync, S, R: Send>(
+    items: &[T],
+    chunk: usize,
+    init: impl Fn() -> S + Sync,
+    f: impl Fn(&mut S, &T) -> R + Sync,
+) -> Vec<R> {
     let chunk = chunk.max(1);
     let chunks = items.len().div_ceil(chunk);
     let width = if chunks > 1 { cpu_width() } else { 1 };
-    let parts: Vec<Vec<R>> = map_with(
-        chunks,
-        width,
-        || (),
-        |_, c| {
-            items[c * chunk..items.len().min((c + 1) * chunk)]
-                .iter()
-                .map(&f)
-                .collect()
-        },
-    );
+    let parts: Vec<Vec<R>> = map_with(chunks, width, init, |state, c| {
+        items[c * chunk..items.len().min((c + 1) * chunk)]
+            .iter()
+            .map(|item| f(state, item))
+            .collect()
+    });
     parts.into_iter().flatten().collect()
 }
 

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::ops::Bound;
 
-use pep440_rs::{Operator, Version};
+use pep440_rs::{Operator, Version, VersionSpecifiers};
 use pep508_rs::PackageName;
 use rustc_hash::FxHashMap as HashMap;
 
@@ -76,12 +76,22 @@ impl KnownVersions {
     /// pre-releases allowed): for a pin the first match, otherwise the
     /// highest.
     pub fn satisfying<R: Wants + ?Sized>(&self, req: &R) -> Option<Satisfied<'_>> {
+        self.satisfying_by(req, |v| satisfies(req, v))
+    }
+
+    /// [`Self::satisfying`] with `test` deciding whether `req`'s
+    /// specifiers admit a version (as [`satisfies`] does, or a memo of it).
+    fn satisfying_by<'k, R: Wants + ?Sized>(
+        &'k self,
+        req: &R,
+        mut test: impl FnMut(&'k Version) -> bool,
+    ) -> Option<Satisfied<'k>> {
         fn found<'k>((version, &job): (&'k Version, &'k Option<JobId>)) -> Satisfied<'k> {
             Satisfied { version, job }
         }
         let set = match self.by_project.get(req.project())? {
             Versions::One(version, job) => {
-                return satisfies(req, version).then_some(Satisfied { version, job: *job });
+                return test(version).then_some(Satisfied { version, job: *job });
             }
             Versions::Many(set) => set,
         };
@@ -96,19 +106,103 @@ impl KnownVersions {
             return set
                 .range(&public..)
                 .take_while(|(v, _)| same_public_version(v, pin))
-                .find(|(v, _)| satisfies(req, v))
+                .find(|(v, _)| test(v))
                 .map(found);
         }
         let (lower, upper) = bounds(req);
         set.range::<Version, _>((lower, upper))
             .rev()
-            .find(|(v, _)| satisfies(req, v))
+            .find(|(v, _)| test(v))
             .map(found)
     }
 
     /// True when some known version satisfies `req`.
     pub fn satisfies<R: Wants + ?Sized>(&self, req: &R) -> bool {
         self.satisfying(req).is_some()
+    }
+
+    /// [`Self::satisfies`] with the answers of `contains` remembered in
+    /// `memo`: a wheelhouse writes the same few specifier sets on
+    /// thousands of projects at the same few versions.
+    pub fn satisfies_remembering<'k, R: Wants + ?Sized>(
+        &'k self,
+        req: &R,
+        memo: &mut ContainsMemo<'k>,
+    ) -> bool {
+        let Some(specs) = req.specifiers() else {
+            return self.knows(req.project());
+        };
+        self.satisfying_by(req, |v| memo.contains(specs, v))
+            .is_some()
+    }
+}
+
+/// Remembered answers of `VersionSpecifiers::contains`, keyed by the
+/// specifier set's address and the version's exact value. The address
+/// names one set only while every set looked up is alive, so a memo must
+/// not outlive the requirements it saw (one per look-up pass). The exact
+/// value, not PEP 440 equality, is the key: `1.0` and `1.0.0` are equal
+/// but `==1.0.0.*` and `===1.0` tell them apart.
+#[derive(Debug, Default)]
+pub struct ContainsMemo<'k> {
+    answers: HashMap<(usize, Exact<'k>), bool>,
+}
+
+impl<'k> ContainsMemo<'k> {
+    /// `specs.contains(version)`, computed once per set and exact version.
+    pub fn contains(&mut self, specs: &VersionSpecifiers, version: &'k Version) -> bool {
+        let key = (std::ptr::from_ref(specs) as usize, Exact(version));
+        *self
+            .answers
+            .entry(key)
+            .or_insert_with(|| specs.contains(version))
+    }
+}
+
+/// A version compared and hashed by every part it is made of (what
+/// `contains` reads), not by PEP 440 equality.
+#[derive(Debug, Clone, Copy)]
+struct Exact<'k>(&'k Version);
+
+impl Exact<'_> {
+    #[allow(clippy::type_complexity)]
+    fn parts(
+        &self,
+    ) -> (
+        u64,
+        &[u64],
+        Option<pep440_rs::Prerelease>,
+        Option<u64>,
+        Option<u64>,
+        &[pep440_rs::LocalSegment],
+        Option<u64>,
+        Option<u64>,
+    ) {
+        let v = self.0;
+        (
+            v.epoch(),
+            v.release(),
+            v.pre(),
+            v.post(),
+            v.dev(),
+            v.local(),
+            v.min(),
+            v.max(),
+        )
+    }
+}
+
+impl PartialEq for Exact<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self.0, other.0) || self.parts() == other.parts()
+    }
+}
+
+impl Eq for Exact<'_> {}
+
+impl std::hash::Hash for Exact<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.parts().hash(state);
     }
 }
 
@@ -196,6 +290,35 @@ mod tests {
         assert_eq!(k.satisfying(&req).unwrap().job, job(3));
         let pin: pep508_rs::Requirement = "lib==1.0".parse().unwrap();
         assert_eq!(k.satisfying(&pin).unwrap().job, job(1));
+    }
+
+    #[test]
+    fn the_memo_tells_equal_versions_written_differently_apart() {
+        // PEP 440 equal, but `===` and `==X.Y.Z.*` (as pep440_rs reads it)
+        // tell them apart: a memo keyed by equality would answer wrongly.
+        let versions: Vec<Version> = ["1.0", "1.0.0", "1.0+a", "1.0.0+a"]
+            .iter()
+            .map(|v| v.parse().unwrap())
+            .collect();
+        let sets: Vec<VersionSpecifiers> = ["===1.0", "==1.0.1.*", ">1.0", "<=1.0.0"]
+            .iter()
+            .map(|s| s.parse().unwrap())
+            .collect();
+        for order in [false, true] {
+            let mut memo = ContainsMemo::default();
+            for specs in &sets {
+                for i in 0..versions.len() {
+                    let v = &versions[if order { versions.len() - 1 - i } else { i }];
+                    assert_eq!(memo.contains(specs, v), specs.contains(v), "{specs} {v}");
+                }
+            }
+        }
+        let k = known(&["1.0.0"]);
+        let req: pep508_rs::Requirement = "lib===1.0".parse().unwrap();
+        let mut memo = ContainsMemo::default();
+        assert!(!k.satisfies_remembering(&req, &mut memo));
+        let bare: pep508_rs::Requirement = "lib".parse().unwrap();
+        assert!(k.satisfies_remembering(&bare, &mut memo));
     }
 
     #[test]

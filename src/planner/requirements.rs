@@ -5,7 +5,7 @@ use pep508_rs::PackageName;
 use rustc_hash::FxHashSet as HashSet;
 
 use super::job::{Job, JobId};
-use super::known::KnownVersions;
+use super::known::{ContainsMemo, KnownVersions};
 use super::select::{constraint_conflict, pinned_version, satisfies, Choice, Chooser};
 use super::{SourcedRequirement, State};
 use crate::config::UpgradeStrategy;
@@ -138,9 +138,11 @@ fn note_growth(grown: &mut HashSet<PackageName>, known: &KnownVersions, name: &P
 }
 
 /// For each of `reqs`, whether a version in `known` satisfies it, looked
-/// up in parallel.
+/// up in parallel (each thread remembering the specifier sets' answers).
 fn satisfied_by_known(known: &KnownVersions, reqs: &[SourcedRequirement<'_>]) -> Vec<bool> {
-    pool::map_chunks(reqs, 2048, |sr| known.satisfies(&sr.req.requirement))
+    pool::map_chunks_with(reqs, 2048, ContainsMemo::default, |memo, sr| {
+        known.satisfies_remembering(&sr.req.requirement, memo)
+    })
 }
 
 /// Does the index list a version `req` (a pin) accepts?
