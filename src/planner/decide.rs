@@ -26,15 +26,10 @@ pub enum Decision<'a> {
 /// The decision for one input release.
 #[derive(Debug)]
 pub struct Release<'a> {
-    /// Project.
-    pub name: PackageName,
-    /// Version.
-    pub version: Version,
-    /// The name as the first file has it (borrowed, for look-ups that live
-    /// as long as the scan).
-    pub key_name: &'a PackageName,
-    /// The version as the first file has it.
-    pub key_version: &'a Version,
+    /// Project (as its first file has it).
+    pub name: &'a PackageName,
+    /// Version (as its first file has it).
+    pub version: &'a Version,
     /// Its files, in scan order.
     pub files: Vec<&'a ScannedWheel>,
     /// The decision.
@@ -112,10 +107,8 @@ fn decide_release<'a>(
         (Err(why), _) => Decision::Rebuild(why),
     };
     Release {
-        name: key.0.clone(),
-        version: key.1.clone(),
-        key_name: key.0,
-        key_version: key.1,
+        name: key.0,
+        version: key.1,
         files,
         decision,
         requires_python,

@@ -88,7 +88,7 @@ fn expand_level<'a>(
     let mut groups: BTreeMap<&PackageName, Candidate<'_>> = BTreeMap::new();
     for sr in frontier {
         let name = &sr.req.requirement.name;
-        if state.input_projects.contains(name) || state.planned.contains(name) {
+        if state.known.knows(name) || state.planned.contains(name) {
             continue;
         }
         let c = groups.entry(name).or_insert_with(|| Candidate {

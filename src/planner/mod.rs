@@ -103,10 +103,10 @@ pub(crate) struct State<'a> {
     pub inputs: &'a PlanInputs<'a>,
     /// Concrete versions reused or planned, per project.
     pub known: known::KnownVersions,
-    /// Projects that have an input release (one skipped for its
-    /// Requires-Python does not count).
-    pub input_projects: HashSet<PackageName>,
-    /// Projects with a build job (any version, `latest` included).
+    /// Projects with a dependency build or an expansion (any version,
+    /// `latest` included). With the projects in `known` (which has every
+    /// input release but those skipped for their Requires-Python), these
+    /// are the projects the plan already has a job for.
     pub planned: HashSet<PackageName>,
     /// The jobs.
     pub jobs: Jobs<'a>,
@@ -124,7 +124,6 @@ impl<'a> State<'a> {
         Self {
             inputs,
             known: known::KnownVersions::default(),
-            input_projects: HashSet::default(),
             planned: HashSet::default(),
             jobs: Jobs::default(),
             missing: Vec::new(),
@@ -233,9 +232,8 @@ fn decide_inputs<'a>(state: &mut State<'a>) -> HashSet<(&'a PackageName, &'a pep
     let target = inputs.target;
     let mut excluded = HashSet::default();
     let releases = decide::decide(inputs.wheels, target);
-    // One job, one project and one known version per release, at most.
+    // One job and one known version per release, at most.
     state.jobs.reserve(releases.len());
-    state.input_projects.reserve(releases.len());
     state.known.reserve(releases.len());
     for release in releases {
         for (file, text) in &release.unreadable_requires_python {
@@ -253,9 +251,10 @@ fn decide_inputs<'a>(state: &mut State<'a>) -> HashSet<(&'a PackageName, &'a pep
                 ));
             }
         }
+        let (name, version) = (release.name, release.version);
         let mut job = Job::build(
-            release.name.clone(),
-            Some(release.version.clone()),
+            name.clone(),
+            Some(version.clone()),
             BuildReason::IncompatibleWheel,
             0,
             Vec::new(),
@@ -273,7 +272,6 @@ fn decide_inputs<'a>(state: &mut State<'a>) -> HashSet<(&'a PackageName, &'a pep
                     kind: why.as_str(),
                     files: release.files.iter().map(|w| w.file_name.clone()).collect(),
                 });
-                state.planned.insert(release.name.clone());
             }
             Decision::RequiresPython { spec, reusable } => {
                 state.warnings.push(format!(
@@ -289,13 +287,12 @@ fn decide_inputs<'a>(state: &mut State<'a>) -> HashSet<(&'a PackageName, &'a pep
                     detail: Some(spec),
                     source: "input",
                 });
-                excluded.insert((release.key_name, release.key_version));
+                excluded.insert((name, version));
                 state.jobs.push(job);
                 continue;
             }
         }
-        state.input_projects.insert(release.name.clone());
-        state.known.insert(&release.name, release.version, None);
+        state.known.insert(name, version.clone(), None);
         state.jobs.push(job);
     }
     excluded
