@@ -46,73 +46,109 @@ pub struct Release<'a> {
 /// not reused; when that is every file, the release is neither reused nor
 /// rebuilt.
 pub fn decide<'a>(wheels: &'a [ScannedWheel], target: &Target) -> Vec<Release<'a>> {
-    // Releases in order of their first file. Looked up by name alone (a
-    // PEP 440 version hashes slowly), then by version among the name's.
+    // Releases in order of their first file. Files are sorted by name, so
+    // a release's files are nearly always adjacent: the previous file's
+    // release is tried first. Otherwise the release is looked up by name
+    // alone (a PEP 440 version hashes slowly), then by version along the
+    // chain of the name's releases.
     type Files<'w> = Vec<&'w ScannedWheel>;
-    let mut releases: Vec<((&'a PackageName, &'a Version), Files<'a>)> = Vec::new();
-    let mut by_name: HashMap<&'a PackageName, Vec<usize>> = HashMap::default();
+    let mut releases: Vec<((&'a PackageName, &'a Version), Files<'a>)> =
+        Vec::with_capacity(wheels.len());
+    // The name's latest release, and each release's previous one of the same name.
+    let mut latest: HashMap<&'a PackageName, usize> = HashMap::default();
+    latest.reserve(wheels.len());
+    let mut same_name_before: Vec<Option<usize>> = Vec::with_capacity(wheels.len());
     for w in wheels {
-        let (name, version) = (&w.filename.name, &w.filename.version);
-        let indexes = by_name.entry(name).or_default();
-        match indexes.iter().find(|&&i| releases[i].0 .1 == version) {
-            Some(&i) => releases[i].1.push(w),
+        let key = (&w.filename.name, &w.filename.version);
+        if let Some(last) = releases.last_mut().filter(|(k, _)| *k == key) {
+            last.1.push(w);
+            continue;
+        }
+        let mut at = latest.get(key.0).copied();
+        while let Some(i) = at {
+            if releases[i].0 .1 == key.1 {
+                break;
+            }
+            at = same_name_before[i];
+        }
+        match at {
+            Some(i) => releases[i].1.push(w),
             None => {
-                indexes.push(releases.len());
-                releases.push(((name, version), vec![w]));
+                same_name_before.push(latest.insert(key.0, releases.len()));
+                releases.push((key, vec![w]));
             }
         }
     }
-    drop(by_name);
+    drop(latest);
     // Each release is decided on its own: on every core for a large input.
-    pool::map_chunks(&releases, 256, |(key, files)| {
-        decide_release(*key, files.clone(), target)
-    })
+    let decided = pool::map_chunks(&releases, 256, |(_, files)| decide_files(files, target));
+    releases
+        .into_iter()
+        .zip(decided)
+        .map(|((key, files), d)| Release {
+            name: key.0,
+            version: key.1,
+            files,
+            decision: d.decision,
+            requires_python: d.requires_python,
+            unreadable_requires_python: d.unreadable,
+        })
+        .collect()
 }
 
-/// The decision for the release `key` of `files`.
-fn decide_release<'a>(
-    key: (&'a PackageName, &'a Version),
-    files: Vec<&'a ScannedWheel>,
-    target: &Target,
-) -> Release<'a> {
+/// What [`decide_files`] found for a release.
+struct Decided<'a> {
+    decision: Decision<'a>,
+    requires_python: Vec<String>,
+    unreadable: Vec<(String, String)>,
+}
+
+/// The decision for a release of `files`.
+fn decide_files<'a>(files: &[&'a ScannedWheel], target: &Target) -> Decided<'a> {
     let mut requires_python: Vec<String> = Vec::new();
     let mut unreadable = Vec::new();
     let mut excluded_by: Option<String> = None;
-    let mut admitted: Vec<&ScannedWheel> = Vec::new();
-    for w in &files {
+    // The files Requires-Python admits, listed once one is not admitted.
+    let mut admitted: Option<Vec<&ScannedWheel>> = None;
+    for (i, w) in files.iter().enumerate() {
         let Some(text) = &w.requires_python else {
-            admitted.push(w);
+            if let Some(a) = admitted.as_mut() {
+                a.push(w);
+            }
             continue;
         };
         if !requires_python.contains(text) {
             requires_python.push(text.clone());
         }
-        match parse_requires_python(text) {
-            Some(spec) if !target.admits(&spec) => {
-                excluded_by.get_or_insert_with(|| text.clone());
-            }
-            Some(_) => admitted.push(w),
+        let admits = match parse_requires_python(text) {
+            Some(spec) => target.admits(&spec),
             None => {
                 unreadable.push((w.file_name.clone(), text.clone()));
-                admitted.push(w);
+                true
+            }
+        };
+        match (admits, admitted.as_mut()) {
+            (true, Some(a)) => a.push(w),
+            (true, None) => {}
+            (false, _) => {
+                excluded_by.get_or_insert_with(|| text.clone());
+                admitted.get_or_insert_with(|| files[..i].to_vec());
             }
         }
     }
-    let decision = match (best_reusable(&admitted, target), excluded_by) {
+    let admitted = admitted.as_deref().unwrap_or(files);
+    let decision = match (best_reusable(admitted, target), excluded_by) {
         (Ok(w), _) => Decision::Reuse(w),
         (Err(_), Some(spec)) if admitted.is_empty() => Decision::RequiresPython {
             spec,
-            reusable: best_reusable(&files, target).is_ok(),
+            reusable: best_reusable(files, target).is_ok(),
         },
         (Err(why), _) => Decision::Rebuild(why),
     };
-    Release {
-        name: key.0,
-        version: key.1,
-        files,
+    Decided {
         decision,
         requires_python,
-        unreadable_requires_python: unreadable,
+        unreadable,
     }
 }
 
@@ -138,4 +174,77 @@ fn best_reusable<'a>(
         }
     }
     best.map(|(_, w)| w).ok_or(closest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wheel(file_name: &str) -> ScannedWheel {
+        ScannedWheel {
+            file_name: file_name.to_owned(),
+            path: file_name.into(),
+            filename: file_name.parse().unwrap(),
+            requires_dist: Vec::new(),
+            has_metadata: true,
+            requires_python: None,
+        }
+    }
+
+    #[test]
+    fn groups_files_by_release_in_order_of_the_first_file() {
+        // Sorted by file name: a release's files need not be adjacent
+        // (`Foo_Bar` sorts before `a`, `foo_bar` after), and `1.0.0` is
+        // the release `1.0`.
+        let wheels: Vec<ScannedWheel> = [
+            "Foo_Bar-1.0-py3-none-any.whl",
+            "Foo_Bar-2.0-cp311-cp311-manylinux2014_x86_64.whl",
+            "a-1.0-py3-none-any.whl",
+            "foo_bar-1.0.0-cp311-cp311-manylinux2014_s390x.whl",
+            "foo_bar-2.0-cp311-cp311-manylinux2014_s390x.whl",
+            "foo_bar-3.0-cp311-cp311-manylinux2014_x86_64.whl",
+        ]
+        .iter()
+        .map(|f| wheel(f))
+        .collect();
+        let target = Target::new(
+            "3.11".parse().unwrap(),
+            "manylinux2014_s390x".parse().unwrap(),
+        )
+        .unwrap();
+        let releases = decide(&wheels, &target);
+        let got: Vec<(String, String, Vec<&str>)> = releases
+            .iter()
+            .map(|r| {
+                (
+                    r.name.to_string(),
+                    r.version.to_string(),
+                    r.files.iter().map(|w| w.file_name.as_str()).collect(),
+                )
+            })
+            .collect();
+        let want = [
+            (
+                "foo-bar",
+                "1.0",
+                vec![&*wheels[0].file_name, &*wheels[3].file_name],
+            ),
+            (
+                "foo-bar",
+                "2.0",
+                vec![&*wheels[1].file_name, &*wheels[4].file_name],
+            ),
+            ("a", "1.0", vec![&*wheels[2].file_name]),
+            ("foo-bar", "3.0", vec![&*wheels[5].file_name]),
+        ];
+        assert_eq!(got.len(), want.len());
+        for ((name, version, files), (n, v, f)) in got.iter().zip(&want) {
+            assert_eq!((name.as_str(), version.as_str(), files), (*n, *v, f));
+        }
+        // 2.0 is reused from its s390x file, found after the x86_64 one.
+        assert!(
+            matches!(releases[1].decision, Decision::Reuse(w) if w.file_name == wheels[4].file_name)
+        );
+        assert!(matches!(releases[3].decision, Decision::Rebuild(_)));
+    }
 }
