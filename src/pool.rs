@@ -104,11 +104,11 @@ pub fn map_chunks<T: Sync, R: Send>(
 
 /// [`map_chunks`] with a `state` per participating thread, made by `init`
 /// when the thread takes its first chunk (as [`map_with`]).
-pub fn map_chunks_with<T: Sync, S, R: Send>(
-    items: &[T],
+pub fn map_chunks_with<'t, T: Sync, S, R: Send>(
+    items: &'t [T],
     chunk: usize,
     init: impl Fn() -> S + Sync,
-    f: impl Fn(&mut S, &T) -> R + Sync,
+    f: impl Fn(&mut S, &'t T) -> R + Sync,
 ) -> Vec<R> {
     let chunk = chunk.max(1);
     let chunks = items.len().div_ceil(chunk);

@@ -126,7 +126,7 @@ impl KnownVersions {
     /// thousands of projects at the same few versions.
     pub fn satisfies_remembering<'k, R: Wants + ?Sized>(
         &'k self,
-        req: &R,
+        req: &'k R,
         memo: &mut ContainsMemo<'k>,
     ) -> bool {
         let Some(specs) = req.specifiers() else {
@@ -138,24 +138,42 @@ impl KnownVersions {
 }
 
 /// Remembered answers of `VersionSpecifiers::contains`, keyed by the
-/// specifier set's address and the version's exact value. The address
-/// names one set only while every set looked up is alive, so a memo must
-/// not outlive the requirements it saw (one per look-up pass). The exact
-/// value, not PEP 440 equality, is the key: `1.0` and `1.0.0` are equal
-/// but `==1.0.0.*` and `===1.0` tell them apart.
+/// specifier set itself (its address: the parser shares one set among the
+/// requirements that write it alike) and by the version's exact value.
+/// The memo borrows both, so no set it has seen can be freed and another
+/// take its address while it lives. The exact value, not PEP 440
+/// equality, is the key: `1.0` and `1.0.0` are equal but `==1.0.1.*` and
+/// `===1.0` tell them apart.
 #[derive(Debug, Default)]
 pub struct ContainsMemo<'k> {
-    answers: HashMap<(usize, Exact<'k>), bool>,
+    answers: HashMap<(Same<'k>, Exact<'k>), bool>,
 }
 
 impl<'k> ContainsMemo<'k> {
     /// `specs.contains(version)`, computed once per set and exact version.
-    pub fn contains(&mut self, specs: &VersionSpecifiers, version: &'k Version) -> bool {
-        let key = (std::ptr::from_ref(specs) as usize, Exact(version));
+    pub fn contains(&mut self, specs: &'k VersionSpecifiers, version: &'k Version) -> bool {
         *self
             .answers
-            .entry(key)
+            .entry((Same(specs), Exact(version)))
             .or_insert_with(|| specs.contains(version))
+    }
+}
+
+/// A specifier set compared and hashed by its address.
+#[derive(Debug, Clone, Copy)]
+struct Same<'k>(&'k VersionSpecifiers);
+
+impl PartialEq for Same<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self.0, other.0)
+    }
+}
+
+impl Eq for Same<'_> {}
+
+impl std::hash::Hash for Same<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        std::ptr::hash(self.0, state);
     }
 }
 
