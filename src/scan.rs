@@ -112,12 +112,20 @@ pub fn scan_dir_until(
     // Paths in the plan are absolute (as given, not resolved), whatever the
     // caller's working directory was.
     let dir = std::path::absolute(input_dir).map_err(|e| ResolverError::io(input_dir, &e))?;
+    // Wheels the directory entry calls regular files are opened relative to
+    // the directory, by name: the kernel does not walk `dir`'s path again
+    // for each of them.
+    let dir_handle = File::open(&dir).map_err(|e| ResolverError::io(&dir, &e))?;
     // Small inputs run on the calling thread alone (16 wheels per participant).
     let width = pool::cpu_width().min(names.len() / 16 + 1);
     let results = pool::try_map_with(names.len(), width, ScanState::default, |state, i| {
         stop.check("the input scan")?;
         let (name, regular) = &names[i];
-        Ok::<_, ResolverError>(scan_one(&dir, &root, name, *regular, keep, state))
+        let at = Dir {
+            path: &dir,
+            handle: &dir_handle,
+        };
+        Ok::<_, ResolverError>(scan_one(&at, &root, name, *regular, keep, state))
     })?;
     let mut wheels = Vec::with_capacity(results.len());
     let mut bad = Vec::new();
@@ -159,8 +167,15 @@ struct ScanState {
     kept_markers: RefCell<HashMap<(MarkerTree, bool), bool>>,
 }
 
+/// The input directory: its path (for the plan's paths and for links) and
+/// an open handle (to open regular files by name).
+struct Dir<'d> {
+    path: &'d Path,
+    handle: &'d File,
+}
+
 fn scan_one(
-    dir: &Path,
+    dir: &Dir<'_>,
     root: &Path,
     name: &OsString,
     regular: bool,
@@ -173,9 +188,9 @@ fn scan_one(
     let filename: WheelFilename = file_name
         .parse()
         .map_err(|e: crate::wheel::WheelFilenameError| ErrorDetail::file(file_name, e.reason))?;
-    let path = dir.join(name);
-    let (file, len) =
-        open_wheel(&path, root, regular).map_err(|reason| ErrorDetail::file(file_name, reason))?;
+    let path = dir.path.join(name);
+    let (file, len) = open_wheel(dir.handle, name, &path, root, regular)
+        .map_err(|reason| ErrorDetail::file(file_name, reason))?;
     let meta = read_wheel_file(
         &file,
         len,
@@ -230,20 +245,23 @@ fn scan_one(
     ))
 }
 
-/// Opens `path` and returns it with its length, if it is a regular file or
-/// a symlink to a regular file inside `root`. Never reads FIFOs, devices or
-/// sockets (which could block or never end). `regular`: the directory entry
-/// says it is a regular file, so it is opened at once, non-blocking (a FIFO
-/// swapped in meanwhile cannot block the open), and `fstat` confirms it;
-/// links and entries of unknown type are checked by path first.
-fn open_wheel(path: &Path, root: &Path, regular: bool) -> std::result::Result<(File, u64), String> {
+/// Opens the entry `name` of `dir` (at `path`) and returns it with its
+/// length, if it is a regular file or a symlink to a regular file inside
+/// `root`. Never reads FIFOs, devices or sockets (which could block or
+/// never end). `regular`: the directory entry says it is a regular file, so
+/// it is opened at once by name in `dir`, non-blocking (a FIFO swapped in
+/// meanwhile cannot block the open) and not through a symlink (one swapped
+/// in meanwhile is refused, not followed), and `fstat` confirms it; links
+/// and entries of unknown type are checked by path first.
+fn open_wheel(
+    dir: &File,
+    name: &OsString,
+    path: &Path,
+    root: &Path,
+    regular: bool,
+) -> std::result::Result<(File, u64), String> {
     let file = if regular {
-        use std::os::unix::fs::OpenOptionsExt;
-        std::fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NONBLOCK)
-            .open(path)
-            .map_err(|e| format!("cannot open: {e}"))?
+        open_in(dir, name).map_err(|e| format!("cannot open: {e}"))?
     } else {
         open_regular_file(path, root)?
     };
@@ -252,6 +270,24 @@ fn open_wheel(path: &Path, root: &Path, regular: bool) -> std::result::Result<(F
         return Err("not a regular file".to_owned());
     }
     Ok((file, meta.len()))
+}
+
+/// `openat(dir, name, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC)`.
+fn open_in(dir: &File, name: &OsString) -> std::io::Result<File> {
+    use std::os::fd::{AsRawFd, FromRawFd};
+    use std::os::unix::ffi::OsStrExt;
+    // A directory entry's name has no NUL (nor `/`).
+    let name = std::ffi::CString::new(name.as_bytes())
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+    let flags = libc::O_RDONLY | libc::O_NONBLOCK | libc::O_NOFOLLOW | libc::O_CLOEXEC;
+    // SAFETY: `dir` is an open descriptor for the call's duration and
+    // `name` a NUL-terminated string; the result is checked below.
+    let fd = unsafe { libc::openat(dir.as_raw_fd(), name.as_ptr(), flags) };
+    if fd < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: `fd` is a descriptor just opened and owned by nobody else.
+    Ok(unsafe { File::from_raw_fd(fd) })
 }
 
 /// Opens `path` for reading if it is a regular file, or a symlink to a
@@ -274,4 +310,35 @@ fn open_regular_file(path: &Path, root: &Path) -> std::result::Result<File, Stri
         return Err("not a regular file".to_owned());
     }
     File::open(path).map_err(|e| format!("cannot open: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_regular_entry_is_opened_by_name_and_never_through_a_symlink() {
+        // `regular` entries are opened with `open_in`: a symlink swapped in
+        // after the directory was listed is refused, not followed (it could
+        // point outside input_dir).
+        let tmp = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(tmp.path().join("a-1.0-py3-none-any.whl"), b"wheel").unwrap();
+        std::fs::write(outside.path().join("secret"), b"secret").unwrap();
+        std::os::unix::fs::symlink(
+            outside.path().join("secret"),
+            tmp.path().join("b-1.0-py3-none-any.whl"),
+        )
+        .unwrap();
+        let dir = File::open(tmp.path()).unwrap();
+        let name = |n: &str| OsString::from(n);
+        let opened = open_in(&dir, &name("a-1.0-py3-none-any.whl")).unwrap();
+        assert_eq!(opened.metadata().unwrap().len(), 5);
+        let err = open_in(&dir, &name("b-1.0-py3-none-any.whl")).unwrap_err();
+        assert_eq!(err.raw_os_error(), Some(libc::ELOOP), "{err}");
+        let root = std::fs::canonicalize(tmp.path()).unwrap();
+        let path = tmp.path().join("b-1.0-py3-none-any.whl");
+        let refused = open_wheel(&dir, &name("b-1.0-py3-none-any.whl"), &path, &root, true);
+        assert!(refused.is_err());
+    }
 }
