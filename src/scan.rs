@@ -115,16 +115,16 @@ pub fn scan_dir_until(
     // Wheels the directory entry calls regular files are opened relative to
     // the directory, by name: the kernel does not walk `dir`'s path again
     // for each of them.
-    let dir_handle = File::open(&dir).map_err(|e| ResolverError::io(&dir, &e))?;
+    let handle = File::open(&dir).map_err(|e| ResolverError::io(&dir, &e))?;
+    let at = Dir {
+        path: &dir,
+        handle: &handle,
+    };
     // Small inputs run on the calling thread alone (16 wheels per participant).
     let width = pool::cpu_width().min(names.len() / 16 + 1);
     let results = pool::try_map_with(names.len(), width, ScanState::default, |state, i| {
         stop.check("the input scan")?;
         let (name, regular) = &names[i];
-        let at = Dir {
-            path: &dir,
-            handle: &dir_handle,
-        };
         Ok::<_, ResolverError>(scan_one(&at, &root, name, *regular, keep, state))
     })?;
     let mut wheels = Vec::with_capacity(results.len());

@@ -55,8 +55,8 @@ pub fn decide<'a>(wheels: &'a [ScannedWheel], target: &Target) -> Vec<Release<'a
     let mut releases: Vec<((&'a PackageName, &'a Version), Files<'a>)> =
         Vec::with_capacity(wheels.len());
     // The name's latest release, and each release's previous one of the same name.
-    let mut latest: HashMap<&'a PackageName, usize> = HashMap::default();
-    latest.reserve(wheels.len());
+    let mut latest: HashMap<&'a PackageName, usize> =
+        HashMap::with_capacity_and_hasher(wheels.len(), Default::default());
     let mut same_name_before: Vec<Option<usize>> = Vec::with_capacity(wheels.len());
     for w in wheels {
         let key = (&w.filename.name, &w.filename.version);
