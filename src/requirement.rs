@@ -15,7 +15,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use pep440_rs::VersionSpecifiers;
-use pep508_rs::{MarkerEnvironment, MarkerTree, PackageName, Requirement, VersionOrUrl};
+use pep508_rs::{ExtraName, MarkerEnvironment, MarkerTree, PackageName, Requirement, VersionOrUrl};
 use rustc_hash::FxHashMap as HashMap;
 
 /// A Requires-Dist value that is not a valid PEP 508 requirement.
@@ -246,9 +246,10 @@ impl RequirementParser {
     /// before, only `name [extras]` is parsed and the parsed set is shared:
     /// the PEP 508 grammar reads the specifiers after the name and extras
     /// whatever they are, so a text that parsed once parses the same after
-    /// any name. A plain name (no extras) is then read by `PackageName`
-    /// alone, as pep508_rs reads it; so is one with no specifiers that
-    /// cannot look like an archive. Otherwise (or should the short parse
+    /// any name. A plain name, with or without tightly written extras
+    /// ([`bare_name`]), is then read by `PackageName` alone, as pep508_rs
+    /// reads it; so is one with no specifiers that cannot look like an
+    /// archive. Otherwise (or should the short parse
     /// fail, to report the same error) the whole head is parsed.
     fn head(
         &mut self,
@@ -256,22 +257,21 @@ impl RequirementParser {
         whole: &dyn Fn(&str) -> Result<Requirement, RequirementError>,
     ) -> Result<(PackageName, Option<Arc<VersionSpecifiers>>), RequirementError> {
         let (name_part, written) = split_head(head);
-        // A plain name (no extras): pep508_rs would validate and normalise
-        // it with `PackageName::new`, which this is. With no specifiers it
-        // would first refuse a name that looks like an archive
-        // (`x.whl`), which needs a `.`.
-        let plain = name_part
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'));
+        // `name` or `name[extras]` written tightly, with a name and extras
+        // pep508_rs accepts: the bare name. (The planner keeps no extras,
+        // and they cannot change how the specifiers parse.)
+        let plain_name = bare_name(name_part);
         if written.is_empty() {
-            if plain && !name_part.contains('.') {
-                if let Ok(name) = PackageName::from_str(name_part) {
+            // With no specifiers pep508_rs first refuses a name that
+            // looks like an archive (`x.whl`), which needs a `.`.
+            if let Some(name) = plain_name.filter(|n| !n.contains('.')) {
+                if let Ok(name) = PackageName::from_str(name) {
                     return Ok((name, None));
                 }
             }
         } else if let Some(shared) = self.specifiers.get(written) {
-            if plain {
-                if let Ok(name) = PackageName::from_str(name_part) {
+            if let Some(name) = plain_name {
+                if let Ok(name) = PackageName::from_str(name) {
                     return Ok((name, Some(shared.clone())));
                 }
             } else if let Ok(r) = whole(name_part) {
@@ -320,6 +320,33 @@ fn split_head(head: &str) -> (&str, &str) {
         };
     }
     (rest[..end].trim_end(), rest[end..].trim())
+}
+
+/// The project name of a `name` or `name[extra,...]` written with no
+/// spaces, when pep508_rs reads it as that name and extras: the name's
+/// characters are those of a PEP 508 name, and every extra is a valid,
+/// non-empty [`ExtraName`] (`[]` has none). `None` for any other shape, which is
+/// then parsed whole.
+fn bare_name(name_part: &str) -> Option<&str> {
+    let is_name_char = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_');
+    let (name, extras) = match name_part.split_once('[') {
+        None => (name_part, None),
+        Some((name, rest)) => (name, Some(rest.strip_suffix(']')?)),
+    };
+    if !name.bytes().all(is_name_char) {
+        return None;
+    }
+    if let Some(extras) = extras.filter(|e| !e.is_empty()) {
+        for extra in extras.split(',') {
+            if extra.is_empty()
+                || !extra.bytes().all(is_name_char)
+                || ExtraName::from_str(extra).is_err()
+            {
+                return None;
+            }
+        }
+    }
+    Some(name)
 }
 
 /// `name[extras] specifiers ; marker` → (`name[extras] specifiers`, `marker`)

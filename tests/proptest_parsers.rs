@@ -28,7 +28,10 @@ fn requirement_text() -> impl Strategy<Value = String> {
     let names = prop::sample::select(vec![
         "a", "B_c", "d.e-f", "g1", "x", "a-", "x.whl", "a.tar.gz", "a..b", "9", "_a",
     ]);
-    let extras = prop::sample::select(vec!["", "[x]", "[x, y]", " [t]", "[bad"]);
+    let extras = prop::sample::select(vec![
+        "", "[x]", "[x, y]", " [t]", "[bad", "[x,y]", "[]", "[x,]", "[,x]", "[A_b.c]", "[1]",
+        "[x]]", "[-x]", "[x,,y]",
+    ]);
     let specs = prop::sample::select(vec![
         "",
         ">=1.0",
