@@ -20,8 +20,6 @@ use crate::wheel::{read_wheel_file, RequirementParser, RequiresDist, WheelFilena
 /// One scanned input wheel.
 #[derive(Debug, Clone)]
 pub struct ScannedWheel {
-    /// The file name.
-    pub file_name: String,
     /// Full path.
     pub path: PathBuf,
     /// Parsed name.
@@ -32,6 +30,13 @@ pub struct ScannedWheel {
     pub has_metadata: bool,
     /// METADATA's Requires-Python, as written.
     pub requires_python: Option<String>,
+}
+
+impl ScannedWheel {
+    /// The file name (as its parsed name keeps it).
+    pub fn file_name(&self) -> &str {
+        self.filename.as_str()
+    }
 }
 
 /// The scan's result: wheels in scan order, and warnings.
@@ -234,7 +239,6 @@ fn scan_one(
     };
     Ok((
         ScannedWheel {
-            file_name: file_name.to_owned(),
             path,
             filename,
             requires_dist,

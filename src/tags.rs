@@ -350,27 +350,28 @@ impl SupportedTags {
     }
 
     /// `Ok(priority)` of the best supported tag among the expanded tag set,
-    /// or why none is supported.
+    /// or why none is supported. Each set is as a wheel file name writes
+    /// it: one or more tags joined by `.` (`py2.py3`).
     pub fn check(
         &self,
-        pythons: &[String],
-        abis: &[String],
-        platforms: &[String],
+        pythons: &str,
+        abis: &str,
+        platforms: &str,
     ) -> Result<usize, Incompatibility> {
         let mut best: Option<usize> = None;
         let mut worst = Incompatibility::Python;
-        for py in pythons {
-            let Some(by_abi) = self.by_python.get(py.as_str()) else {
+        for py in pythons.split('.') {
+            let Some(by_abi) = self.by_python.get(py) else {
                 continue;
             };
             worst = worst.max(Incompatibility::Abi);
-            for abi in abis {
-                let Some(by_platform) = by_abi.get(abi.as_str()) else {
+            for abi in abis.split('.') {
+                let Some(by_platform) = by_abi.get(abi) else {
                     continue;
                 };
                 worst = worst.max(Incompatibility::Platform);
-                for plat in platforms {
-                    if let Some(&prio) = by_platform.get(plat.as_str()) {
+                for plat in platforms.split('.') {
+                    if let Some(&prio) = by_platform.get(plat) {
                         best = Some(best.map_or(prio, |b: usize| b.min(prio)));
                     }
                 }
@@ -388,8 +389,9 @@ mod tests {
         SupportedTags::for_target(py.parse().unwrap(), &plat.parse().unwrap())
     }
 
-    fn s(v: &[&str]) -> Vec<String> {
-        v.iter().map(|x| (*x).to_owned()).collect()
+    /// A tag set as a file name writes it.
+    fn s(v: &[&str]) -> String {
+        v.join(".")
     }
 
     #[test]

@@ -86,10 +86,11 @@ proptest! {
         };
         match file.parse::<WheelFilename>() {
             Ok(w) => {
-                prop_assert_eq!(w.raw_name, n);
-                prop_assert_eq!(w.build_tag, build);
-                prop_assert_eq!(w.python_tags.join("."), py);
-                prop_assert_eq!(w.platform_tags.join("."), plat);
+                prop_assert_eq!(w.raw_name(), n);
+                prop_assert_eq!(w.build_tag(), build.as_deref());
+                prop_assert_eq!(w.python_tags(), py);
+                prop_assert_eq!(w.abi_tags(), abi);
+                prop_assert_eq!(w.platform_tags(), plat);
             }
             // A generated version may still be invalid PEP 440 (e.g. `1!2.dev3` forms); never a name error.
             Err(e) => prop_assert!(e.reason.contains("PEP 440"), "{}", e),

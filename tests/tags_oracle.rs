@@ -65,7 +65,7 @@ fn reuse_verdicts_match_packaging() {
         for (name, want) in verdicts.as_object().unwrap() {
             let w: WheelFilename = name.parse().unwrap_or_else(|e| panic!("{name}: {e}"));
             let got = tags
-                .check(&w.python_tags, &w.abi_tags, &w.platform_tags)
+                .check(w.python_tags(), w.abi_tags(), w.platform_tags())
                 .is_ok();
             assert_eq!(got, want.as_bool().unwrap(), "{target}: {name}");
             checked += 1;

@@ -10,7 +10,7 @@ fuzz_target!(|data: &[u8]| {
     };
     if let Ok(w) = s.parse::<WheelFilename>() {
         // A parsed name keeps what it was parsed from.
-        assert!(!w.raw_name.is_empty());
-        assert!(!w.python_tags.is_empty() && !w.abi_tags.is_empty() && !w.platform_tags.is_empty());
+        assert!(!w.raw_name().is_empty());
+        assert!(!w.python_tags().is_empty() && !w.abi_tags().is_empty() && !w.platform_tags().is_empty());
     }
 });

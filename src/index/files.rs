@@ -725,8 +725,8 @@ mod tests {
         let v: Version = "1.0".parse().unwrap();
         let one = proj.files(&v).unwrap().iter().next().unwrap();
         let wheel = one.wheel().unwrap();
-        assert_eq!(wheel.abi_tags, ["abi3"]);
-        assert_eq!(wheel.platform_tags, ["manylinux2014_s390x"]);
+        assert_eq!(wheel.abi_tags(), "abi3");
+        assert_eq!(wheel.platform_tags(), "manylinux2014_s390x");
         assert_eq!(one.sha256().as_deref(), Some(hash));
         assert_eq!(
             one.public_url().as_str(),

@@ -107,7 +107,7 @@ fn choose_wheel<'f>(files: &'f [ProjectFile], tags: &SupportedTags) -> Option<&'
         .filter_map(|f| {
             let w = f.wheel.as_ref()?;
             let priority = tags
-                .check(&w.python_tags, &w.abi_tags, &w.platform_tags)
+                .check(w.python_tags(), w.abi_tags(), w.platform_tags())
                 .unwrap_or(usize::MAX);
             Some(((priority, f.file.yanked, f.file.filename.as_str()), f))
         })

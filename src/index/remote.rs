@@ -89,7 +89,7 @@ impl RemoteIndexes {
         let w = f.wheel()?;
         self.target
             .tags
-            .check(&w.python_tags, &w.abi_tags, &w.platform_tags)
+            .check(w.python_tags(), w.abi_tags(), w.platform_tags())
             .ok()
     }
 

@@ -123,7 +123,7 @@ fn decide_files<'a>(files: &[&'a ScannedWheel], target: &Target) -> Decided<'a> 
         let admits = match parse_requires_python(text) {
             Some(spec) => target.admits(&spec),
             None => {
-                unreadable.push((w.file_name.clone(), text.clone()));
+                unreadable.push((w.file_name().to_owned(), text.clone()));
                 true
             }
         };
@@ -163,7 +163,7 @@ fn best_reusable<'a>(
         let f = &w.filename;
         match target
             .tags
-            .check(&f.python_tags, &f.abi_tags, &f.platform_tags)
+            .check(f.python_tags(), f.abi_tags(), f.platform_tags())
         {
             Ok(prio) => {
                 if best.is_none_or(|(p, _)| prio < p) {
@@ -182,7 +182,6 @@ mod tests {
 
     fn wheel(file_name: &str) -> ScannedWheel {
         ScannedWheel {
-            file_name: file_name.to_owned(),
             path: file_name.into(),
             filename: file_name.parse().unwrap(),
             requires_dist: Vec::new(),
@@ -219,7 +218,7 @@ mod tests {
                 (
                     r.name.to_string(),
                     r.version.to_string(),
-                    r.files.iter().map(|w| w.file_name.as_str()).collect(),
+                    r.files.iter().map(|w| w.file_name()).collect(),
                 )
             })
             .collect();
@@ -227,15 +226,15 @@ mod tests {
             (
                 "foo-bar",
                 "1.0",
-                vec![&*wheels[0].file_name, &*wheels[3].file_name],
+                vec![wheels[0].file_name(), wheels[3].file_name()],
             ),
             (
                 "foo-bar",
                 "2.0",
-                vec![&*wheels[1].file_name, &*wheels[4].file_name],
+                vec![wheels[1].file_name(), wheels[4].file_name()],
             ),
-            ("a", "1.0", vec![&*wheels[2].file_name]),
-            ("foo-bar", "3.0", vec![&*wheels[5].file_name]),
+            ("a", "1.0", vec![wheels[2].file_name()]),
+            ("foo-bar", "3.0", vec![wheels[5].file_name()]),
         ];
         assert_eq!(got.len(), want.len());
         for ((name, version, files), (n, v, f)) in got.iter().zip(&want) {
@@ -243,7 +242,7 @@ mod tests {
         }
         // 2.0 is reused from its s390x file, found after the x86_64 one.
         assert!(
-            matches!(releases[1].decision, Decision::Reuse(w) if w.file_name == wheels[4].file_name)
+            matches!(releases[1].decision, Decision::Reuse(w) if w.file_name() == wheels[4].file_name())
         );
         assert!(matches!(releases[3].decision, Decision::Rebuild(_)));
     }

@@ -264,13 +264,17 @@ fn decide_inputs<'a>(state: &mut State<'a>) -> HashSet<(&'a PackageName, &'a pep
                 job.reason = None;
                 job.action = Action::Reuse {
                     path: wheel.path.to_string_lossy().into_owned(),
-                    file: wheel.file_name.clone(),
+                    file: wheel.file_name().to_owned(),
                 };
             }
             Decision::Rebuild(why) => {
                 job.incompatible = Some(Incompatible {
                     kind: why.as_str(),
-                    files: release.files.iter().map(|w| w.file_name.clone()).collect(),
+                    files: release
+                        .files
+                        .iter()
+                        .map(|w| w.file_name().to_owned())
+                        .collect(),
                 });
             }
             Decision::RequiresPython { spec, reusable } => {
