@@ -20,8 +20,6 @@ use crate::wheel::{read_wheel_file, RequirementParser, RequiresDist, WheelFilena
 /// One scanned input wheel.
 #[derive(Debug, Clone)]
 pub struct ScannedWheel {
-    /// Full path.
-    pub path: PathBuf,
     /// Parsed name.
     pub filename: WheelFilename,
     /// Requires-Dist that `keep` selected, in file order (empty when METADATA is missing).
@@ -36,6 +34,11 @@ impl ScannedWheel {
     /// The file name (as its parsed name keeps it).
     pub fn file_name(&self) -> &str {
         self.filename.as_str()
+    }
+
+    /// Its path: the file name in `input_dir`, the directory scanned.
+    pub fn path(&self, input_dir: &Path) -> PathBuf {
+        input_dir.join(self.file_name())
     }
 }
 
@@ -193,8 +196,7 @@ fn scan_one(
     let filename: WheelFilename = file_name
         .parse()
         .map_err(|e: crate::wheel::WheelFilenameError| ErrorDetail::file(file_name, e.reason))?;
-    let path = dir.path.join(name);
-    let (file, len) = open_wheel(dir.handle, name, &path, root, regular)
+    let (file, len) = open_wheel(dir, name, root, regular)
         .map_err(|reason| ErrorDetail::file(file_name, reason))?;
     let meta = read_wheel_file(
         &file,
@@ -239,7 +241,6 @@ fn scan_one(
     };
     Ok((
         ScannedWheel {
-            path,
             filename,
             requires_dist,
             has_metadata,
@@ -258,16 +259,15 @@ fn scan_one(
 /// in meanwhile is refused, not followed), and `fstat` confirms it; links
 /// and entries of unknown type are checked by path first.
 fn open_wheel(
-    dir: &File,
+    dir: &Dir<'_>,
     name: &OsString,
-    path: &Path,
     root: &Path,
     regular: bool,
 ) -> std::result::Result<(File, u64), String> {
     let file = if regular {
-        open_in(dir, name).map_err(|e| format!("cannot open: {e}"))?
+        open_in(dir.handle, name).map_err(|e| format!("cannot open: {e}"))?
     } else {
-        open_regular_file(path, root)?
+        open_regular_file(&dir.path.join(name), root)?
     };
     let meta = file.metadata().map_err(|e| format!("cannot read: {e}"))?;
     if !meta.is_file() {
@@ -280,9 +280,19 @@ fn open_wheel(
 fn open_in(dir: &File, name: &OsString) -> std::io::Result<File> {
     use std::os::fd::{AsRawFd, FromRawFd};
     use std::os::unix::ffi::OsStrExt;
-    // A directory entry's name has no NUL (nor `/`).
-    let name = std::ffi::CString::new(name.as_bytes())
-        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+    // A directory entry's name has no NUL (nor `/`) and fits NAME_MAX
+    // (255 bytes): it is made NUL-terminated on the stack.
+    let bytes = name.as_bytes();
+    let mut buffer = [0u8; 256];
+    let invalid = |what| std::io::Error::new(std::io::ErrorKind::InvalidInput, what);
+    if bytes.len() >= buffer.len() {
+        return Err(invalid("the file name is longer than NAME_MAX"));
+    }
+    buffer[..bytes.len()].copy_from_slice(bytes);
+    let name = std::ffi::CStr::from_bytes_until_nul(&buffer)
+        .ok()
+        .filter(|c| c.count_bytes() == bytes.len())
+        .ok_or_else(|| invalid("the file name has a NUL byte"))?;
     let flags = libc::O_RDONLY | libc::O_NONBLOCK | libc::O_NOFOLLOW | libc::O_CLOEXEC;
     // SAFETY: `dir` is an open descriptor for the call's duration and
     // `name` a NUL-terminated string; the result is checked below.
@@ -341,8 +351,18 @@ mod tests {
         let err = open_in(&dir, &name("b-1.0-py3-none-any.whl")).unwrap_err();
         assert_eq!(err.raw_os_error(), Some(libc::ELOOP), "{err}");
         let root = std::fs::canonicalize(tmp.path()).unwrap();
-        let path = tmp.path().join("b-1.0-py3-none-any.whl");
-        let refused = open_wheel(&dir, &name("b-1.0-py3-none-any.whl"), &path, &root, true);
+        let input = Dir {
+            path: tmp.path(),
+            handle: &dir,
+        };
+        let refused = open_wheel(&input, &name("b-1.0-py3-none-any.whl"), &root, true);
         assert!(refused.is_err());
+        // The name is made NUL-terminated on the stack: up to NAME_MAX bytes.
+        let longest = open_in(&dir, &name(&"x".repeat(255))).unwrap_err();
+        assert_eq!(longest.raw_os_error(), Some(libc::ENOENT), "{longest}");
+        let too_long = open_in(&dir, &name(&"x".repeat(256))).unwrap_err();
+        assert_eq!(too_long.kind(), std::io::ErrorKind::InvalidInput);
+        let nul = open_in(&dir, &name("a\0b")).unwrap_err();
+        assert_eq!(nul.kind(), std::io::ErrorKind::InvalidInput);
     }
 }

@@ -182,7 +182,6 @@ mod tests {
 
     fn wheel(file_name: &str) -> ScannedWheel {
         ScannedWheel {
-            path: file_name.into(),
             filename: file_name.parse().unwrap(),
             requires_dist: Vec::new(),
             has_metadata: true,

@@ -263,7 +263,11 @@ fn decide_inputs<'a>(state: &mut State<'a>) -> HashSet<(&'a PackageName, &'a pep
             Decision::Reuse(wheel) => {
                 job.reason = None;
                 job.action = Action::Reuse {
-                    path: wheel.path.to_string_lossy().into_owned(),
+                    path: wheel
+                        .path(&inputs.config.input_dir)
+                        .into_os_string()
+                        .into_string()
+                        .unwrap_or_else(|p| p.to_string_lossy().into_owned()),
                     file: wheel.file_name().to_owned(),
                 };
             }
