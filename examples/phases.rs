@@ -23,6 +23,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         config: &cfg,
         target: &target,
         wheels: &scan.wheels,
+        input_dir: &scan.dir,
         index: None,
         extra_requirements: &[],
         constraints: &[],

@@ -87,6 +87,7 @@ fn compute_plan_until(
         config,
         target: &target,
         wheels: &scan.wheels,
+        input_dir: &scan.dir,
         index: index.as_deref(),
         extra_requirements: &requirements.requirements,
         constraints: &requirements.constraints,

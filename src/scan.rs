@@ -36,9 +36,10 @@ impl ScannedWheel {
         self.filename.as_str()
     }
 
-    /// Its path: the file name in `input_dir`, the directory scanned.
-    pub fn path(&self, input_dir: &Path) -> PathBuf {
-        input_dir.join(self.file_name())
+    /// Its path: its file name in `dir`, the directory scanned
+    /// ([`Scan::dir`]).
+    pub fn path(&self, dir: &Path) -> PathBuf {
+        dir.join(self.file_name())
     }
 }
 
@@ -49,6 +50,9 @@ pub struct Scan {
     pub wheels: Vec<ScannedWheel>,
     /// Non-fatal observations.
     pub warnings: Vec<String>,
+    /// `input_dir` made absolute (as given, not resolved): a wheel's path
+    /// is its file name in it ([`ScannedWheel::path`]).
+    pub dir: PathBuf,
 }
 
 /// Scans `input_dir`. `allow_empty`: no wheels is not an error (a
@@ -163,7 +167,11 @@ pub fn scan_dir_until(
             details: bad,
         });
     }
-    Ok(Scan { wheels, warnings })
+    Ok(Scan {
+        wheels,
+        warnings,
+        dir,
+    })
 }
 
 /// What one scanning thread reuses from wheel to wheel: the marker cache,

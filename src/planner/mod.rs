@@ -79,6 +79,8 @@ pub struct PlanInputs<'a> {
     pub target: &'a Target,
     /// Input wheels in scan order.
     pub wheels: &'a [ScannedWheel],
+    /// The directory they were scanned in ([`crate::scan::Scan::dir`]).
+    pub input_dir: &'a std::path::Path,
     /// Configured indexes, or `None` (offline).
     pub index: Option<&'a dyn PackageIndex>,
     /// Requirements from a requirements file, planned after the wheels'.
@@ -264,7 +266,7 @@ fn decide_inputs<'a>(state: &mut State<'a>) -> HashSet<(&'a PackageName, &'a pep
                 job.reason = None;
                 job.action = Action::Reuse {
                     path: wheel
-                        .path(&inputs.config.input_dir)
+                        .path(inputs.input_dir)
                         .into_os_string()
                         .into_string()
                         .unwrap_or_else(|p| p.to_string_lossy().into_owned()),
