@@ -22,8 +22,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let inputs = planner::PlanInputs {
         config: &cfg,
         target: &target,
-        wheels: &scan.wheels,
-        input_dir: &scan.dir,
+        scan: &scan,
         index: None,
         extra_requirements: &[],
         constraints: &[],

@@ -80,14 +80,15 @@ fn compute_plan_until(
     // scanning, except those an unknown patch level could decide: the
     // planner looks at those again (and warns).
     let keep = |r: &requirement::Req| target.applies(r) || target.may_depend_on_patch(r);
-    let scan = scan::scan_dir_until(&config.input_dir, requirements.is_given(), &keep, &stop)?;
+    let mut scan = scan::scan_dir_until(&config.input_dir, requirements.is_given(), &keep, &stop)?;
+    // The plan's warnings start with the scan's (the planner borrows the rest).
+    let mut warnings = std::mem::take(&mut scan.warnings);
     stop.check("planning")?;
     let index = index::open(config, &target, &stop)?;
     let inputs = PlanInputs {
         config,
         target: &target,
-        wheels: &scan.wheels,
-        input_dir: &scan.dir,
+        scan: &scan,
         index: index.as_deref(),
         extra_requirements: &requirements.requirements,
         constraints: &requirements.constraints,
@@ -119,7 +120,6 @@ fn compute_plan_until(
         });
     }
 
-    let mut warnings = scan.warnings;
     warnings.extend(outcome.warnings);
     if let Some(index) = &index {
         warnings.extend(index.warnings());

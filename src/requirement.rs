@@ -309,9 +309,7 @@ impl RequirementParser {
 /// specifiers. Unclosed extras leave no specifier part.
 fn split_head(head: &str) -> (&str, &str) {
     let rest = head.trim_start();
-    let mut end = rest
-        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')))
-        .unwrap_or(rest.len());
+    let mut end = rest.find(|c: char| !is_name_char(c)).unwrap_or(rest.len());
     let after_name = &rest[end..];
     if after_name.trim_start().starts_with('[') {
         end = match after_name.find(']') {
@@ -322,31 +320,24 @@ fn split_head(head: &str) -> (&str, &str) {
     (rest[..end].trim_end(), rest[end..].trim())
 }
 
+/// A character of a PEP 508 project or extra name.
+fn is_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')
+}
+
 /// The project name of a `name` or `name[extra,...]` written with no
 /// spaces, when pep508_rs reads it as that name and extras: the name's
 /// characters are those of a PEP 508 name, and every extra is a valid,
-/// non-empty [`ExtraName`] (`[]` has none). `None` for any other shape, which is
-/// then parsed whole.
+/// non-empty [`ExtraName`] (`[]` has none). `None` for any other shape,
+/// which is then parsed whole.
 fn bare_name(name_part: &str) -> Option<&str> {
-    let is_name_char = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_');
     let (name, extras) = match name_part.split_once('[') {
-        None => (name_part, None),
-        Some((name, rest)) => (name, Some(rest.strip_suffix(']')?)),
+        None => (name_part, ""),
+        Some((name, rest)) => (name, rest.strip_suffix(']')?),
     };
-    if !name.bytes().all(is_name_char) {
-        return None;
-    }
-    if let Some(extras) = extras.filter(|e| !e.is_empty()) {
-        for extra in extras.split(',') {
-            if extra.is_empty()
-                || !extra.bytes().all(is_name_char)
-                || ExtraName::from_str(extra).is_err()
-            {
-                return None;
-            }
-        }
-    }
-    Some(name)
+    let extra_ok = |e: &str| !e.is_empty() && ExtraName::from_str(e).is_ok();
+    (name.chars().all(is_name_char) && (extras.is_empty() || extras.split(',').all(extra_ok)))
+        .then_some(name)
 }
 
 /// `name[extras] specifiers ; marker` → (`name[extras] specifiers`, `marker`)
@@ -371,7 +362,6 @@ fn catch_parse<T>(parse: impl FnOnce() -> T) -> Result<T, String> {
 /// Rejects a project or extra name that ends in `.`, `-` or `_` before the
 /// next delimiter (pep508_rs 0.9 panics on `9. ` and `a[b.]`).
 fn guard_names(text: &str) -> Result<(), String> {
-    let is_name = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_');
     let check = |run: &str, what: &str| match run.chars().last() {
         Some(c @ ('.' | '-' | '_')) => Err(format!(
             "{what} `{run}` must end with an alphanumeric character, not '{c}'"
@@ -379,14 +369,14 @@ fn guard_names(text: &str) -> Result<(), String> {
         _ => Ok(()),
     };
     let rest = text.trim_start();
-    let end = rest.find(|c| !is_name(c)).unwrap_or(rest.len());
+    let end = rest.find(|c| !is_name_char(c)).unwrap_or(rest.len());
     check(&rest[..end], "project name")?;
     let rest = rest[end..].trim_start();
     if let Some(extras) = rest.strip_prefix('[') {
         let extras = extras.split(']').next().unwrap_or(extras);
         for extra in extras.split(',') {
             let extra = extra.trim();
-            let end = extra.find(|c| !is_name(c)).unwrap_or(extra.len());
+            let end = extra.find(|c| !is_name_char(c)).unwrap_or(extra.len());
             check(&extra[..end], "extra name")?;
         }
     }

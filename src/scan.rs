@@ -35,12 +35,6 @@ impl ScannedWheel {
     pub fn file_name(&self) -> &str {
         self.filename.as_str()
     }
-
-    /// Its path: its file name in `dir`, the directory scanned
-    /// ([`Scan::dir`]).
-    pub fn path(&self, dir: &Path) -> PathBuf {
-        dir.join(self.file_name())
-    }
 }
 
 /// The scan's result: wheels in scan order, and warnings.
@@ -50,9 +44,17 @@ pub struct Scan {
     pub wheels: Vec<ScannedWheel>,
     /// Non-fatal observations.
     pub warnings: Vec<String>,
-    /// `input_dir` made absolute (as given, not resolved): a wheel's path
-    /// is its file name in it ([`ScannedWheel::path`]).
+    /// `input_dir` made absolute (as given, not resolved): the wheels'
+    /// directory ([`Scan::path`]).
     pub dir: PathBuf,
+}
+
+impl Scan {
+    /// The path of `wheel`, one of [`Scan::wheels`]: its file name in
+    /// [`Scan::dir`].
+    pub fn path(&self, wheel: &ScannedWheel) -> PathBuf {
+        self.dir.join(wheel.file_name())
+    }
 }
 
 /// Scans `input_dir`. `allow_empty`: no wheels is not an error (a
@@ -258,8 +260,7 @@ fn scan_one(
     ))
 }
 
-/// Opens the entry `name` of `dir` (at `path`) and returns it with its
-/// length, if it is a regular file or a symlink to a regular file inside
+/// Opens the entry `name` of `dir` and returns it with its length, if it is a regular file or a symlink to a regular file inside
 /// `root`. Never reads FIFOs, devices or sockets (which could block or
 /// never end). `regular`: the directory entry says it is a regular file, so
 /// it is opened at once by name in `dir`, non-blocking (a FIFO swapped in
@@ -297,10 +298,8 @@ fn open_in(dir: &File, name: &OsString) -> std::io::Result<File> {
         return Err(invalid("the file name is longer than NAME_MAX"));
     }
     buffer[..bytes.len()].copy_from_slice(bytes);
-    let name = std::ffi::CStr::from_bytes_until_nul(&buffer)
-        .ok()
-        .filter(|c| c.count_bytes() == bytes.len())
-        .ok_or_else(|| invalid("the file name has a NUL byte"))?;
+    let name = std::ffi::CStr::from_bytes_with_nul(&buffer[..=bytes.len()])
+        .map_err(|_| invalid("the file name has a NUL byte"))?;
     let flags = libc::O_RDONLY | libc::O_NONBLOCK | libc::O_NOFOLLOW | libc::O_CLOEXEC;
     // SAFETY: `dir` is an open descriptor for the call's duration and
     // `name` a NUL-terminated string; the result is checked below.

@@ -30,7 +30,7 @@ use crate::config::Config;
 use crate::error::Result;
 use crate::index::PackageIndex;
 use crate::plan::{BuildReason, Incompatible};
-use crate::scan::ScannedWheel;
+use crate::scan::Scan;
 use crate::target::{parse_requires_python, Target};
 use crate::wheel::RequiresDist;
 use decide::Decision;
@@ -77,10 +77,9 @@ pub struct PlanInputs<'a> {
     pub config: &'a Config,
     /// The target (tags, markers, Python version).
     pub target: &'a Target,
-    /// Input wheels in scan order.
-    pub wheels: &'a [ScannedWheel],
-    /// The directory they were scanned in ([`crate::scan::Scan::dir`]).
-    pub input_dir: &'a std::path::Path,
+    /// The scan of `input_dir`: the input wheels in scan order, and
+    /// where they are.
+    pub scan: &'a Scan,
     /// Configured indexes, or `None` (offline).
     pub index: Option<&'a dyn PackageIndex>,
     /// Requirements from a requirements file, planned after the wheels'.
@@ -180,10 +179,15 @@ pub fn plan<'a>(inputs: &'a PlanInputs<'a>) -> Result<PlanOutcome<'a>> {
     // file's. (The scan already dropped the wheels' requirements whose
     // marker is false for the target, except those a patch level could
     // decide; see `lib.rs`.)
-    let kept: usize = inputs.wheels.iter().map(|w| w.requires_dist.len()).sum();
+    let kept: usize = inputs
+        .scan
+        .wheels
+        .iter()
+        .map(|w| w.requires_dist.len())
+        .sum();
     let mut reqs: Vec<SourcedRequirement<'a>> =
         Vec::with_capacity(kept + inputs.extra_requirements.len());
-    for wheel in inputs.wheels {
+    for wheel in &inputs.scan.wheels {
         let parent = &wheel.filename.name;
         if !excluded.is_empty() && excluded.contains(&(parent, &wheel.filename.version)) {
             continue;
@@ -233,7 +237,7 @@ fn decide_inputs<'a>(state: &mut State<'a>) -> HashSet<(&'a PackageName, &'a pep
     let inputs = state.inputs;
     let target = inputs.target;
     let mut excluded = HashSet::default();
-    let releases = decide::decide(inputs.wheels, target);
+    let releases = decide::decide(&inputs.scan.wheels, target);
     // One job and one known version per release, at most.
     state.jobs.reserve(releases.len());
     state.known.reserve(releases.len());
@@ -265,8 +269,9 @@ fn decide_inputs<'a>(state: &mut State<'a>) -> HashSet<(&'a PackageName, &'a pep
             Decision::Reuse(wheel) => {
                 job.reason = None;
                 job.action = Action::Reuse {
-                    path: wheel
-                        .path(inputs.input_dir)
+                    path: inputs
+                        .scan
+                        .path(wheel)
                         .into_os_string()
                         .into_string()
                         .unwrap_or_else(|p| p.to_string_lossy().into_owned()),
