@@ -1,5 +1,6 @@
 //! The process-wide worker pool: every piece of parallel work of every call
-//! (the input scan, concurrent index look-ups) runs on it.
+//! (the input scan, concurrent index look-ups, freeing the scan while the
+//! plan is written: [`join`]) runs on it.
 //!
 //! - **One pool per process, bounded, started lazily.** Worker threads are
 //!   spawned the first time a job asks for helpers and only up to
@@ -159,6 +160,36 @@ pub fn try_map_with<S, R: Send, E: Send>(
     results.into_iter().map(|(_, r)| r).collect()
 }
 
+/// Runs `main` on the calling thread and `side` on an idle worker at
+/// once, and returns what `main` returns once both have returned. When no
+/// worker is idle (or none takes `side` before `main` is done), the caller
+/// runs `side` after `main`. For work that must be done before the call
+/// returns but need not delay its result, such as freeing a large
+/// structure while the result is written. A panic in either is resumed on
+/// the caller once both are done.
+pub fn join<R>(side: impl FnOnce() + Send, main: impl FnOnce() -> R) -> R {
+    let side = Mutex::new(Some(side));
+    let body = || {
+        let task = lock(&side).take();
+        if let Some(side) = task {
+            side();
+        }
+    };
+    let job = offer(&body, 1);
+    let mine = catch_unwind(AssertUnwindSafe(main));
+    settle(&job);
+    // `side`, if no worker took it.
+    let side_panic = catch_unwind(AssertUnwindSafe(body)).err();
+    let r = match mine {
+        Ok(r) => r,
+        Err(p) => resume_unwind(p),
+    };
+    if let Some(p) = side_panic.or_else(|| lock(&job.panic).take()) {
+        resume_unwind(p);
+    }
+    r
+}
+
 /// Runs `body` on up to `width` threads at once: idle pool workers, and the
 /// calling thread when fewer than `width` workers are idle or none starts
 /// within [`HELP_AFTER`]; returns when every participant has returned from
@@ -169,27 +200,13 @@ pub fn run(width: usize, body: &(dyn Fn() + Sync)) {
         body();
         return;
     }
-    // SAFETY: the pointer is only dereferenced by workers that registered in
-    // `job.progress` under the pool lock while the entry was queued; this
-    // function removes every entry still queued and waits for `active` to
-    // reach zero before returning, so `body` outlives every use.
-    let body_ptr: *const (dyn Fn() + Sync + 'static) =
-        unsafe { std::mem::transmute::<*const (dyn Fn() + Sync + '_), _>(body as *const _) };
-    let job = Arc::new(Job {
-        body: JobBody(body_ptr),
-        progress: Mutex::new(Progress::default()),
-        done: Condvar::new(),
-        panic: Mutex::new(None),
-    });
-    let pool = pool();
-    // Up to `width` helpers: when all of them come, the caller only waits.
-    let helpers = pool.submit(&job, width);
+    let job = offer(body, width);
+    let helpers = job.helpers;
+    let mut mine = Ok(());
     if helpers == 0 {
         body();
         return;
-    }
-    let mut mine = Ok(());
-    if helpers < width {
+    } else if helpers < width {
         mine = catch_unwind(AssertUnwindSafe(body));
     } else {
         // The workers do it all: their threads (and malloc arenas) live as
@@ -214,18 +231,64 @@ pub fn run(width: usize, body: &(dyn Fn() + Sync)) {
                 .0;
         }
     }
-    pool.withdraw(&job);
-    let mut p = lock(&job.progress);
-    while p.active > 0 {
-        p = job.done.wait(p).unwrap_or_else(PoisonError::into_inner);
-    }
-    drop(p);
+    settle(&job);
     if let Err(p) = mine {
         resume_unwind(p);
     }
     let theirs = lock(&job.panic).take();
     if let Some(p) = theirs {
         resume_unwind(p);
+    }
+}
+
+/// A job queued for up to `wanted` idle workers ([`Offered::helpers`] of
+/// them; 0: the caller runs `body` alone). The caller must [`settle`] it
+/// before `body` goes out of scope, panic or not.
+fn offer(body: &(dyn Fn() + Sync), wanted: usize) -> Offered {
+    // SAFETY: the pointer is only dereferenced by workers that registered in
+    // `job.progress` under the pool lock while the entry was queued; every
+    // caller of `offer` calls `settle` before `body` goes out of scope, which
+    // removes every entry still queued and waits for `active` to reach zero,
+    // so `body` outlives every use.
+    let body_ptr: *const (dyn Fn() + Sync + 'static) =
+        unsafe { std::mem::transmute::<*const (dyn Fn() + Sync + '_), _>(body as *const _) };
+    let job = Arc::new(Job {
+        body: JobBody(body_ptr),
+        progress: Mutex::new(Progress::default()),
+        done: Condvar::new(),
+        panic: Mutex::new(None),
+    });
+    let pool = pool();
+    let helpers = pool.submit(&job, wanted);
+    Offered { job, helpers }
+}
+
+/// Takes what no worker picked up of an offered job out of the queue and
+/// waits for the workers inside its body to return.
+fn settle(offered: &Offered) {
+    pool().withdraw(&offered.job);
+    let mut p = lock(&offered.job.progress);
+    while p.active > 0 {
+        p = offered
+            .job
+            .done
+            .wait(p)
+            .unwrap_or_else(PoisonError::into_inner);
+    }
+}
+
+/// A job [`offer`]ed to the pool.
+struct Offered {
+    job: Arc<Job>,
+    /// Workers it was queued for.
+    helpers: usize,
+}
+
+impl std::ops::Deref for Offered {
+    type Target = Job;
+
+    fn deref(&self) -> &Job {
+        &self.job
     }
 }
 
@@ -488,6 +551,35 @@ pub(crate) mod tests {
             assert_eq!(h.join().unwrap(), 200);
         }
         assert!(running_threads() <= threads());
+    }
+
+    #[test]
+    fn join_runs_both_and_returns_main() {
+        for _ in 0..200 {
+            let side_ran = AtomicBool::new(false);
+            let data = vec![1u64; 1000];
+            let r = join(
+                || {
+                    drop(data);
+                    side_ran.store(true, Ordering::SeqCst);
+                },
+                || 6 * 7,
+            );
+            assert_eq!(r, 42);
+            assert!(side_ran.load(Ordering::SeqCst));
+        }
+        // Nested inside a job (no idle worker may be left): still both.
+        let v = map_with(8, 8, || (), |_, i| join(|| (), || i + 1));
+        assert_eq!(v, (1..=8).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_panic_in_join_reaches_the_caller() {
+        let r = std::panic::catch_unwind(|| join(|| panic!("side"), || 1));
+        assert!(r.is_err());
+        let r = std::panic::catch_unwind(|| join(|| (), || -> u8 { panic!("main") }));
+        assert!(r.is_err());
+        assert_eq!(join(|| (), || 3), 3);
     }
 
     #[test]
