@@ -56,22 +56,25 @@ pub fn compute_plan(config_json: &str) -> Result<Plan> {
 pub fn compute_plan_cancellable(config_json: &str, cancel: &CancelToken) -> Result<Plan> {
     let started = std::time::Instant::now();
     let config = Config::from_json(config_json)?;
-    compute_plan_until(&config, Some(cancel), started)
+    compute_plan_until(&config, Some(cancel), started, |plan| plan)
 }
 
 /// Computes a plan from a parsed config.
 pub fn compute_plan_with(config: &Config) -> Result<Plan> {
-    compute_plan_until(config, None, std::time::Instant::now())
+    compute_plan_until(config, None, std::time::Instant::now(), |plan| plan)
 }
 
 /// Computes a plan, stopping with `cancelled` when `cancel` is cancelled
 /// and with `timeout` when `config.time_budget_ms` (counted from `started`)
-/// runs out, whatever the stage.
-fn compute_plan_until(
+/// runs out, whatever the stage, and returns `finish` of it. The scan is
+/// freed on another thread meanwhile: `finish` (the plan's JSON, say) need
+/// not wait for it, but the call does.
+fn compute_plan_until<T>(
     config: &Config,
     cancel: Option<&CancelToken>,
     started: std::time::Instant,
-) -> Result<Plan> {
+    finish: impl FnOnce(Plan) -> T,
+) -> Result<T> {
     let stop = Stop::new(cancel.cloned(), started, config.time_budget_ms);
     stop.check("the start of the call")?;
     let target = Target::from_config(config)?;
@@ -146,14 +149,20 @@ fn compute_plan_until(
         warnings,
         resolver: ResolverInfo::current(),
     };
-    plan.rebuild_nodes();
-
-    // The last point where a stop is honoured: nothing is written before it.
-    stop.check("the end of the call")?;
-    if let Some(path) = &config.plan_path {
-        output::write_atomic(path, &plan_to_json(&plan)?)?;
-    }
-    Ok(plan)
+    // Nothing borrows the scan now: it is freed alongside the rest.
+    pool::join(
+        move || drop(scan),
+        move || {
+            plan.rebuild_nodes();
+            // The last point where a stop is honoured: nothing is written
+            // before it.
+            stop.check("the end of the call")?;
+            if let Some(path) = &config.plan_path {
+                output::write_atomic(path, &plan_to_json(&plan)?)?;
+            }
+            Ok(finish(plan))
+        },
+    )
 }
 
 /// Serialises a plan as pretty JSON with a trailing newline.
@@ -166,24 +175,33 @@ pub fn plan_to_json(plan: &Plan) -> Result<Vec<u8>> {
 
 /// Computes a plan and returns its JSON, or the error envelope's JSON.
 pub fn compute_plan_json(config_json: &str) -> String {
-    plan_result_json(compute_plan(config_json))
+    let result = Config::from_json(config_json)
+        .and_then(|config| compute_plan_until(&config, None, std::time::Instant::now(), plan_json));
+    result_json(result)
 }
 
 /// [`compute_plan_json`] that `cancel` can stop (see
 /// [`compute_plan_cancellable`]).
 pub fn compute_plan_json_cancellable(config_json: &str, cancel: &CancelToken) -> String {
-    plan_result_json(compute_plan_cancellable(config_json, cancel))
+    let started = std::time::Instant::now();
+    let result = Config::from_json(config_json)
+        .and_then(|config| compute_plan_until(&config, Some(cancel), started, plan_json));
+    result_json(result)
 }
 
-fn plan_result_json(result: Result<Plan>) -> String {
-    match result {
-        Ok(plan) => serde_json::to_string(&plan).unwrap_or_else(|e| {
-            ResolverError::Internal(e.to_string())
-                .to_envelope()
-                .to_string()
-        }),
-        Err(e) => e.to_envelope().to_string(),
-    }
+/// The plan's compact JSON (the C ABI's result), or the error envelope
+/// should it not serialise.
+fn plan_json(plan: Plan) -> String {
+    serde_json::to_string(&plan).unwrap_or_else(|e| {
+        ResolverError::Internal(e.to_string())
+            .to_envelope()
+            .to_string()
+    })
+}
+
+/// A plan's JSON, or the error envelope's.
+fn result_json(result: Result<String>) -> String {
+    result.unwrap_or_else(|e| e.to_envelope().to_string())
 }
 
 /// 32 random hex digits.
