@@ -56,24 +56,25 @@ pub fn compute_plan(config_json: &str) -> Result<Plan> {
 pub fn compute_plan_cancellable(config_json: &str, cancel: &CancelToken) -> Result<Plan> {
     let started = std::time::Instant::now();
     let config = Config::from_json(config_json)?;
-    compute_plan_until(&config, Some(cancel), started, |plan| plan)
+    compute_plan_until(&config, Some(cancel), started, |plan, _| plan)
 }
 
 /// Computes a plan from a parsed config.
 pub fn compute_plan_with(config: &Config) -> Result<Plan> {
-    compute_plan_until(config, None, std::time::Instant::now(), |plan| plan)
+    compute_plan_until(config, None, std::time::Instant::now(), |plan, _| plan)
 }
 
 /// Computes a plan, stopping with `cancelled` when `cancel` is cancelled
 /// and with `timeout` when `config.time_budget_ms` (counted from `started`)
 /// runs out, whatever the stage, and returns `finish` of it. The scan is
-/// freed on another thread meanwhile: `finish` (the plan's JSON, say) need
-/// not wait for it, but the call does.
+/// freed on another thread meanwhile, and so is the plan if `finish` hands
+/// it to the [`PlanDisposal`]: `finish` (the plan's JSON, say) need not
+/// wait for either, but the call does.
 fn compute_plan_until<T>(
     config: &Config,
     cancel: Option<&CancelToken>,
     started: std::time::Instant,
-    finish: impl FnOnce(Plan) -> T,
+    finish: impl FnOnce(Plan, PlanDisposal) -> T,
 ) -> Result<T> {
     let stop = Stop::new(cancel.cloned(), started, config.time_budget_ms);
     stop.check("the start of the call")?;
@@ -150,8 +151,14 @@ fn compute_plan_until<T>(
         resolver: ResolverInfo::current(),
     };
     // Nothing borrows the scan now: it is freed alongside the rest.
+    let (disposal, disposed) = PlanDisposal::new();
     pool::join(
-        move || drop(scan),
+        move || {
+            drop(scan);
+            // And the plan, once `finish` is done with it (if it hands it
+            // over: `recv` fails once `disposal` is dropped).
+            drop(disposed.recv());
+        },
         move || {
             plan.rebuild_nodes();
             // The last point where a stop is honoured: nothing is written
@@ -160,9 +167,26 @@ fn compute_plan_until<T>(
             if let Some(path) = &config.plan_path {
                 output::write_atomic(path, &plan_to_json(&plan)?)?;
             }
-            Ok(finish(plan))
+            Ok(finish(plan, disposal))
         },
     )
+}
+
+/// Hands a plan `finish` is done with to the thread that frees the scan,
+/// so that the result need not wait for the plan to be freed (the call
+/// still does).
+struct PlanDisposal(std::sync::mpsc::Sender<Plan>);
+
+impl PlanDisposal {
+    fn new() -> (Self, std::sync::mpsc::Receiver<Plan>) {
+        let (send, receive) = std::sync::mpsc::channel();
+        (Self(send), receive)
+    }
+
+    /// Frees `plan` there (here, should that thread be gone).
+    fn dispose(self, plan: Plan) {
+        drop(self.0.send(plan));
+    }
 }
 
 /// Serialises a plan as pretty JSON with a trailing newline.
@@ -191,12 +215,14 @@ pub fn compute_plan_json_cancellable(config_json: &str, cancel: &CancelToken) ->
 
 /// The plan's compact JSON (the C ABI's result), or the error envelope
 /// should it not serialise.
-fn plan_json(plan: Plan) -> String {
-    serde_json::to_string(&plan).unwrap_or_else(|e| {
+fn plan_json(plan: Plan, disposal: PlanDisposal) -> String {
+    let json = serde_json::to_string(&plan).unwrap_or_else(|e| {
         ResolverError::Internal(e.to_string())
             .to_envelope()
             .to_string()
-    })
+    });
+    disposal.dispose(plan);
+    json
 }
 
 /// A plan's JSON, or the error envelope's.
