@@ -30,6 +30,7 @@ use crate::config::Config;
 use crate::error::Result;
 use crate::index::PackageIndex;
 use crate::plan::{BuildReason, Incompatible};
+use crate::pool;
 use crate::scan::Scan;
 use crate::target::{parse_requires_python, Target};
 use crate::wheel::RequiresDist;
@@ -148,14 +149,8 @@ impl<'a> State<'a> {
     pub fn applies(&mut self, req: &RequiresDist) -> bool {
         let target = self.inputs.target;
         let applies = target.applies(&req.requirement);
-        if target.marker_depends_on_patch(&req.requirement, &req.text) {
-            self.patch_notes.insert(format!(
-                "`{}`: its marker is {} for Python {} (taken as {}) but differs for a later patch level; give target_python as X.Y.Z",
-                req.text,
-                if applies { "true" } else { "false" },
-                target.python,
-                target.python.full_version()
-            ));
+        if let Some(note) = marker_patch_note(target, req, applies) {
+            self.patch_notes.insert(note);
         }
         applies
     }
@@ -173,35 +168,28 @@ impl<'a> State<'a> {
 /// Runs the whole of contract section 4 (offline, or against `inputs.index`).
 pub fn plan<'a>(inputs: &'a PlanInputs<'a>) -> Result<PlanOutcome<'a>> {
     let mut state = State::new(inputs);
-    let excluded = decide_inputs(&mut state);
+    let releases = decide::decide(&inputs.scan.wheels, inputs.target);
+    let excluded = excluded_releases(&releases);
 
     // 4.3: the inputs' requirements (markers applied), then a requirements
     // file's. (The scan already dropped the wheels' requirements whose
     // marker is false for the target, except those a patch level could
-    // decide; see `lib.rs`.)
-    let kept: usize = inputs
-        .scan
-        .wheels
-        .iter()
-        .map(|w| w.requires_dist.len())
-        .sum();
-    let mut reqs: Vec<SourcedRequirement<'a>> =
-        Vec::with_capacity(kept + inputs.extra_requirements.len());
-    for wheel in &inputs.scan.wheels {
-        let parent = &wheel.filename.name;
-        if !excluded.is_empty() && excluded.contains(&(parent, &wheel.filename.version)) {
-            continue;
-        }
-        for r in &wheel.requires_dist {
-            if inputs.target.may_depend_on_patch(&r.requirement) && !state.applies(r) {
-                continue;
-            }
-            reqs.push(SourcedRequirement {
-                req: ReqRef::Borrowed(r),
-                parent: Some(Cow::Borrowed(parent)),
-            });
-        }
-    }
+    // decide; see `lib.rs`.) The inputs' are collected on a worker while
+    // the input releases' jobs are made.
+    let mut collected = (Vec::new(), Vec::new());
+    pool::join(
+        || {
+            collected = input_requirements(
+                inputs.scan,
+                inputs.target,
+                &excluded,
+                inputs.extra_requirements.len(),
+            )
+        },
+        || decide_inputs(&mut state, releases),
+    );
+    let (mut reqs, notes) = collected;
+    state.patch_notes.extend(notes);
     for r in inputs.extra_requirements {
         if state.applies(r) {
             reqs.push(SourcedRequirement {
@@ -231,13 +219,10 @@ pub fn plan<'a>(inputs: &'a PlanInputs<'a>) -> Result<PlanOutcome<'a>> {
     })
 }
 
-/// 4.2 and 4.2a: one job per input release. Returns the releases skipped
-/// for their Requires-Python, whose requirements are not planned.
-fn decide_inputs<'a>(state: &mut State<'a>) -> HashSet<(&'a PackageName, &'a pep440_rs::Version)> {
+/// 4.2 and 4.2a: one job per input release.
+fn decide_inputs<'a>(state: &mut State<'a>, releases: Vec<decide::Release<'a>>) {
     let inputs = state.inputs;
     let target = inputs.target;
-    let mut excluded = HashSet::default();
-    let releases = decide::decide(&inputs.scan.wheels, target);
     // One job and one known version per release, at most.
     state.jobs.reserve(releases.len());
     state.known.reserve(releases.len());
@@ -302,7 +287,6 @@ fn decide_inputs<'a>(state: &mut State<'a>) -> HashSet<(&'a PackageName, &'a pep
                     detail: Some(spec),
                     source: "input",
                 });
-                excluded.insert((name, version));
                 state.jobs.push(job);
                 continue;
             }
@@ -310,7 +294,72 @@ fn decide_inputs<'a>(state: &mut State<'a>) -> HashSet<(&'a PackageName, &'a pep
         state.known.insert(name, version.clone(), None);
         state.jobs.push(job);
     }
-    excluded
+}
+
+/// The input releases skipped for their Requires-Python (4.2a), whose
+/// requirements are not planned.
+fn excluded_releases<'a>(releases: &[decide::Release<'a>]) -> Excluded<'a> {
+    releases
+        .iter()
+        .filter(|r| matches!(r.decision, Decision::RequiresPython { .. }))
+        .map(|r| (r.name, r.version))
+        .collect()
+}
+
+/// Releases by name and version.
+type Excluded<'a> = HashSet<(&'a PackageName, &'a pep440_rs::Version)>;
+
+/// The input wheels' requirements to plan, in scan order, with room for
+/// `more`: those of the releases not `excluded` that apply to the target
+/// (the scan kept only those, and those a patch level could decide, which
+/// are looked at again here); and the notes on the latter for the plan's
+/// warnings.
+fn input_requirements<'a>(
+    scan: &'a Scan,
+    target: &Target,
+    excluded: &Excluded<'a>,
+    more: usize,
+) -> (Vec<SourcedRequirement<'a>>, Vec<String>) {
+    let kept: usize = scan.wheels.iter().map(|w| w.requires_dist.len()).sum();
+    let mut reqs = Vec::with_capacity(kept + more);
+    let mut notes = Vec::new();
+    for wheel in &scan.wheels {
+        let parent = &wheel.filename.name;
+        if !excluded.is_empty() && excluded.contains(&(parent, &wheel.filename.version)) {
+            continue;
+        }
+        for r in &wheel.requires_dist {
+            if target.may_depend_on_patch(&r.requirement) {
+                let applies = target.applies(&r.requirement);
+                notes.extend(marker_patch_note(target, r, applies));
+                if !applies {
+                    continue;
+                }
+            }
+            reqs.push(SourcedRequirement {
+                req: ReqRef::Borrowed(r),
+                parent: Some(Cow::Borrowed(parent)),
+            });
+        }
+    }
+    (reqs, notes)
+}
+
+/// With a `MAJOR.MINOR` target: the warning for `req`, whose marker is
+/// `applies` for the target, when a later patch level would decide it
+/// differently.
+fn marker_patch_note(target: &Target, req: &RequiresDist, applies: bool) -> Option<String> {
+    target
+        .marker_depends_on_patch(&req.requirement, &req.text)
+        .then(|| {
+            format!(
+                "`{}`: its marker is {} for Python {} (taken as {}) but differs for a later patch level; give target_python as X.Y.Z",
+                req.text,
+                if applies { "true" } else { "false" },
+                target.python,
+                target.python.full_version()
+            )
+        })
 }
 
 /// `a, b, c`, or the first 20 and `and N more`, for warnings.
