@@ -175,7 +175,9 @@ pub fn join<R>(side: impl FnOnce() + Send, main: impl FnOnce() -> R) -> R {
             side();
         }
     };
-    let job = offer(&body, 1);
+    // SAFETY: settled below, before `body` goes out of scope; `main`, the
+    // one thing in between that could unwind, runs inside `catch_unwind`.
+    let job = unsafe { offer(&body, 1) };
     let mine = catch_unwind(AssertUnwindSafe(main));
     settle(&job);
     // `side`, if no worker took it.
@@ -184,7 +186,7 @@ pub fn join<R>(side: impl FnOnce() + Send, main: impl FnOnce() -> R) -> R {
         Ok(r) => r,
         Err(p) => resume_unwind(p),
     };
-    if let Some(p) = side_panic.or_else(|| lock(&job.panic).take()) {
+    if let Some(p) = side_panic.or_else(|| lock(&job.job.panic).take()) {
         resume_unwind(p);
     }
     r
@@ -200,8 +202,11 @@ pub fn run(width: usize, body: &(dyn Fn() + Sync)) {
         body();
         return;
     }
-    let job = offer(body, width);
-    let helpers = job.helpers;
+    // SAFETY: settled below before returning, and nothing in between
+    // unwinds (`body` runs inside `catch_unwind`); with no helper nothing
+    // was queued, so there is nothing to settle.
+    let offered = unsafe { offer(body, width) };
+    let (job, helpers) = (&offered.job, offered.helpers);
     let mut mine = Ok(());
     if helpers == 0 {
         body();
@@ -231,7 +236,7 @@ pub fn run(width: usize, body: &(dyn Fn() + Sync)) {
                 .0;
         }
     }
-    settle(&job);
+    settle(&offered);
     if let Err(p) = mine {
         resume_unwind(p);
     }
@@ -242,14 +247,17 @@ pub fn run(width: usize, body: &(dyn Fn() + Sync)) {
 }
 
 /// A job queued for up to `wanted` idle workers ([`Offered::helpers`] of
-/// them; 0: the caller runs `body` alone). The caller must [`settle`] it
-/// before `body` goes out of scope, panic or not.
-fn offer(body: &(dyn Fn() + Sync), wanted: usize) -> Offered {
+/// them; 0: the caller runs `body` alone).
+///
+/// # Safety
+/// The caller must [`settle`] it before `body` goes out of scope, on every
+/// path (an unwinding one too): a worker may call `body` until then.
+unsafe fn offer(body: &(dyn Fn() + Sync), wanted: usize) -> Offered {
     // SAFETY: the pointer is only dereferenced by workers that registered in
-    // `job.progress` under the pool lock while the entry was queued; every
-    // caller of `offer` calls `settle` before `body` goes out of scope, which
-    // removes every entry still queued and waits for `active` to reach zero,
-    // so `body` outlives every use.
+    // `job.progress` under the pool lock while the entry was queued; the
+    // caller settles the job before `body` goes out of scope, which removes
+    // every entry still queued and waits for `active` to reach zero, so
+    // `body` outlives every use.
     let body_ptr: *const (dyn Fn() + Sync + 'static) =
         unsafe { std::mem::transmute::<*const (dyn Fn() + Sync + '_), _>(body as *const _) };
     let job = Arc::new(Job {
@@ -282,14 +290,6 @@ struct Offered {
     job: Arc<Job>,
     /// Workers it was queued for.
     helpers: usize,
-}
-
-impl std::ops::Deref for Offered {
-    type Target = Job;
-
-    fn deref(&self) -> &Job {
-        &self.job
-    }
 }
 
 /// The body of a job, on the stack of the thread that runs [`run`].
