@@ -46,22 +46,36 @@ use crate::target::Target;
 /// On success with `plan_path` set, the plan is also written there
 /// atomically; on error nothing is written.
 pub fn compute_plan(config_json: &str) -> Result<Plan> {
-    let config = Config::from_json(config_json)?;
-    compute_plan_with(&config)
+    plan_from_json(config_json, None, keep_plan)
 }
 
 /// [`compute_plan`] that `cancel` can stop: once it is cancelled (from any
 /// thread) the call returns [`ResolverError::Cancelled`] within a fraction
 /// of a second and writes nothing.
 pub fn compute_plan_cancellable(config_json: &str, cancel: &CancelToken) -> Result<Plan> {
-    let started = std::time::Instant::now();
-    let config = Config::from_json(config_json)?;
-    compute_plan_until(&config, Some(cancel), started, |plan, _| plan)
+    plan_from_json(config_json, Some(cancel), keep_plan)
 }
 
 /// Computes a plan from a parsed config.
 pub fn compute_plan_with(config: &Config) -> Result<Plan> {
-    compute_plan_until(config, None, std::time::Instant::now(), |plan, _| plan)
+    compute_plan_until(config, None, std::time::Instant::now(), keep_plan)
+}
+
+/// Parses `config_json` and computes its plan, the time budget counted
+/// from the start (contract: "counted from the call's start").
+fn plan_from_json<T>(
+    config_json: &str,
+    cancel: Option<&CancelToken>,
+    finish: impl FnOnce(Plan, PlanDisposal) -> T,
+) -> Result<T> {
+    let started = std::time::Instant::now();
+    let config = Config::from_json(config_json)?;
+    compute_plan_until(&config, cancel, started, finish)
+}
+
+/// The `finish` of a call that returns the plan itself.
+fn keep_plan(plan: Plan, _: PlanDisposal) -> Plan {
+    plan
 }
 
 /// Computes a plan, stopping with `cancelled` when `cancel` is cancelled
@@ -152,7 +166,7 @@ fn compute_plan_until<T>(
     };
     // Nothing borrows the scan now: it is freed alongside the rest.
     let (disposal, disposed) = PlanDisposal::new();
-    pool::join(
+    let ((), result) = pool::join(
         move || {
             drop(scan);
             // And the plan, once `finish` is done with it (if it hands it
@@ -169,7 +183,8 @@ fn compute_plan_until<T>(
             }
             Ok(finish(plan, disposal))
         },
-    )
+    );
+    result
 }
 
 /// Hands a plan `finish` is done with to the thread that frees the scan,
@@ -199,18 +214,13 @@ pub fn plan_to_json(plan: &Plan) -> Result<Vec<u8>> {
 
 /// Computes a plan and returns its JSON, or the error envelope's JSON.
 pub fn compute_plan_json(config_json: &str) -> String {
-    let result = Config::from_json(config_json)
-        .and_then(|config| compute_plan_until(&config, None, std::time::Instant::now(), plan_json));
-    result_json(result)
+    result_json(plan_from_json(config_json, None, plan_json))
 }
 
 /// [`compute_plan_json`] that `cancel` can stop (see
 /// [`compute_plan_cancellable`]).
 pub fn compute_plan_json_cancellable(config_json: &str, cancel: &CancelToken) -> String {
-    let started = std::time::Instant::now();
-    let result = Config::from_json(config_json)
-        .and_then(|config| compute_plan_until(&config, Some(cancel), started, plan_json));
-    result_json(result)
+    result_json(plan_from_json(config_json, Some(cancel), plan_json))
 }
 
 /// The plan's compact JSON (the C ABI's result), or the error envelope

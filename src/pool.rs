@@ -1,6 +1,7 @@
 //! The process-wide worker pool: every piece of parallel work of every call
-//! (the input scan, concurrent index look-ups, freeing the scan while the
-//! plan is written: [`join`]) runs on it.
+//! (the input scan, concurrent index look-ups, and through [`join`]
+//! collecting the inputs' requirements and freeing the scan and the plan)
+//! runs on it.
 //!
 //! - **One pool per process, bounded, started lazily.** Worker threads are
 //!   spawned the first time a job asks for helpers and only up to
@@ -161,18 +162,20 @@ pub fn try_map_with<S, R: Send, E: Send>(
 }
 
 /// Runs `main` on the calling thread and `side` on an idle worker at
-/// once, and returns what `main` returns once both have returned. When no
-/// worker is idle (or none takes `side` before `main` is done), the caller
-/// runs `side` after `main`. For work that must be done before the call
-/// returns but need not delay its result, such as freeing a large
-/// structure while the result is written. A panic in either is resumed on
-/// the caller once both are done.
-pub fn join<R>(side: impl FnOnce() + Send, main: impl FnOnce() -> R) -> R {
+/// once, and returns what each returned once both have. When no worker is
+/// idle (or none takes `side` before `main` is done), the caller runs
+/// `side` after `main`. For work the result need not wait for but the call
+/// must finish: freeing a large structure while the result is written,
+/// collecting a list while another is made. A panic in either is resumed
+/// on the caller once both are done.
+pub fn join<S: Send, M>(side: impl FnOnce() -> S + Send, main: impl FnOnce() -> M) -> (S, M) {
     let side = Mutex::new(Some(side));
+    let side_out = Mutex::new(None);
     let body = || {
         let task = lock(&side).take();
         if let Some(side) = task {
-            side();
+            let out = side();
+            *lock(&side_out) = Some(out);
         }
     };
     // SAFETY: settled below, before `body` goes out of scope; `main`, the
@@ -182,14 +185,21 @@ pub fn join<R>(side: impl FnOnce() + Send, main: impl FnOnce() -> R) -> R {
     settle(&job);
     // `side`, if no worker took it.
     let side_panic = catch_unwind(AssertUnwindSafe(body)).err();
-    let r = match mine {
-        Ok(r) => r,
+    let m = match mine {
+        Ok(m) => m,
         Err(p) => resume_unwind(p),
     };
     if let Some(p) = side_panic.or_else(|| lock(&job.job.panic).take()) {
         resume_unwind(p);
     }
-    r
+    // `side` ran (on a worker, or just above) and did not panic.
+    match side_out
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner)
+    {
+        Some(s) => (s, m),
+        None => unreachable!("pool::join: the side task did not run"),
+    }
 }
 
 /// Runs `body` on up to `width` threads at once: idle pool workers, and the
@@ -562,15 +572,16 @@ pub(crate) mod tests {
                 || {
                     drop(data);
                     side_ran.store(true, Ordering::SeqCst);
+                    "side"
                 },
                 || 6 * 7,
             );
-            assert_eq!(r, 42);
+            assert_eq!(r, ("side", 42));
             assert!(side_ran.load(Ordering::SeqCst));
         }
         // Nested inside a job (no idle worker may be left): still both.
-        let v = map_with(8, 8, || (), |_, i| join(|| (), || i + 1));
-        assert_eq!(v, (1..=8).collect::<Vec<_>>());
+        let v = map_with(8, 8, || (), |_, i| join(|| i, || i + 1));
+        assert_eq!(v, (0..8).map(|i| (i, i + 1)).collect::<Vec<_>>());
     }
 
     #[test]
@@ -579,7 +590,7 @@ pub(crate) mod tests {
         assert!(r.is_err());
         let r = std::panic::catch_unwind(|| join(|| (), || -> u8 { panic!("main") }));
         assert!(r.is_err());
-        assert_eq!(join(|| (), || 3), 3);
+        assert_eq!(join(|| (), || 3), ((), 3));
     }
 
     #[test]

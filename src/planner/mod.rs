@@ -176,10 +176,9 @@ pub fn plan<'a>(inputs: &'a PlanInputs<'a>) -> Result<PlanOutcome<'a>> {
     // marker is false for the target, except those a patch level could
     // decide; see `lib.rs`.) The inputs' are collected on a worker while
     // the input releases' jobs are made.
-    let mut collected = (Vec::new(), Vec::new());
-    pool::join(
+    let ((mut reqs, notes), ()) = pool::join(
         || {
-            collected = input_requirements(
+            input_requirements(
                 inputs.scan,
                 inputs.target,
                 &excluded,
@@ -188,7 +187,6 @@ pub fn plan<'a>(inputs: &'a PlanInputs<'a>) -> Result<PlanOutcome<'a>> {
         },
         || decide_inputs(&mut state, releases),
     );
-    let (mut reqs, notes) = collected;
     state.patch_notes.extend(notes);
     for r in inputs.extra_requirements {
         if state.applies(r) {
