@@ -95,20 +95,15 @@ impl FromStr for WheelFilename {
         if u32::try_from(filename.len()).is_err() {
             return Err(err("it is too long"));
         }
-        // Five or six dash-separated parts (no list is allocated for them).
-        let mut parts = [""; 6];
-        let mut count = 0;
-        for part in stem.split('-') {
-            if count == parts.len() {
-                count += 1;
-                break;
+        // Five or six dash-separated parts (no list is allocated for them):
+        // the first seven `split` yields, the last ones `None`.
+        let mut split = stem.split('-');
+        let parts: [Option<&str>; 7] = std::array::from_fn(|_| split.next());
+        let (name, version, build, py, abi, plat) = match parts {
+            [Some(n), Some(v), Some(p), Some(a), Some(pl), None, _] => (n, v, None, p, a, pl),
+            [Some(n), Some(v), Some(b), Some(p), Some(a), Some(pl), None] => {
+                (n, v, Some(b), p, a, pl)
             }
-            parts[count] = part;
-            count += 1;
-        }
-        let (name, version, build, py, abi, plat) = match (count, parts) {
-            (5, [n, v, p, a, pl, _]) => (n, v, None, p, a, pl),
-            (6, [n, v, b, p, a, pl]) => (n, v, Some(b), p, a, pl),
             _ => {
                 return Err(err(
                     "expected name-version(-build)?-python-abi-platform.whl (5 or 6 dash-separated parts)",
