@@ -260,9 +260,10 @@ fn scan_one(
     ))
 }
 
-/// Opens the entry `name` of `dir` and returns it with its length, if it is a regular file or a symlink to a regular file inside
-/// `root`. Never reads FIFOs, devices or sockets (which could block or
-/// never end). `regular`: the directory entry says it is a regular file, so
+/// Opens the entry `name` of `dir` and returns it with its length, if it
+/// is a regular file or a symlink to a regular file inside `root`. Never
+/// reads FIFOs, devices or sockets (which could block or never end).
+/// `regular`: the directory entry says it is a regular file, so
 /// it is opened at once by name in `dir`, non-blocking (a FIFO swapped in
 /// meanwhile cannot block the open) and not through a symlink (one swapped
 /// in meanwhile is refused, not followed), and `fstat` confirms it; links
