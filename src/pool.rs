@@ -127,6 +127,9 @@ pub fn map_chunks_with<'t, T: Sync, S, R: Send>(
 /// Like [`map_with`], but `f` may fail: after the first error no new item
 /// is started, and the error of the lowest index among those that failed is
 /// returned.
+///
+/// Each result is written straight into its item's slot, so the results are
+/// in order without a sort and are copied once, into the list returned.
 pub fn try_map_with<S, R: Send, E: Send>(
     n: usize,
     width: usize,
@@ -135,10 +138,10 @@ pub fn try_map_with<S, R: Send, E: Send>(
 ) -> Result<Vec<R>, E> {
     let next = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
-    let results: Mutex<Vec<(usize, Result<R, E>)>> = Mutex::new(Vec::with_capacity(n));
+    // (A `Mutex`, not a `OnceLock`: results need only be `Send`.)
+    let slots: Vec<Mutex<Option<Result<R, E>>>> = (0..n).map(|_| Mutex::new(None)).collect();
     let body = || {
         let mut state = None;
-        let mut local = Vec::new();
         while !failed.load(Ordering::Relaxed) {
             let i = next.fetch_add(1, Ordering::Relaxed);
             if i >= n {
@@ -149,16 +152,31 @@ pub fn try_map_with<S, R: Send, E: Send>(
             if r.is_err() {
                 failed.store(true, Ordering::Relaxed);
             }
-            local.push((i, r));
-        }
-        if !local.is_empty() {
-            lock(&results).append(&mut local);
+            // Item `i` is taken by this thread alone.
+            *lock(&slots[i]) = Some(r);
         }
     };
     run(width.min(n), &body);
-    let mut results = results.into_inner().unwrap_or_else(PoisonError::into_inner);
-    results.sort_unstable_by_key(|(i, _)| *i);
-    results.into_iter().map(|(_, r)| r).collect()
+    // The items taken are `0..k` for some `k`, and every participant has
+    // left: each of those has its result. An empty slot (an item not
+    // started) is there only after a failure, so an error is returned.
+    let mut error = None;
+    let results: Vec<R> = slots
+        .into_iter()
+        .filter_map(
+            |slot| match slot.into_inner().unwrap_or_else(PoisonError::into_inner)? {
+                Ok(r) => Some(r),
+                Err(e) => {
+                    error.get_or_insert(e);
+                    None
+                }
+            },
+        )
+        .collect();
+    match error {
+        Some(e) => Err(e),
+        None => Ok(results),
+    }
 }
 
 /// Runs `main` on the calling thread and `side` on an idle worker at

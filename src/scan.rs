@@ -141,17 +141,20 @@ pub fn scan_dir_until(
         let (name, regular) = &names[i];
         Ok::<_, ResolverError>(scan_one(&at, &root, name, *regular, keep, state))
     })?;
-    let mut wheels = Vec::with_capacity(results.len());
     let mut bad = Vec::new();
-    for r in results {
-        match r {
+    let wheels: Vec<ScannedWheel> = results
+        .into_iter()
+        .filter_map(|r| match r {
             Ok((wheel, warning)) => {
-                wheels.push(wheel);
                 warnings.extend(warning);
+                Some(wheel)
             }
-            Err(detail) => bad.push(detail),
-        }
-    }
+            Err(detail) => {
+                bad.push(detail);
+                None
+            }
+        })
+        .collect();
     if !bad.is_empty() {
         let list: Vec<String> = bad
             .iter()
