@@ -164,8 +164,9 @@ fn read_metadata_keeping<R: Read + Seek>(
             return Err(too_many_entries(archive.len() as u64));
         }
         // Entry names that are not valid text cannot be a METADATA path; skip them.
-        let names = archive.file_names().filter_map(|n| n.ok());
-        let Some(entry_name) = find_metadata_entry(names, project) else {
+        let names: Vec<_> = archive.file_names().filter_map(|n| n.ok()).collect();
+        let chosen = find_metadata_entry(names.iter().map(|n| n.as_ref()), project);
+        let Some(entry_name) = chosen.map(str::to_owned) else {
             return Ok(None);
         };
         let entry = archive
@@ -283,42 +284,32 @@ fn check_central_directory<R: Read + Seek>(r: &mut R) -> Result<(), MetadataErro
     Ok(())
 }
 
-pub(crate) fn find_metadata_entry<S: AsRef<str>>(
-    names: impl Iterator<Item = S>,
+/// The METADATA entry of `project`'s wheel among the archive's entry
+/// `names`: a top-level `*.dist-info/METADATA`; when there are several, the
+/// first by name of those whose dist-info names `project` (of all of them
+/// when none does). Allocates nothing unless there are several.
+pub(crate) fn find_metadata_entry<'n>(
+    names: impl Iterator<Item = &'n str> + Clone,
     project: &PackageName,
-) -> Option<String> {
-    let names: Vec<S> = names
-        .filter(|n| {
-            n.as_ref()
-                .strip_suffix(".dist-info/METADATA")
-                .is_some_and(|dir| !dir.is_empty() && !dir.contains('/'))
-        })
-        .collect();
-    let mut candidates: Vec<&str> = names
-        .iter()
-        .map(AsRef::as_ref)
-        .filter(|n: &&str| {
-            n.strip_suffix(".dist-info/METADATA")
-                .is_some_and(|dir| !dir.is_empty() && !dir.contains('/'))
-        })
-        .collect();
-    if candidates.len() > 1 {
-        // Prefer the dist-info of this very project.
-        let ours: Vec<&str> = candidates
-            .iter()
-            .copied()
-            .filter(|n| {
-                n.split_once('-')
-                    .and_then(|(name, _)| name.parse::<PackageName>().ok())
-                    .is_some_and(|name| &name == project)
-            })
-            .collect();
-        if !ours.is_empty() {
-            candidates = ours;
-        }
+) -> Option<&'n str> {
+    fn top_level_metadata(name: &str) -> bool {
+        name.strip_suffix(".dist-info/METADATA")
+            .is_some_and(|dir| !dir.is_empty() && !dir.contains('/'))
     }
-    candidates.sort_unstable();
-    candidates.first().map(|s| (*s).to_owned())
+    let first = |of: &dyn Fn(&str) -> bool| names.clone().filter(|n| of(n)).min();
+    let mut candidates = names.clone().filter(|n| top_level_metadata(n));
+    let only = candidates.next()?;
+    if candidates.next().is_none() {
+        return Some(only);
+    }
+    // Prefer the dist-info of this very project.
+    let ours = first(&|n| {
+        top_level_metadata(n)
+            && n.split_once('-')
+                .and_then(|(name, _)| name.parse::<PackageName>().ok())
+                .is_some_and(|name| &name == project)
+    });
+    ours.or_else(|| first(&top_level_metadata))
 }
 
 /// Parses the header section of a core-metadata document (RFC 822 style,
@@ -438,6 +429,42 @@ mod tests {
             let std: Vec<&str> = text.lines().collect();
             proptest::prop_assert_eq!(ours, std);
         }
+
+        /// The entry chosen is the first by name of the top-level
+        /// `*.dist-info/METADATA` candidates, among this project's when
+        /// there are several and some are this project's.
+        #[test]
+        fn metadata_entry_is_the_first_preferred_candidate(
+            names in proptest::collection::vec(
+                "(App|app|a_pp|other|x/app)(-1\\.0)?(\\.dist-info)?/(METADATA|RECORD)",
+                0..6,
+            )
+        ) {
+            let project: PackageName = "app".parse().unwrap();
+            let top = |n: &&String| {
+                n.strip_suffix(".dist-info/METADATA")
+                    .is_some_and(|dir| !dir.is_empty() && !dir.contains('/'))
+            };
+            let mut candidates: Vec<&String> = names.iter().filter(top).collect();
+            if candidates.len() > 1 {
+                let ours: Vec<&String> = candidates
+                    .iter()
+                    .copied()
+                    .filter(|n| {
+                        n.split_once('-')
+                            .and_then(|(name, _)| name.parse::<PackageName>().ok())
+                            .is_some_and(|name| name == project)
+                    })
+                    .collect();
+                if !ours.is_empty() {
+                    candidates = ours;
+                }
+            }
+            candidates.sort();
+            let expected = candidates.first().map(|n| n.as_str());
+            let chosen = find_metadata_entry(names.iter().map(String::as_str), &project);
+            proptest::prop_assert_eq!(chosen, expected);
+        }
     }
 
     #[test]
@@ -524,7 +551,7 @@ mod tests {
         ];
         let p: PackageName = "app".parse().unwrap();
         assert_eq!(
-            find_metadata_entry(names.into_iter(), &p).as_deref(),
+            find_metadata_entry(names.into_iter(), &p),
             Some("app-1.0.dist-info/METADATA")
         );
     }

@@ -50,6 +50,8 @@ pub struct TailReader {
     /// one has no vectorised prefilter), and where it found one.
     eocd: memchr::memmem::Finder<'static>,
     candidates: Vec<usize>,
+    /// The directory's top-level `*.dist-info/METADATA` entries.
+    entries: Vec<Entry>,
 }
 
 impl Default for TailReader {
@@ -61,6 +63,7 @@ impl Default for TailReader {
             inflate: Decompress::new(false),
             eocd: memchr::memmem::Finder::new(b"PK\x05\x06"),
             candidates: Vec::new(),
+            entries: Vec::new(),
         }
     }
 }
@@ -74,8 +77,10 @@ fn u32_at(b: &[u8], i: usize) -> u64 {
 }
 
 /// A central-directory entry that may be METADATA.
+#[derive(Clone)]
 struct Entry {
-    name: String,
+    /// Where its name lies in the central directory.
+    name: std::ops::Range<usize>,
     method: u64,
     crc: u32,
     compressed: u64,
@@ -146,7 +151,7 @@ impl TailReader {
             &self.extra
         };
         // The directory's entries: the top-level `*.dist-info/METADATA` ones.
-        let mut found: Vec<Entry> = Vec::new();
+        self.entries.clear();
         let mut pos = 0usize;
         for _ in 0..entries {
             if pos + 46 > cd.len() || cd[pos..pos + 4] != *b"PK\x01\x02" {
@@ -175,8 +180,8 @@ impl TailReader {
                         return Ok(Tail::Fallback); // encrypted, or sizes in zip64 fields
                     }
                     match std::str::from_utf8(name) {
-                        Ok(name) => found.push(Entry {
-                            name: name.to_owned(),
+                        Ok(_) => self.entries.push(Entry {
+                            name: pos + 46..pos + 46 + n,
                             method: u16_at(cd, pos + 10),
                             crc: u32_at(cd, pos + 16) as u32,
                             compressed,
@@ -192,11 +197,12 @@ impl TailReader {
         if pos != cd.len() {
             return Ok(Tail::Fallback);
         }
-        let Some(chosen) = find_metadata_entry(found.iter().map(|e| e.name.as_str()), project)
-        else {
+        // (Each name was checked to be text when its entry was listed.)
+        let name_of = |e: &Entry| std::str::from_utf8(&cd[e.name.clone()]).unwrap_or_default();
+        let Some(chosen) = find_metadata_entry(self.entries.iter().map(name_of), project) else {
             return Ok(Tail::NoMetadata);
         };
-        let Some(entry) = found.into_iter().find(|e| e.name == chosen) else {
+        let Some(entry) = self.entries.iter().find(|e| name_of(e) == chosen).cloned() else {
             return Ok(Tail::Fallback);
         };
         if entry.size > METADATA_CAP {
