@@ -6,6 +6,8 @@
 //! requirement order, then expansions level by level); the plan's lists are
 //! produced from it only when the plan is written ([`Jobs::lists`]).
 
+use std::cmp::Ordering;
+
 use pep440_rs::Version;
 use pep508_rs::PackageName;
 
@@ -120,11 +122,22 @@ impl<'a> Job<'a> {
         matches!(self.action, Action::Build)
     }
 
-    /// Adds `parent` to the sorted parents, once.
+    /// Adds `parent` to the sorted parents, once. Requirements come in scan
+    /// order, so `parent` is nearly always the last one or after it: that
+    /// is tried first (a project that thousands of wheels require would
+    /// otherwise cost a binary search of its parents for each of them).
     pub fn add_parent(&mut self, parent: &str) {
-        if let Err(at) = self.parents.binary_search_by(|p| p.as_str().cmp(parent)) {
-            self.parents.insert(at, parent.to_owned());
-        }
+        let at = match self.parents.last().map(|last| last.as_str().cmp(parent)) {
+            None | Some(Ordering::Less) => self.parents.len(),
+            Some(Ordering::Equal) => return,
+            Some(Ordering::Greater) => {
+                match self.parents.binary_search_by(|p| p.as_str().cmp(parent)) {
+                    Ok(_) => return,
+                    Err(at) => at,
+                }
+            }
+        };
+        self.parents.insert(at, parent.to_owned());
     }
 
     /// Records a requirement this job satisfies, once per text.
@@ -270,5 +283,27 @@ fn into_build_job(job: Job<'_>, version: String, python_tag: &str, platform_tag:
             .collect(),
         override_: job.override_,
         hints: job.hints,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        /// Whatever the order they come in, the parents are sorted and
+        /// each is there once.
+        #[test]
+        fn parents_are_sorted_and_distinct(names in proptest::collection::vec("[a-d]{0,2}", 0..24)) {
+            let name: PackageName = "dep".parse().unwrap();
+            let mut job = Job::build(name, None, BuildReason::MissingDependency, 1, Vec::new());
+            for n in &names {
+                job.add_parent(n);
+            }
+            let mut expected = names.clone();
+            expected.sort();
+            expected.dedup();
+            proptest::prop_assert_eq!(&job.parents, &expected);
+        }
     }
 }
