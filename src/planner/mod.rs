@@ -147,11 +147,8 @@ impl<'a> State<'a> {
     /// `MAJOR.MINOR` target, a marker that a later patch level would decide
     /// differently is noted for a warning.
     pub fn applies(&mut self, req: &RequiresDist) -> bool {
-        let target = self.inputs.target;
-        let applies = target.applies(&req.requirement);
-        if let Some(note) = marker_patch_note(target, req, applies) {
-            self.patch_notes.insert(note);
-        }
+        let (applies, note) = applies_noting(self.inputs.target, req);
+        self.patch_notes.extend(note);
         applies
     }
 
@@ -328,8 +325,8 @@ fn input_requirements<'a>(
         }
         for r in &wheel.requires_dist {
             if target.may_depend_on_patch(&r.requirement) {
-                let applies = target.applies(&r.requirement);
-                notes.extend(marker_patch_note(target, r, applies));
+                let (applies, note) = applies_noting(target, r);
+                notes.extend(note);
                 if !applies {
                     continue;
                 }
@@ -343,11 +340,12 @@ fn input_requirements<'a>(
     (reqs, notes)
 }
 
-/// With a `MAJOR.MINOR` target: the warning for `req`, whose marker is
-/// `applies` for the target, when a later patch level would decide it
-/// differently.
-fn marker_patch_note(target: &Target, req: &RequiresDist, applies: bool) -> Option<String> {
-    target
+/// Does the target environment (no extras) select `req`; and, with a
+/// `MAJOR.MINOR` target, the warning when a later patch level would decide
+/// it differently (for [`State::applies`] and the inputs' requirements).
+fn applies_noting(target: &Target, req: &RequiresDist) -> (bool, Option<String>) {
+    let applies = target.applies(&req.requirement);
+    let note = target
         .marker_depends_on_patch(&req.requirement, &req.text)
         .then(|| {
             format!(
@@ -357,7 +355,8 @@ fn marker_patch_note(target: &Target, req: &RequiresDist, applies: bool) -> Opti
                 target.python,
                 target.python.full_version()
             )
-        })
+        });
+    (applies, note)
 }
 
 /// `a, b, c`, or the first 20 and `and N more`, for warnings.
