@@ -19,15 +19,31 @@ use crate::requirement::Wants;
 #[derive(Debug, Default)]
 pub struct KnownVersions {
     by_project: HashMap<PackageName, Versions>,
+    /// Each distinct version value (by its exact parts) → its [`ValueId`].
+    values: HashMap<ExactOwned, ValueId>,
 }
 
 /// The known versions of one project: most have one (kept inline, no
 /// tree to allocate and follow).
 #[derive(Debug)]
 enum Versions {
-    One(Version, Option<JobId>),
-    Many(BTreeMap<Version, Option<JobId>>),
+    One(Version, Known),
+    Many(BTreeMap<Version, Known>),
 }
+
+/// What is kept with a known version.
+#[derive(Debug, Clone, Copy)]
+struct Known {
+    /// The dependency build requirements it satisfies are noted on.
+    job: Option<JobId>,
+    /// Its exact value, numbered: versions written alike share one, so
+    /// [`ContainsMemo`] keys on it without reading the version.
+    value: ValueId,
+}
+
+/// The number of a distinct version value among the known versions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct ValueId(usize);
 
 /// A known version that satisfies a requirement, and its dependency build.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,19 +59,25 @@ impl KnownVersions {
     /// Records `version` of `name`, with the dependency build requirements
     /// it satisfies are noted on (the first one recorded stays).
     pub fn insert(&mut self, name: &PackageName, version: Version, job: Option<JobId>) {
+        let next = ValueId(self.values.len());
+        let value = *self
+            .values
+            .entry(ExactOwned(version.clone()))
+            .or_insert(next);
+        let new = Known { job, value };
         let Some(known) = self.by_project.get_mut(name) else {
             self.by_project
-                .insert(name.clone(), Versions::One(version, job));
+                .insert(name.clone(), Versions::One(version, new));
             return;
         };
         match known {
             Versions::Many(set) => {
-                set.entry(version).or_insert(job);
+                set.entry(version).or_insert(new);
             }
-            Versions::One(first, first_job) if *first != version => {
+            Versions::One(first, first_known) if *first != version => {
                 *known = Versions::Many(BTreeMap::from([
-                    (first.clone(), *first_job),
-                    (version, job),
+                    (first.clone(), *first_known),
+                    (version, new),
                 ]));
             }
             Versions::One(..) => {}
@@ -76,22 +98,29 @@ impl KnownVersions {
     /// pre-releases allowed): for a pin the first match, otherwise the
     /// highest.
     pub fn satisfying<R: Wants + ?Sized>(&self, req: &R) -> Option<Satisfied<'_>> {
-        self.satisfying_by(req, |v| satisfies(req, v))
+        self.satisfying_by(req, |v, _| satisfies(req, v))
     }
 
     /// [`Self::satisfying`] with `test` deciding whether `req`'s
-    /// specifiers admit a version (as [`satisfies`] does, or a memo of it).
+    /// specifiers admit a version (as [`satisfies`] does, or a memo of it
+    /// keyed by the version's value number).
     fn satisfying_by<'k, R: Wants + ?Sized>(
         &'k self,
         req: &R,
-        mut test: impl FnMut(&'k Version) -> bool,
+        mut test: impl FnMut(&'k Version, ValueId) -> bool,
     ) -> Option<Satisfied<'k>> {
-        fn found<'k>((version, &job): (&'k Version, &'k Option<JobId>)) -> Satisfied<'k> {
-            Satisfied { version, job }
+        fn found<'k>((version, known): (&'k Version, &'k Known)) -> Satisfied<'k> {
+            Satisfied {
+                version,
+                job: known.job,
+            }
         }
         let set = match self.by_project.get(req.project())? {
-            Versions::One(version, job) => {
-                return test(version).then_some(Satisfied { version, job: *job });
+            Versions::One(version, known) => {
+                return test(version, known.value).then_some(Satisfied {
+                    version,
+                    job: known.job,
+                });
             }
             Versions::Many(set) => set,
         };
@@ -106,13 +135,13 @@ impl KnownVersions {
             return set
                 .range(&public..)
                 .take_while(|(v, _)| same_public_version(v, pin))
-                .find(|(v, _)| test(v))
+                .find(|(v, k)| test(v, k.value))
                 .map(found);
         }
         let (lower, upper) = bounds(req);
         set.range::<Version, _>((lower, upper))
             .rev()
-            .find(|(v, _)| test(v))
+            .find(|(v, k)| test(v, k.value))
             .map(found)
     }
 
@@ -132,29 +161,36 @@ impl KnownVersions {
         let Some(specs) = req.specifiers() else {
             return self.knows(req.project());
         };
-        self.satisfying_by(req, |v| memo.contains(specs, v))
+        self.satisfying_by(req, |v, value| memo.contains(specs, v, value))
             .is_some()
     }
 }
 
 /// Remembered answers of `VersionSpecifiers::contains`, keyed by the
 /// specifier set itself (its address: the parser shares one set among the
-/// requirements that write it alike) and by the version's exact value.
-/// The memo borrows both, so no set it has seen can be freed and another
-/// take its address while it lives. The exact value, not PEP 440
-/// equality, is the key: `1.0` and `1.0.0` are equal but `==1.0.1.*` and
-/// `===1.0` tell them apart.
+/// requirements that write it alike) and by the known version's value
+/// number (two known versions share one when every part of them is the
+/// same). The memo borrows the sets, so no set it has seen can be freed
+/// and another take its address while it lives. The exact value, not
+/// PEP 440 equality, is what a number stands for: `1.0` and `1.0.0` are
+/// equal but `==1.0.1.*` and `===1.0` tell them apart.
 #[derive(Debug, Default)]
 pub struct ContainsMemo<'k> {
-    answers: HashMap<(Same<'k>, Exact<'k>), bool>,
+    answers: HashMap<(Same<'k>, ValueId), bool>,
 }
 
 impl<'k> ContainsMemo<'k> {
-    /// `specs.contains(version)`, computed once per set and exact version.
-    pub fn contains(&mut self, specs: &'k VersionSpecifiers, version: &'k Version) -> bool {
+    /// `specs.contains(version)`, computed once per set and value;
+    /// `value` is `version`'s number in the [`KnownVersions`] it is from.
+    fn contains(
+        &mut self,
+        specs: &'k VersionSpecifiers,
+        version: &Version,
+        value: ValueId,
+    ) -> bool {
         *self
             .answers
-            .entry((Same(specs), Exact(version)))
+            .entry((Same(specs), value))
             .or_insert_with(|| specs.contains(version))
     }
 }
@@ -179,10 +215,10 @@ impl std::hash::Hash for Same<'_> {
 
 /// A version compared and hashed by every part it is made of (what
 /// `contains` reads), not by PEP 440 equality.
-#[derive(Debug, Clone, Copy)]
-struct Exact<'k>(&'k Version);
+#[derive(Debug, Clone)]
+struct ExactOwned(Version);
 
-impl Exact<'_> {
+impl ExactOwned {
     #[allow(clippy::type_complexity)]
     fn parts(
         &self,
@@ -196,7 +232,7 @@ impl Exact<'_> {
         Option<u64>,
         Option<u64>,
     ) {
-        let v = self.0;
+        let v = &self.0;
         (
             v.epoch(),
             v.release(),
@@ -210,15 +246,15 @@ impl Exact<'_> {
     }
 }
 
-impl PartialEq for Exact<'_> {
+impl PartialEq for ExactOwned {
     fn eq(&self, other: &Self) -> bool {
-        std::ptr::eq(self.0, other.0) || self.parts() == other.parts()
+        self.parts() == other.parts()
     }
 }
 
-impl Eq for Exact<'_> {}
+impl Eq for ExactOwned {}
 
-impl std::hash::Hash for Exact<'_> {
+impl std::hash::Hash for ExactOwned {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         self.parts().hash(state);
     }
@@ -322,13 +358,38 @@ mod tests {
             .iter()
             .map(|s| s.parse().unwrap())
             .collect();
+        // Each version twice, on two projects: the same value shares one
+        // number, and the four values have four.
+        let mut k = KnownVersions::default();
+        for (i, v) in versions.iter().enumerate() {
+            for copy in 0..2 {
+                let name: PackageName = format!("p{i}-{copy}").parse().unwrap();
+                k.insert(&name, v.clone(), None);
+            }
+        }
+        assert_eq!(k.values.len(), versions.len());
+        // (set, version, requirement) in both orders of the versions.
+        let mut cases = Vec::new();
         for order in [false, true] {
-            let mut memo = ContainsMemo::default();
             for specs in &sets {
                 for i in 0..versions.len() {
-                    let v = &versions[if order { versions.len() - 1 - i } else { i }];
-                    assert_eq!(memo.contains(specs, v), specs.contains(v), "{specs} {v}");
+                    let i = if order { versions.len() - 1 - i } else { i };
+                    for copy in 0..2 {
+                        let req: pep508_rs::Requirement =
+                            format!("p{i}-{copy}{specs}").parse().unwrap();
+                        cases.push((order, specs, &versions[i], req));
+                    }
                 }
+            }
+        }
+        for order in [false, true] {
+            let mut memo = ContainsMemo::default();
+            for (_, specs, version, req) in cases.iter().filter(|c| c.0 == order) {
+                assert_eq!(
+                    k.satisfies_remembering(req, &mut memo),
+                    specs.contains(version),
+                    "{specs} {version}"
+                );
             }
         }
         let k = known(&["1.0.0"]);
