@@ -542,16 +542,19 @@ pub(crate) mod tests {
             try_map_with(10_000, 1, || (), |_, i| fail_at_3_and_5(&seen, i));
         assert_eq!(r, Err(3));
         assert_eq!(seen.load(Ordering::Relaxed), 4);
-        // On several, the lowest-index error, whichever failed first: every
-        // item taken before the stop is finished. (How many items start
-        // before the others see the stop depends on scheduling: the
-        // threads holding items 3 and 5 can be preempted while another
-        // runs through every item, as happened under qemu on a busy host.)
-        let seen = AtomicUsize::new(0);
+        // On several, the lowest-index error, whichever failed first: items
+        // are taken in order and every item taken is finished, so 0..=3 ran,
+        // and no item ran twice. (How many items start before the others
+        // see the stop depends on scheduling: the threads holding items 3
+        // and 5 can be preempted while another runs through every item, as
+        // happened under qemu on a busy host.)
+        let runs: Vec<AtomicUsize> = (0..10_000).map(|_| AtomicUsize::new(0)).collect();
         let r: Result<Vec<usize>, usize> =
-            try_map_with(10_000, 8, || (), |_, i| fail_at_3_and_5(&seen, i));
+            try_map_with(10_000, 8, || (), |_, i| fail_at_3_and_5(&runs[i], i));
         assert_eq!(r, Err(3));
-        assert!(seen.load(Ordering::Relaxed) >= 4);
+        let runs: Vec<usize> = runs.iter().map(|n| n.load(Ordering::Relaxed)).collect();
+        assert_eq!(runs[..4], [1, 1, 1, 1]);
+        assert!(runs.iter().all(|&n| n <= 1));
     }
 
     #[test]

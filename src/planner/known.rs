@@ -20,7 +20,7 @@ use crate::requirement::Wants;
 pub struct KnownVersions {
     by_project: HashMap<PackageName, Versions>,
     /// Each distinct version value (by its exact parts) → its [`ValueId`].
-    values: HashMap<ExactOwned, ValueId>,
+    values: HashMap<Exact, ValueId>,
 }
 
 /// The known versions of one project: most have one (kept inline, no
@@ -60,10 +60,7 @@ impl KnownVersions {
     /// it satisfies are noted on (the first one recorded stays).
     pub fn insert(&mut self, name: &PackageName, version: Version, job: Option<JobId>) {
         let next = ValueId(self.values.len());
-        let value = *self
-            .values
-            .entry(ExactOwned(version.clone()))
-            .or_insert(next);
+        let value = *self.values.entry(Exact(version.clone())).or_insert(next);
         let new = Known { job, value };
         let Some(known) = self.by_project.get_mut(name) else {
             self.by_project
@@ -216,9 +213,9 @@ impl std::hash::Hash for Same<'_> {
 /// A version compared and hashed by every part it is made of (what
 /// `contains` reads), not by PEP 440 equality.
 #[derive(Debug, Clone)]
-struct ExactOwned(Version);
+struct Exact(Version);
 
-impl ExactOwned {
+impl Exact {
     #[allow(clippy::type_complexity)]
     fn parts(
         &self,
@@ -246,15 +243,15 @@ impl ExactOwned {
     }
 }
 
-impl PartialEq for ExactOwned {
+impl PartialEq for Exact {
     fn eq(&self, other: &Self) -> bool {
         self.parts() == other.parts()
     }
 }
 
-impl Eq for ExactOwned {}
+impl Eq for Exact {}
 
-impl std::hash::Hash for ExactOwned {
+impl std::hash::Hash for Exact {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         self.parts().hash(state);
     }

@@ -296,20 +296,23 @@ pub(crate) fn find_metadata_entry<'n>(
         name.strip_suffix(".dist-info/METADATA")
             .is_some_and(|dir| !dir.is_empty() && !dir.contains('/'))
     }
-    let first = |of: &dyn Fn(&str) -> bool| names.clone().filter(|n| of(n)).min();
-    let mut candidates = names.clone().filter(|n| top_level_metadata(n));
-    let only = candidates.next()?;
-    if candidates.next().is_none() {
+    let candidates = names.filter(|n| top_level_metadata(n));
+    let mut first_two = candidates.clone();
+    let only = first_two.next()?;
+    if first_two.next().is_none() {
         return Some(only);
     }
     // Prefer the dist-info of this very project.
-    let ours = first(&|n| {
-        top_level_metadata(n)
-            && n.split_once('-')
-                .and_then(|(name, _)| name.parse::<PackageName>().ok())
-                .is_some_and(|name| &name == project)
-    });
-    ours.or_else(|| first(&top_level_metadata))
+    let ours = |n: &&str| {
+        n.split_once('-')
+            .and_then(|(name, _)| name.parse::<PackageName>().ok())
+            .is_some_and(|name| &name == project)
+    };
+    candidates
+        .clone()
+        .filter(ours)
+        .min()
+        .or_else(|| candidates.min())
 }
 
 /// Parses the header section of a core-metadata document (RFC 822 style,
