@@ -10,12 +10,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = std::env::args().nth(1).ok_or("usage: phases CONFIG.json")?;
     let cfg = config::Config::from_json(&std::fs::read_to_string(path)?)?;
     let target = target::Target::from_config(&cfg)?;
-    let applies = |r: &requirement::Req| target.applies(r);
 
     let t = Instant::now();
     let keep_none = std::env::var_os("KEEP_NONE").is_some();
     let scan = scan::scan_dir(&cfg.input_dir, false, &|r: &requirement::Req| {
-        !keep_none && applies(r)
+        !keep_none && target.keeps(r)
     })?;
     let scan_time = t.elapsed();
     eprintln!("after scan: {}", peak_rss());

@@ -94,10 +94,8 @@ fn compute_plan_until<T>(
     stop.check("the start of the call")?;
     let target = Target::from_config(config)?;
     let requirements = reqfile::load(config, &target)?;
-    // Requirements whose marker is false for the target are dropped while
-    // scanning, except those an unknown patch level could decide: the
-    // planner looks at those again (and warns).
-    let keep = |r: &requirement::Req| target.applies(r) || target.may_depend_on_patch(r);
+    // What a plan does not keep (`Target::keeps`) is dropped while scanning.
+    let keep = |r: &requirement::Req| target.keeps(r);
     let mut scan = scan::scan_dir_until(&config.input_dir, requirements.is_given(), &keep, &stop)?;
     // The plan's warnings start with the scan's (the planner borrows the rest).
     let mut warnings = std::mem::take(&mut scan.warnings);

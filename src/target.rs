@@ -58,6 +58,14 @@ impl Target {
         req.evaluate(&self.markers)
     }
 
+    /// Does a plan keep `req` when scanning the inputs: the target selects
+    /// it, or an unknown patch level could (the planner looks at those
+    /// again, and warns). The one rule the scan is given (`lib.rs`), and
+    /// what the benchmarks scan with.
+    pub fn keeps(&self, req: &Req) -> bool {
+        self.applies(req) || self.may_depend_on_patch(req)
+    }
+
     /// Could `req`'s marker depend on the patch level? A cheap pre-check
     /// (the marker names a variable with a patch level), false when the
     /// patch is known.
