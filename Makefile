@@ -105,7 +105,8 @@ clean:
 
 # --- benchmarks ----------------------------------------------------------------
 # make bench: synthetic corpora (2,000 and 10,000 wheels) through the C ABI
-# and the Go CLI (wall, CPU, peak RSS), then the index benchmark. Prints
+# and the Go CLI (wall, CPU, peak RSS), each paired with the floor and then
+# rung by rung with the scan ladder, then the index benchmark. Prints
 # figures; nothing asserts a time. BENCH_SIZES / BENCH_RUNS override.
 BENCH_PLAN := bench/build/bench_plan
 BENCH_SIZES ?= 2000,10000
@@ -123,8 +124,15 @@ FLOOR := bench/floor/target/release/metadata-floor
 $(FLOOR):
 	cd bench/floor && $(CARGO) build --release --quiet
 
-bench-plan: $(BENCH_PLAN) go-build $(FLOOR)
-	python3 bench/run.py $(BENCH_PLAN) $(GO_CLI) --floor $(FLOOR) --sizes $(BENCH_SIZES) --runs $(BENCH_RUNS)
+# The scan ladder (examples/ladder.rs): the rungs of a plan's work, each in
+# its own process, paired with the floor.
+LADDER := target/release/examples/ladder
+.PHONY: $(LADDER)
+$(LADDER):
+	$(CARGO) build --release --example ladder
+
+bench-plan: $(BENCH_PLAN) go-build $(FLOOR) $(LADDER)
+	python3 bench/run.py $(BENCH_PLAN) $(GO_CLI) --floor $(FLOOR) --ladder $(LADDER) --sizes $(BENCH_SIZES) --runs $(BENCH_RUNS)
 
 bench: bench-plan bench-index bench-index-latency
 

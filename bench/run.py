@@ -8,7 +8,13 @@ minimal program that does only the unavoidable work of a scan), in paired
 runs alternating with the resolver, and the table gives resolver / floor for
 wall time, CPU time, peak RSS and page faults.
 
-Usage: run.py BENCH_PLAN_BIN GO_CLI_BIN [--floor FLOOR_BIN] [--sizes 2000,10000] [--runs 5]
+With --ladder BIN as well (examples/ladder.rs), each rung of the scan ladder
+(`read`: the library's METADATA reader alone; `parse`: the scan parsing
+every Requires-Dist and keeping none; `scan`: the scan as a plan runs it;
+`plan`: the whole call) is paired with the floor the same way, to show
+where along a plan the time goes past the floor's.
+
+Usage: run.py BENCH_PLAN_BIN GO_CLI_BIN [--floor FLOOR_BIN [--ladder LADDER_BIN]] [--sizes 2000,10000] [--runs 5]
 """
 import argparse
 import json
@@ -41,6 +47,10 @@ def measure(argv, env=None, faults=None):
     return wall, (ru.ru_utime + ru.ru_stime) * 1e3, ru.ru_maxrss, out
 
 
+# The rungs of examples/ladder.rs, each doing what the one before does and more.
+LADDER_RUNGS = ("read", "parse", "scan", "plan")
+
+
 def skewed_corpus(n, out):
     """n wheels, each with 30 requirements on one hub project (distinct pins
     and ranges): the many-requirements-on-one-project case."""
@@ -58,6 +68,7 @@ def main():
     ap.add_argument("bench_plan")
     ap.add_argument("go_cli")
     ap.add_argument("--floor", help="the floor binary (bench/floor)")
+    ap.add_argument("--ladder", help="the scan ladder binary (examples/ladder.rs), paired with the floor")
     ap.add_argument("--sizes", default="2000,10000")
     ap.add_argument("--runs", type=int, default=5)
     args = ap.parse_args()
@@ -65,6 +76,7 @@ def main():
     print(f"machine: {os.cpu_count()} cores, {os.uname().machine}, {os.uname().release}")
     rows = []
     floor_rows = []
+    ladder_rows = []
     with tempfile.TemporaryDirectory(prefix="resolver-bench-") as tmp:
         tmp = Path(tmp)
         corpora = []
@@ -104,6 +116,15 @@ def main():
                 ratios = [a / b for a, b in zip(outer, fw)]
                 floor_rows.append((label, med(outer), med(fw), med(ratios), med(cpu), med(fc), max(rss), max(fr),
                                    med(faults), med(ff)))
+            if args.floor and args.ladder and "reqs on one project" not in label:
+                for rung in LADDER_RUNGS:
+                    lw, fw2 = [], []
+                    for _ in range(args.runs):
+                        lw.append(measure([args.ladder, rung, str(cfg_path)])[0])
+                        fw2.append(measure([args.floor, str(d)])[0])
+                    ratios = [a / b for a, b in zip(lw, fw2)]
+                    ladder_rows.append((label, rung, statistics.median(lw), statistics.median(fw2),
+                                        statistics.median(ratios)))
             rows.append((label, "C ABI (resolver_compute_plan)", statistics.median(inner), statistics.median(cpu_inner),
                          max(rss), line["reuse"], line["build"]))
             gw, gc, gr = [], [], []
@@ -133,6 +154,13 @@ def main():
             print(f"{label:<38} {w:>7.1f}/{fw:<7.1f} {wr:>7.2f} {c:>7.1f}/{fc:<7.1f} {c / fc:>6.2f} "
                   f"{r / 1024:>7.1f}/{fr / 1024:<7.1f} {r / fr:>6.2f} {f:>7.0f}/{ff:<7.0f} {f / ff:>8.2f}")
         print("(wall x: median of the per-pair ratios; the others: ratio of the medians)")
+    if ladder_rows:
+        print("\nthe scan ladder (examples/ladder.rs, whole processes) against the floor, paired runs:")
+        print(f"{'corpus':<38} {'rung':<6} {'wall ms':>15} {'wall x':>7}")
+        for label, rung, w, fw, wr in ladder_rows:
+            print(f"{label:<38} {rung:<6} {w:>7.1f}/{fw:<7.1f} {wr:>7.2f}")
+        print("(read: the library's METADATA reader alone; parse: the scan, every Requires-Dist parsed, none kept;\n"
+              " scan: as a plan scans; plan: the whole call with its JSON. wall x: median of the per-pair ratios)")
 
 
 if __name__ == "__main__":
