@@ -115,7 +115,9 @@ fn read_one(dir: &Path, name: &str, reader: &mut TailReader) -> Option<usize> {
                 .ok()?
                 .lines()
                 .take_while(|l| !l.is_empty())
-                .filter(|l| l.len() > 14 && l[..14].eq_ignore_ascii_case("requires-dist:"))
+                .filter(|l| {
+                    l.len() > 14 && l.as_bytes()[..14].eq_ignore_ascii_case(b"requires-dist:")
+                })
                 .count(),
         ),
         _ => None,

@@ -172,7 +172,7 @@ fn metadata<'o>(
 fn count_requires_dist(text: &str) -> usize {
     text.lines()
         .take_while(|l| !l.is_empty())
-        .filter(|l| l.len() > 14 && l[..14].eq_ignore_ascii_case("requires-dist:"))
+        .filter(|l| l.len() > 14 && l.as_bytes()[..14].eq_ignore_ascii_case(b"requires-dist:"))
         .count()
 }
 
