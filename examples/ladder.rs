@@ -6,7 +6,8 @@
 //! - `read`: the wheels listed and sorted, each one's file name parsed and
 //!   its METADATA read by the library's own reader (`wheel::tail`: one
 //!   positioned read of the tail, one inflater per thread, CRC checked) on
-//!   2 threads, its `Requires-Dist` lines counted (the floor's work);
+//!   the pool's threads as the scan reads them (2 on a 2-core machine, as
+//!   the floor), its `Requires-Dist` lines counted (the floor's work);
 //! - `parse`: the library's scan, every Requires-Dist parsed and none kept;
 //! - `scan`: the scan as a plan runs it (those the target selects kept);
 //! - `plan`: the whole call, its JSON included (as through the C ABI).
@@ -16,11 +17,10 @@
 use std::fs::File;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use wheel_resolver::wheel::tail::{Tail, TailReader};
 use wheel_resolver::wheel::WheelFilename;
-use wheel_resolver::{compute_plan_json, config, scan, target};
+use wheel_resolver::{compute_plan_json, config, pool, scan, target};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
@@ -28,17 +28,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err("usage: ladder read|parse|scan|plan CONFIG.json".into());
     };
     let text = std::fs::read_to_string(path)?;
-    let cfg = config::Config::from_json(&text)?;
+    // The `plan` rung's call parses the config itself, as through the C ABI.
+    let cfg = || config::Config::from_json(&text);
     match rung.as_str() {
         "read" => {
-            let (wheels, requires_dist) = read_all(&cfg.input_dir)?;
+            let (wheels, requires_dist) = read_all(&cfg()?.input_dir)?;
             println!("read: {wheels} wheels, {requires_dist} Requires-Dist");
         }
         "parse" => {
-            let scan = scan::scan_dir(&cfg.input_dir, false, &|_| false)?;
+            let scan = scan::scan_dir(&cfg()?.input_dir, false, &|_| false)?;
             println!("parse: {} wheels", scan.wheels.len());
         }
         "scan" => {
+            let cfg = cfg()?;
             let target = target::Target::from_config(&cfg)?;
             let scan = scan::scan_dir(&cfg.input_dir, false, &|r| target.keeps(r))?;
             let kept: usize = scan.wheels.iter().map(|w| w.requires_dist.len()).sum();
@@ -56,51 +58,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// The `read` rung: every `*.whl` of `dir` read on 2 threads; the number
-/// of wheels and of their `Requires-Dist` lines (an error unless every
-/// wheel was read).
-fn read_all(dir: &Path) -> Result<(usize, usize), Box<dyn std::error::Error>> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)?
+/// The `read` rung: every `*.whl` of `dir` read on the pool's threads, as
+/// the scan reads them (`pool::try_map_with`, one reader per thread); the
+/// number of wheels and of their `Requires-Dist` lines, or an error naming
+/// the first wheel this reader could not read (a rung that skipped one
+/// would be cheaper than the floor's work, not a measure of it).
+fn read_all(dir: &Path) -> Result<(usize, usize), String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
         .filter(|n| n.ends_with(".whl"))
         .collect();
     names.sort_unstable();
-    let next = AtomicUsize::new(0);
-    let counts = std::thread::scope(|s| {
-        let workers: Vec<_> = (0..2)
-            .map(|_| {
-                s.spawn(|| {
-                    let mut reader = TailReader::default();
-                    let (mut wheels, mut requires_dist) = (0, 0);
-                    while let Some(name) = names.get(next.fetch_add(1, Ordering::Relaxed)) {
-                        if let Some(n) = read_one(dir, name, &mut reader) {
-                            wheels += 1;
-                            requires_dist += n;
-                        }
-                    }
-                    (wheels, requires_dist)
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .map(|w| w.join().map_err(|_| "a reading thread panicked"))
-            .collect::<Result<Vec<_>, _>>()
-    })?;
-    let (wheels, requires_dist) = counts
-        .iter()
-        .fold((0, 0), |(w, r), (w2, r2)| (w + w2, r + r2));
-    // A wheel this rung could not read would make it cheaper than the
-    // floor's work, not a measure of it.
-    if wheels != names.len() {
-        return Err(format!(
-            "{} of {} wheels not read",
-            names.len() - wheels,
-            names.len()
-        )
-        .into());
-    }
-    Ok((wheels, requires_dist))
+    let counts = pool::try_map_with(
+        names.len(),
+        pool::cpu_width(),
+        TailReader::default,
+        |reader, i| {
+            read_one(dir, &names[i], reader).ok_or_else(|| format!("{}: not read", names[i]))
+        },
+    )?;
+    Ok((counts.len(), counts.iter().sum()))
 }
 
 /// The `Requires-Dist` lines of one wheel's METADATA; `None` when it
