@@ -59,8 +59,8 @@ impl Scan {
 
 /// Scans `input_dir`. `allow_empty`: no wheels is not an error (a
 /// requirements file is the input). `keep` selects the Requires-Dist worth
-/// keeping by their marker alone (the planner passes "its marker is true
-/// for the target"): it runs on the scanning threads, once per distinct
+/// keeping by their marker alone (a plan passes
+/// [`Target::keeps`](crate::target::Target::keeps)): it runs on the scanning threads, once per distinct
 /// marker (and [`Req::patch_variable`](crate::requirement::Req)) on each,
 /// and what it drops is never stored.
 pub fn scan_dir(
