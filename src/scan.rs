@@ -1,6 +1,6 @@
 //! Scanning `input_dir`: every `*.whl` (not recursive), in file-name byte
 //! order, parsed in parallel across the available cores on the process-wide
-//! [`pool`](crate::pool), looking at the call's [`Stop`] before each wheel.
+//! [`pool`], looking at the call's [`Stop`] before each wheel.
 
 use std::cell::RefCell;
 use std::ffi::OsString;
@@ -79,41 +79,9 @@ pub fn scan_dir_until(
     keep: &(dyn Fn(&Req) -> bool + Sync),
     stop: &Stop,
 ) -> Result<Scan> {
-    let meta = std::fs::metadata(input_dir).map_err(|e| ResolverError::InputNotFound {
-        path: input_dir.display().to_string(),
-        message: e.to_string(),
-    })?;
-    if !meta.is_dir() {
-        return Err(ResolverError::InputNotFound {
-            path: input_dir.display().to_string(),
-            message: "not a directory".into(),
-        });
-    }
+    check_input_dir(input_dir)?;
     let mut warnings = Vec::new();
-    // Each name with whether its directory entry says "regular file" (then
-    // no lstat/stat is needed: see `open_wheel`).
-    let mut names: Vec<(OsString, bool)> = Vec::new();
-    let entries = std::fs::read_dir(input_dir).map_err(|e| ResolverError::io(input_dir, &e))?;
-    for entry in entries {
-        let entry = entry.map_err(|e| ResolverError::io(input_dir, &e))?;
-        let name = entry.file_name();
-        if !name.as_encoded_bytes().ends_with(b".whl") {
-            continue;
-        }
-        // `file_type` does not follow symlinks: a link is checked in `scan_one`.
-        let file_type = entry
-            .file_type()
-            .map_err(|e| ResolverError::io(&entry.path(), &e))?;
-        if file_type.is_dir() {
-            warnings.push(format!(
-                "{}: a directory named like a wheel was skipped",
-                name.to_string_lossy()
-            ));
-            continue;
-        }
-        names.push((name, file_type.is_file()));
-    }
-    names.sort_unstable_by(|a, b| a.0.as_encoded_bytes().cmp(b.0.as_encoded_bytes()));
+    let names = list_wheels(input_dir, &mut warnings)?;
     if names.is_empty() && !allow_empty {
         return Err(ResolverError::NoInput(format!(
             "{} contains no *.whl files",
@@ -141,6 +109,65 @@ pub fn scan_dir_until(
         let (name, regular) = &names[i];
         Ok::<_, ResolverError>(scan_one(&at, &root, name, *regular, keep, state))
     })?;
+    let wheels = valid_wheels(results, &mut warnings)?;
+    Ok(Scan {
+        wheels,
+        warnings,
+        dir,
+    })
+}
+
+/// Refuses an `input_dir` that does not exist or is not a directory.
+fn check_input_dir(input_dir: &Path) -> Result<()> {
+    let meta = std::fs::metadata(input_dir).map_err(|e| ResolverError::InputNotFound {
+        path: input_dir.display().to_string(),
+        message: e.to_string(),
+    })?;
+    if !meta.is_dir() {
+        return Err(ResolverError::InputNotFound {
+            path: input_dir.display().to_string(),
+            message: "not a directory".into(),
+        });
+    }
+    Ok(())
+}
+
+/// The `*.whl` entries of `input_dir`, sorted by their names' bytes, each
+/// with whether its directory entry says "regular file" (then no
+/// lstat/stat is needed: see `open_wheel`). Directories named like a wheel
+/// are skipped with a warning.
+fn list_wheels(input_dir: &Path, warnings: &mut Vec<String>) -> Result<Vec<(OsString, bool)>> {
+    let mut names: Vec<(OsString, bool)> = Vec::new();
+    let entries = std::fs::read_dir(input_dir).map_err(|e| ResolverError::io(input_dir, &e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| ResolverError::io(input_dir, &e))?;
+        let name = entry.file_name();
+        if !name.as_encoded_bytes().ends_with(b".whl") {
+            continue;
+        }
+        // `file_type` does not follow symlinks: a link is checked in `scan_one`.
+        let file_type = entry
+            .file_type()
+            .map_err(|e| ResolverError::io(&entry.path(), &e))?;
+        if file_type.is_dir() {
+            warnings.push(format!(
+                "{}: a directory named like a wheel was skipped",
+                name.to_string_lossy()
+            ));
+            continue;
+        }
+        names.push((name, file_type.is_file()));
+    }
+    names.sort_unstable_by(|a, b| a.0.as_encoded_bytes().cmp(b.0.as_encoded_bytes()));
+    Ok(names)
+}
+
+/// What [`scan_one`] gave for each wheel, in scan order.
+type Scanned = std::result::Result<(ScannedWheel, Option<String>), ErrorDetail>;
+
+/// The scanned wheels, their warnings added to `warnings`; or, when any
+/// wheel is not valid, the error that lists every one that is not.
+fn valid_wheels(results: Vec<Scanned>, warnings: &mut Vec<String>) -> Result<Vec<ScannedWheel>> {
     let mut bad = Vec::new();
     let wheels: Vec<ScannedWheel> = results
         .into_iter()
@@ -155,27 +182,23 @@ pub fn scan_dir_until(
             }
         })
         .collect();
-    if !bad.is_empty() {
-        let list: Vec<String> = bad
-            .iter()
-            .map(|d| format!("{} ({})", d.file.as_deref().unwrap_or("?"), d.reason))
-            .collect();
-        let n = bad.len();
-        return Err(ResolverError::InvalidWheel {
-            message: format!(
-                "{n} input file{} {} not valid wheel{}: {}",
-                if n == 1 { "" } else { "s" },
-                if n == 1 { "is" } else { "are" },
-                if n == 1 { "" } else { "s" },
-                list.join("; ")
-            ),
-            details: bad,
-        });
+    if bad.is_empty() {
+        return Ok(wheels);
     }
-    Ok(Scan {
-        wheels,
-        warnings,
-        dir,
+    let list: Vec<String> = bad
+        .iter()
+        .map(|d| format!("{} ({})", d.file.as_deref().unwrap_or("?"), d.reason))
+        .collect();
+    let n = bad.len();
+    Err(ResolverError::InvalidWheel {
+        message: format!(
+            "{n} input file{} {} not valid wheel{}: {}",
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "is" } else { "are" },
+            if n == 1 { "" } else { "s" },
+            list.join("; ")
+        ),
+        details: bad,
     })
 }
 
@@ -195,6 +218,8 @@ struct Dir<'d> {
     handle: &'d File,
 }
 
+/// Reads the wheel `name` of `dir`: its file name parsed, its METADATA read
+/// (the Requires-Dist that `keep` selects), and the warning it gives, if any.
 fn scan_one(
     dir: &Dir<'_>,
     root: &Path,
