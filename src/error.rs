@@ -150,5 +150,13 @@ impl ResolverError {
     }
 }
 
+/// An `index_error` about `url`, shown without its credentials (`****@`).
+pub fn index_error(url: &url::Url, message: &str) -> ResolverError {
+    ResolverError::IndexError {
+        url: crate::redact::redact_url(url.as_str()),
+        message: message.to_owned(),
+    }
+}
+
 /// Result alias used throughout the crate.
 pub type Result<T, E = ResolverError> = std::result::Result<T, E>;

@@ -3,6 +3,11 @@
 //! wheels, kept under `index.cache_dir` so later plans (in this process or
 //! another) skip the network while the server says the answer is fresh.
 //!
+//! This module is the policy and the store only: it is given response
+//! headers and bodies and answers whether an entry is fresh, how to
+//! revalidate it and whether an answer may be kept. The requests are made
+//! by the cached client (`cached_client`), the layer above.
+//!
 //! Rules (RFC 9111, as a *shared* cache, since one `cache_dir` may serve
 //! several workers):
 //! - freshness from `s-maxage`, else `max-age` (less `Age`), else `Expires`;
@@ -40,9 +45,6 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 use url::Url;
-
-use super::client::{index_error, Client, Response};
-use crate::error::Result;
 
 /// Default size bound of the cache, in MiB.
 pub const DEFAULT_MAX_MB: u64 = 256;
@@ -87,6 +89,21 @@ impl CacheHeaders {
             date: h("date"),
         }
     }
+}
+
+/// What the cache keeps of an answer besides its body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    /// The URL that answered (after redirects), without credentials.
+    pub url: String,
+    /// The status code (only 200 and 206 are stored).
+    pub status: u16,
+    /// `Content-Type`, if any.
+    pub content_type: Option<String>,
+    /// `Content-Range`, if any.
+    pub content_range: Option<String>,
+    /// The caching-related headers.
+    pub headers: CacheHeaders,
 }
 
 /// `Cache-Control` directives that matter here.
@@ -249,20 +266,28 @@ impl Entry {
         v
     }
 
-    /// The stored answer as a response.
-    pub fn into_response(self) -> Result<Response, String> {
-        let url = Url::parse(&self.header.url).map_err(|e| e.to_string())?;
-        Ok(Response {
-            url,
-            status: self.header.status,
-            content_type: self.header.content_type,
-            content_range: self.header.content_range,
-            location: None,
-            cache: self.header.headers,
-            body: self.body,
-            reservation: None,
-        })
+    /// The stored answer and its body.
+    pub fn into_parts(self) -> (Answer, Vec<u8>) {
+        let h = self.header;
+        let answer = Answer {
+            url: h.url,
+            status: h.status,
+            content_type: h.content_type,
+            content_range: h.content_range,
+            headers: h.headers,
+        };
+        (answer, self.body)
     }
+}
+
+/// What the cache finds for a request.
+pub enum Lookup {
+    /// A fresh entry: answer with it.
+    Fresh(Entry),
+    /// A stale entry: revalidate it (see [`Entry::validators`]).
+    Stale(Entry),
+    /// Nothing usable.
+    Miss,
 }
 
 /// Counts of what a cache did (for the benchmark and tests).
@@ -353,26 +378,40 @@ impl HttpCache {
         Some(Entry { header, body })
     }
 
-    /// Stores `resp` (the answer to the request of `key`) when the rules
-    /// allow; failures to write are ignored (the cache is an optimisation).
-    pub fn store(&self, key: &str, resp: &Response, with_credentials: bool) {
+    /// The stored answer for `key` when its body fits in `cap` bytes:
+    /// fresh, or stale (to revalidate).
+    pub fn lookup(&self, key: &str, cap: u64) -> Lookup {
+        match self.load(key).filter(|e| e.body.len() as u64 <= cap) {
+            Some(e) if e.is_fresh() => Lookup::Fresh(e),
+            Some(e) => Lookup::Stale(e),
+            None => Lookup::Miss,
+        }
+    }
+
+    /// Stores `answer` and its `body` (the answer to the request of `key`)
+    /// when the rules allow: a 200 or 206 the headers let a shared cache
+    /// keep. Failures to write are ignored (the cache is an optimisation).
+    pub fn store(&self, key: &str, answer: &Answer, body: &[u8], with_credentials: bool) {
+        if !matches!(answer.status, 200 | 206) {
+            return;
+        }
         let at = now();
-        let Some(fresh_until) = fresh_until(&resp.cache, at, with_credentials) else {
+        let Some(fresh_until) = fresh_until(&answer.headers, at, with_credentials) else {
             return;
         };
         let header = EntryHeader {
             key: key.to_owned(),
-            url: resp.url.to_string(),
-            status: resp.status,
-            content_type: resp.content_type.clone(),
-            content_range: resp.content_range.clone(),
-            headers: resp.cache.clone(),
+            url: answer.url.clone(),
+            status: answer.status,
+            content_type: answer.content_type.clone(),
+            content_range: answer.content_range.clone(),
+            headers: answer.headers.clone(),
             stored_at: at,
             fresh_until,
-            body_len: resp.body.len() as u64,
-            body_sha256: sha256_hex(&resp.body),
+            body_len: body.len() as u64,
+            body_sha256: sha256_hex(body),
         };
-        self.write(key, &header, &resp.body);
+        self.write(key, &header, body);
     }
 
     /// A 304 answered the revalidation of `entry`: its freshness is taken
@@ -449,54 +488,6 @@ impl HttpCache {
             prune(&self.dir.join("v1"), self.max_bytes);
         }
     }
-}
-
-/// GETs `url` through `client`, answering from `cache` while fresh and
-/// revalidating when stale; 200 and 206 answers are stored when the rules
-/// allow. 404/410 (`None`) are not stored.
-pub fn get_through(
-    cache: &HttpCache,
-    client: &Client,
-    url: &Url,
-    headers: &[(&str, &str)],
-    cap: u64,
-) -> Result<Option<Response>> {
-    let key = HttpCache::key(url, headers);
-    let with_credentials = client.sends_credentials(url);
-    let stored = cache.load(&key).filter(|e| e.body.len() as u64 <= cap);
-    let stored = match stored {
-        Some(e) if e.is_fresh() => match e.into_response() {
-            Ok(r) => {
-                cache.hit();
-                return Ok(Some(r));
-            }
-            Err(_) => None,
-        },
-        other => other,
-    };
-    let validators = stored.as_ref().map(Entry::validators).unwrap_or_default();
-    let mut conditional: Vec<(&str, &str)> = headers.to_vec();
-    conditional.extend(validators.iter().map(|(k, v)| (*k, v.as_str())));
-    let Some(answer) = client.fetch(url, &conditional, cap, None)? else {
-        return Ok(None);
-    };
-    if answer.status == 304 {
-        let Some(entry) = stored else {
-            return Err(index_error(
-                url,
-                "HTTP 304 (not modified) to a request that was not conditional",
-            ));
-        };
-        let entry = cache.refresh(&key, entry, &answer.cache, with_credentials);
-        return entry
-            .into_response()
-            .map(Some)
-            .map_err(|e| index_error(url, &format!("a cached answer is unusable: {e}")));
-    }
-    if matches!(answer.status, 200 | 206) {
-        cache.store(&key, &answer, with_credentials);
-    }
-    Ok(Some(answer))
 }
 
 /// Removes the oldest entries under `dir` until at most 3/4 of `max_bytes`
@@ -622,20 +613,17 @@ mod tests {
         let url = Url::parse("https://u:p@x/simple/a/").unwrap();
         let key = HttpCache::key(&url, &[("Accept", "text/html")]);
         assert!(!key.contains("u:p"), "{key}");
-        let resp = Response {
-            url: Url::parse("https://x/simple/a/").unwrap(),
+        let answer = Answer {
+            url: "https://x/simple/a/".into(),
             status: 200,
             content_type: Some("text/html".into()),
             content_range: None,
-            location: None,
-            cache: h("max-age=600"),
-            body: b"<html/>".to_vec(),
-            reservation: None,
+            headers: h("max-age=600"),
         };
-        cache.store(&key, &resp, false);
+        cache.store(&key, &answer, b"<html/>", false);
         let e = cache.load(&key).unwrap();
         assert!(e.is_fresh());
-        assert_eq!(e.into_response().unwrap().body, b"<html/>");
+        assert_eq!(e.into_parts(), (answer, b"<html/>".to_vec()));
         // Another key never reads this entry.
         assert!(cache.load("other").is_none());
         // A torn file (cut short) and a flipped byte are ignored.

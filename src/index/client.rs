@@ -15,14 +15,16 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ureq::tls::{RootCerts, TlsConfig, TlsProvider};
+use ureq::tls::RootCerts;
 use url::Url;
 
 use super::budget;
-use super::cache::{CacheHeaders, HttpCache};
+use super::cache::{parse_http_date, CacheHeaders};
 use super::proxy::Proxies;
-use super::security::{origin, shown, take_credentials, Origin, Transport, TrustPolicy};
-use crate::error::{ResolverError, Result};
+use super::response::Response;
+use super::security::{host_port, origin, shown, take_credentials, Origin, Transport, TrustPolicy};
+use super::transport::Agents;
+use crate::error::{index_error, ResolverError, Result};
 use crate::stop::{HookGuard, Stop, StopReason};
 
 /// Redirects followed per request.
@@ -31,30 +33,6 @@ pub const MAX_REDIRECTS: usize = 5;
 pub const ATTEMPTS: usize = 3;
 /// Pause before the second and third attempt.
 pub const BACKOFF: [Duration; 2] = [Duration::from_millis(100), Duration::from_millis(300)];
-/// Connections kept per host (one per look-up thread).
-const IDLE_PER_HOST: usize = super::remote::MAX_THREADS;
-
-/// A successful (2xx) response, read whole.
-#[derive(Debug)]
-pub struct Response {
-    /// The URL that answered (after redirects), without credentials.
-    pub url: Url,
-    /// The status code.
-    pub status: u16,
-    /// `Content-Type`, if any.
-    pub content_type: Option<String>,
-    /// `Content-Range`, if any.
-    pub content_range: Option<String>,
-    /// `Location` of a redirect.
-    pub location: Option<String>,
-    /// The caching-related headers.
-    pub cache: CacheHeaders,
-    /// The body (at most the cap given; empty when written to a file).
-    pub body: Vec<u8>,
-    /// The body's share of [`budget::BODY_BYTES_IN_FLIGHT`], held as long
-    /// as the response (keep it while parsing the body).
-    pub reservation: Option<budget::Reservation>,
-}
 
 /// What one request attempt ended with.
 enum Attempt {
@@ -74,19 +52,34 @@ struct Retry {
 }
 
 impl Retry {
-    fn connection(why: String) -> Attempt {
-        Attempt::Retry(Retry {
+    fn connection(why: String) -> Retry {
+        Retry {
             why,
             wait: None,
             connection: true,
-        })
+        }
     }
+}
+
+/// What a step of an attempt gives: `Ok(Ok(value))` to go on, `Ok(Err(_))`
+/// when the attempt is over but worth repeating, `Err` when the request
+/// failed for good.
+type Step<T> = Result<std::result::Result<T, Retry>>;
+
+/// One attempt's request.
+struct Request<'a> {
+    url: &'a Url,
+    transport: Transport,
+    /// Credentials taken from the URL (else the origin's, if any).
+    credentials: Option<&'a str>,
+    headers: &'a [(&'a str, &'a str)],
+    cap: u64,
+    timeout: Duration,
 }
 
 /// The blocking HTTP client shared by every look-up of one call.
 pub struct Client {
-    verified: ureq::Agent,
-    unverified: ureq::Agent,
+    agents: Agents,
     policy: TrustPolicy,
     credentials: HashMap<Origin, String>,
     timeout: Duration,
@@ -94,7 +87,6 @@ pub struct Client {
     /// Shuts both agents down when the call is cancelled; removed on drop.
     _on_cancel: Option<HookGuard>,
     proxies: Proxies,
-    cache: Option<HttpCache>,
     bodies: Arc<budget::ByteBudget>,
 }
 
@@ -109,25 +101,16 @@ impl Client {
         timeout: Duration,
         stop: Stop,
     ) -> Self {
-        let verified = agent(roots, false);
-        let unverified = agent(RootCerts::WebPki, true);
-        let on_cancel = {
-            let (v, u) = (verified.clone(), unverified.clone());
-            stop.on_cancel(move || {
-                v.clone().shutdown();
-                u.clone().shutdown();
-            })
-        };
+        let agents = Agents::new(roots);
+        let on_cancel = agents.shut_down_on_cancel(&stop);
         Self {
-            verified,
-            unverified,
+            agents,
             policy,
             credentials,
             timeout,
             stop,
             _on_cancel: on_cancel,
             proxies: Proxies::default(),
-            cache: None,
             bodies: budget::ByteBudget::new(budget::BODY_BYTES_IN_FLIGHT),
         }
     }
@@ -136,17 +119,6 @@ impl Client {
     pub fn with_proxies(mut self, proxies: Proxies) -> Self {
         self.proxies = proxies;
         self
-    }
-
-    /// The same client, keeping answers in `cache`.
-    pub fn with_cache(mut self, cache: Option<HttpCache>) -> Self {
-        self.cache = cache;
-        self
-    }
-
-    /// The HTTP cache, if any.
-    pub fn cache(&self) -> Option<&HttpCache> {
-        self.cache.as_ref()
     }
 
     /// Does a request to `url` carry credentials?
@@ -159,16 +131,6 @@ impl Client {
     /// The trust policy.
     pub fn policy(&self) -> &TrustPolicy {
         &self.policy
-    }
-
-    /// GETs `url` following redirects. `Ok(None)`: 404 or 410. The body is
-    /// capped at `cap` bytes (larger: `index_error`). Answered from the HTTP
-    /// cache when it holds a fresh answer (see [`super::cache`]).
-    pub fn get(&self, url: &Url, headers: &[(&str, &str)], cap: u64) -> Result<Option<Response>> {
-        match &self.cache {
-            Some(cache) => super::cache::get_through(cache, self, url, headers, cap),
-            None => self.fetch(url, headers, cap, None),
-        }
     }
 
     /// GETs `url` following redirects into `file` (truncated first, and
@@ -274,38 +236,17 @@ impl Client {
         for attempt in 0..ATTEMPTS {
             self.check(url, &last)?;
             if attempt > 0 {
-                let backoff = BACKOFF[(attempt - 1).min(BACKOFF.len() - 1)];
-                let pause = match asked.take() {
-                    Some(wait) => {
-                        self.may_wait(url, wait)?;
-                        wait.max(backoff)
-                    }
-                    None => backoff,
-                };
-                if self
-                    .remaining()
-                    .is_some_and(|left| left <= pause + Duration::from_millis(1))
-                {
-                    return Err(self.out_of_time(url, &last));
-                }
-                if self.stop.sleep(pause, "").is_err() {
-                    self.check(url, &last)?;
-                }
+                self.pause(url, attempt, asked.take(), &last)?;
             }
-            let timeout = match self.remaining() {
-                Some(left) if left.is_zero() => return Err(self.out_of_time(url, &last)),
-                Some(left) => left.min(self.timeout),
-                None => self.timeout,
-            };
-            let answer = self.attempt(
+            let request = Request {
                 url,
                 transport,
                 credentials,
                 headers,
                 cap,
-                timeout,
-                sink.as_deref_mut(),
-            );
+                timeout: self.attempt_timeout(url, &last)?,
+            };
+            let answer = self.attempt(&request, sink.as_deref_mut());
             // A failure caused by a cancel (connections shut down) or by the
             // budget running out is reported as that, not as the index's.
             self.check(url, &last)?;
@@ -324,21 +265,60 @@ impl Client {
                 return Err(self.out_of_time(url, &last));
             }
         }
+        Err(self.gave_up(url, &last, connection))
+    }
+
+    /// The pause before attempt number `attempt` (from 1): the back-off, or
+    /// the server's `Retry-After` (`asked`) when longer. Fails when the time
+    /// left cannot cover it.
+    fn pause(&self, url: &Url, attempt: usize, asked: Option<Duration>, last: &str) -> Result<()> {
+        let backoff = BACKOFF[(attempt - 1).min(BACKOFF.len() - 1)];
+        let pause = match asked {
+            Some(wait) => {
+                self.may_wait(url, wait)?;
+                wait.max(backoff)
+            }
+            None => backoff,
+        };
+        if self
+            .remaining()
+            .is_some_and(|left| left <= pause + Duration::from_millis(1))
+        {
+            return Err(self.out_of_time(url, last));
+        }
+        if self.stop.sleep(pause, "").is_err() {
+            self.check(url, last)?;
+        }
+        Ok(())
+    }
+
+    /// An attempt's timeout: `timeout_seconds`, or the time left when less.
+    fn attempt_timeout(&self, url: &Url, last: &str) -> Result<Duration> {
+        match self.remaining() {
+            Some(left) if left.is_zero() => Err(self.out_of_time(url, last)),
+            Some(left) => Ok(left.min(self.timeout)),
+            None => Ok(self.timeout),
+        }
+    }
+
+    /// The error once every attempt failed (`last`: the last one's reason;
+    /// `connection`: it never got an HTTP answer).
+    fn gave_up(&self, url: &Url, last: &str, connection: bool) -> ResolverError {
         if let (true, Some(proxy)) = (connection, self.proxies.for_url(url)) {
             // The proxy is what could not be reached: name it, not the index.
-            return Err(ResolverError::IndexUnreachable {
+            return ResolverError::IndexUnreachable {
                 url: proxy.shown.clone(),
                 message: format!(
                     "the proxy (from {}) for {} failed: {last} (after {ATTEMPTS} attempts); check the proxy, or list the index host in NO_PROXY",
                     proxy.var,
                     shown(url)
                 ),
-            });
+            };
         }
-        Err(ResolverError::IndexUnreachable {
+        ResolverError::IndexUnreachable {
             url: shown(url),
             message: format!("{last} (after {ATTEMPTS} attempts)"),
-        })
+        }
     }
 
     /// Fails at once when the server's `Retry-After` asks for a longer wait
@@ -368,138 +348,36 @@ impl Client {
         Ok(())
     }
 
-    // The request's parts, one by one: bundling them would only rename them.
-    #[allow(clippy::too_many_arguments)]
-    fn attempt(
-        &self,
-        url: &Url,
-        transport: Transport,
-        credentials: Option<&str>,
-        headers: &[(&str, &str)],
-        cap: u64,
-        timeout: Duration,
-        sink: Option<&mut std::fs::File>,
-    ) -> Result<Attempt> {
-        let agent = match transport {
-            Transport::Unverified => &self.unverified,
-            Transport::Verified | Transport::Plain => &self.verified,
-        };
+    /// One attempt: the request sent, the status looked at, a 2xx body read
+    /// (into `sink` when given, else into memory).
+    fn attempt(&self, req: &Request<'_>, sink: Option<&mut std::fs::File>) -> Result<Attempt> {
         let started = Instant::now();
-        let mut req = agent
-            .get(url.as_str())
-            .config()
-            .timeout_global(Some(timeout))
-            .proxy(self.proxies.for_url(url).map(|p| p.proxy.clone()))
-            .build();
-        for (k, v) in headers {
-            req = req.header(*k, *v);
-        }
-        let credentials =
-            credentials.or_else(|| self.credentials.get(&origin(url)).map(String::as_str));
-        if let Some(auth) = credentials {
-            req = req.header("Authorization", auth);
-        }
-        let mut resp = match req.call() {
+        let mut resp = match self.send(req) {
             Ok(r) => r,
-            Err(e) => return classify(url, e),
+            Err(e) => return classify(req.url, e).map(Attempt::Retry),
         };
         let status = resp.status().as_u16();
-        if status == 429 || (500..=599).contains(&status) {
-            let wait = if status == 429 || status == 503 {
-                resp.headers()
-                    .get("retry-after")
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(retry_after)
-            } else {
-                None
-            };
-            return Ok(Attempt::Retry(Retry {
-                why: format!("HTTP {status}"),
-                wait,
-                connection: false,
-            }));
+        if let Some(retry) = retry_status(status, &resp) {
+            return Ok(Attempt::Retry(retry));
         }
-        let header = |name: &str| {
-            resp.headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        };
-        let content_type = header("content-type");
-        let content_range = header("content-range");
-        let location = header("location");
-        let mut reservation = None;
+        let content_type = header(&resp, "content-type");
+        let content_range = header(&resp, "content-range");
+        let location = header(&resp, "location");
         let cache = CacheHeaders::of(&resp);
-        let body = if let (true, Some(file)) = ((200..=299).contains(&status), sink) {
-            use std::io::Seek as _;
-            let mut write = |file: &mut std::fs::File| -> std::io::Result<u64> {
-                file.set_len(0)?;
-                file.rewind()?;
-                let mut reader = resp.body_mut().with_config().limit(cap).reader();
-                std::io::copy(&mut reader, file)
-            };
-            match write(file) {
-                Ok(_) => Vec::new(),
-                Err(e) => match e.get_ref().and_then(|i| i.downcast_ref::<ureq::Error>()) {
-                    Some(ureq::Error::BodyExceedsLimit(_)) => {
-                        return Err(index_error(
-                            url,
-                            &format!("the response is larger than the {cap}-byte cap"),
-                        ))
-                    }
-                    Some(_) => return Ok(Retry::connection(e.to_string())),
-                    None if e.kind() == std::io::ErrorKind::Other
-                        || e.kind() == std::io::ErrorKind::TimedOut =>
-                    {
-                        return Ok(Retry::connection(e.to_string()))
-                    }
-                    None => {
-                        return Err(ResolverError::Io {
-                            path: "the download's temporary file".into(),
-                            message: e.to_string(),
-                        })
-                    }
-                },
-            }
-        } else if (200..=299).contains(&status) {
-            // Room for the body among the call's bodies in flight: its
-            // length when the server says it (and sends it as is), else the
-            // cap. Waiting counts against this request's time.
-            let want = resp.body().content_length().unwrap_or(cap).min(cap);
-            let Some(r) = self.bodies.reserve(want, Some(started + timeout)) else {
-                return Ok(Attempt::Retry(Retry {
-                    why: format!(
-                        "timed out waiting for room for the response ({} bytes of responses in flight at most)",
-                        budget::BODY_BYTES_IN_FLIGHT
-                    ),
-                    wait: None,
-                    connection: false,
-                }));
-            };
-            let limit = r.bytes();
-            reservation = Some(r);
-            match resp.body_mut().with_config().limit(limit).read_to_vec() {
-                Ok(b) => b,
-                Err(ureq::Error::BodyExceedsLimit(_)) => {
-                    return Err(index_error(
-                        url,
-                        &format!(
-                            "the response is larger than the {limit}-byte cap{}",
-                            if limit < cap {
-                                " (its Content-Length)"
-                            } else {
-                                ""
-                            }
-                        ),
-                    ))
-                }
-                Err(e) => return classify(url, e),
-            }
+        let read = if !(200..=299).contains(&status) {
+            Ok((Vec::new(), None))
+        } else if let Some(file) = sink {
+            write_body(&mut resp, req, file)?.map(|()| (Vec::new(), None))
         } else {
-            Vec::new()
+            self.read_body(&mut resp, req, started)?
+                .map(|(body, reservation)| (body, Some(reservation)))
+        };
+        let (body, reservation) = match read {
+            Ok(read) => read,
+            Err(retry) => return Ok(Attempt::Retry(retry)),
         };
         Ok(Attempt::Answer(Box::new(Response {
-            url: url.clone(),
+            url: req.url.clone(),
             status,
             content_type,
             content_range,
@@ -508,6 +386,69 @@ impl Client {
             body,
             reservation,
         })))
+    }
+
+    /// Sends `req` (through the proxy for its URL, with its credentials or
+    /// the origin's).
+    fn send(&self, req: &Request<'_>) -> Result<ureq::http::Response<ureq::Body>, ureq::Error> {
+        let mut r = self
+            .agents
+            .for_transport(req.transport)
+            .get(req.url.as_str())
+            .config()
+            .timeout_global(Some(req.timeout))
+            .proxy(self.proxies.for_url(req.url).map(|p| p.proxy.clone()))
+            .build();
+        for (k, v) in req.headers {
+            r = r.header(*k, *v);
+        }
+        let credentials = req
+            .credentials
+            .or_else(|| self.credentials.get(&origin(req.url)).map(String::as_str));
+        if let Some(auth) = credentials {
+            r = r.header("Authorization", auth);
+        }
+        r.call()
+    }
+
+    /// Reads a 2xx body into memory, after taking room for it among the
+    /// call's bodies in flight: its length when the server says it (and
+    /// sends it as is), else the cap. Waiting counts against this request's
+    /// time (it `started` then).
+    fn read_body(
+        &self,
+        resp: &mut ureq::http::Response<ureq::Body>,
+        req: &Request<'_>,
+        started: Instant,
+    ) -> Step<(Vec<u8>, budget::Reservation)> {
+        let (url, cap) = (req.url, req.cap);
+        let want = resp.body().content_length().unwrap_or(cap).min(cap);
+        let Some(r) = self.bodies.reserve(want, Some(started + req.timeout)) else {
+            return Ok(Err(Retry {
+                why: format!(
+                    "timed out waiting for room for the response ({} bytes of responses in flight at most)",
+                    budget::BODY_BYTES_IN_FLIGHT
+                ),
+                wait: None,
+                connection: false,
+            }));
+        };
+        let limit = r.bytes();
+        match resp.body_mut().with_config().limit(limit).read_to_vec() {
+            Ok(b) => Ok(Ok((b, r))),
+            Err(ureq::Error::BodyExceedsLimit(_)) => Err(index_error(
+                url,
+                &format!(
+                    "the response is larger than the {limit}-byte cap{}",
+                    if limit < cap {
+                        " (its Content-Length)"
+                    } else {
+                        ""
+                    }
+                ),
+            )),
+            Err(e) => classify(url, e).map(Err),
+        }
     }
 
     /// The call's deadline (`time_budget_ms`), if any.
@@ -545,29 +486,69 @@ impl Client {
     }
 }
 
-/// An agent that never follows redirects itself and reports every status.
-fn agent(roots: RootCerts, accept_any_certificate: bool) -> ureq::Agent {
-    let tls = TlsConfig::builder()
-        .provider(TlsProvider::Rustls)
-        .root_certs(roots)
-        .disable_verification(accept_any_certificate)
-        .build();
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .max_redirects(0)
-        .tls_config(tls)
-        .max_idle_connections_per_host(IDLE_PER_HOST)
-        .max_idle_connections(2 * IDLE_PER_HOST)
-        // Proxies are chosen per request (super::proxy), not by ureq.
-        .proxy(None)
-        .user_agent(format!("wheel-resolver/{}", env!("CARGO_PKG_VERSION")))
-        .build()
-        .new_agent()
+/// Writes a 2xx body into `file` (truncated first), at most the cap.
+fn write_body(
+    resp: &mut ureq::http::Response<ureq::Body>,
+    req: &Request<'_>,
+    file: &mut std::fs::File,
+) -> Step<()> {
+    use std::io::Seek as _;
+    let mut write = |file: &mut std::fs::File| -> std::io::Result<u64> {
+        file.set_len(0)?;
+        file.rewind()?;
+        let mut reader = resp.body_mut().with_config().limit(req.cap).reader();
+        std::io::copy(&mut reader, file)
+    };
+    match write(file) {
+        Ok(_) => Ok(Ok(())),
+        Err(e) => match e.get_ref().and_then(|i| i.downcast_ref::<ureq::Error>()) {
+            Some(ureq::Error::BodyExceedsLimit(_)) => Err(index_error(
+                req.url,
+                &format!("the response is larger than the {}-byte cap", req.cap),
+            )),
+            Some(_) => Ok(Err(Retry::connection(e.to_string()))),
+            None if e.kind() == std::io::ErrorKind::Other
+                || e.kind() == std::io::ErrorKind::TimedOut =>
+            {
+                Ok(Err(Retry::connection(e.to_string())))
+            }
+            None => Err(ResolverError::Io {
+                path: "the download's temporary file".into(),
+                message: e.to_string(),
+            }),
+        },
+    }
+}
+
+/// A 429 or 5xx: worth another attempt, after the server's `Retry-After`
+/// (429, 503) when it gives one.
+fn retry_status<B>(status: u16, resp: &ureq::http::Response<B>) -> Option<Retry> {
+    if status != 429 && !(500..=599).contains(&status) {
+        return None;
+    }
+    let wait = if status == 429 || status == 503 {
+        header(resp, "retry-after").as_deref().and_then(retry_after)
+    } else {
+        None
+    };
+    Some(Retry {
+        why: format!("HTTP {status}"),
+        wait,
+        connection: false,
+    })
+}
+
+/// A header's value, when it is text.
+fn header<B>(resp: &ureq::http::Response<B>, name: &str) -> Option<String> {
+    resp.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
 }
 
 /// Maps a transport error: certificate problems are `insecure_index`, the
 /// rest are worth retrying or `index_error`.
-fn classify(url: &Url, e: ureq::Error) -> Result<Attempt> {
+fn classify(url: &Url, e: ureq::Error) -> Result<Retry> {
     if let Some(cert) = certificate_error(&e) {
         return Err(ResolverError::InsecureIndex {
             url: shown(url),
@@ -575,7 +556,7 @@ fn classify(url: &Url, e: ureq::Error) -> Result<Attempt> {
                 "the TLS certificate does not verify ({cert}) against the system trust store \
                  (SSL_CERT_FILE / SSL_CERT_DIR) or index.ca_bundle: give the CA that signed it in \
                  index.ca_bundle; or, to turn verification off for this host, add `{}` to index.trusted_hosts",
-                super::security::host_port(url)
+                host_port(url)
             ),
         });
     }
@@ -637,21 +618,13 @@ fn with_credentials_shown(e: ResolverError, url: &Url) -> ResolverError {
     }
 }
 
-/// `index_error` for a URL.
-pub fn index_error(url: &Url, message: &str) -> ResolverError {
-    ResolverError::IndexError {
-        url: shown(url),
-        message: message.to_owned(),
-    }
-}
-
 /// `Retry-After`: delay seconds or an HTTP-date.
 fn retry_after(value: &str) -> Option<Duration> {
     let value = value.trim();
     if let Ok(secs) = value.parse::<u64>() {
         return Some(Duration::from_secs(secs));
     }
-    let at = super::cache::parse_http_date(value)?;
+    let at = parse_http_date(value)?;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .ok()?

@@ -459,26 +459,69 @@ impl<'n> Builder<'n> {
         }
     }
 
+    /// Adds one link of the page: a file of this project is recorded, a
+    /// link that does not count or a file with an invalid name is noted,
+    /// any other file is left out. `Err`: the page lists too much.
     fn add(&mut self, file: Option<IndexFile>) -> Result<(), String> {
         let Some(file) = file else {
             self.skipped += 1;
             return Ok(());
         };
-        let (version, wheel) = match classify(self.name, &file.filename) {
-            Kind::Wheel(v) => (v, true),
-            Kind::Sdist(v) => (v, false),
+        let Some((version, wheel)) = self.version_of(&file.filename) else {
+            return Ok(());
+        };
+        self.check_room()?;
+        let next = self.version_ids.len() as u32;
+        let version = *self.version_ids.entry(version).or_insert(next);
+        let url = self.push(file.url.as_str());
+        let filename = match url_tail(file.url.as_str(), &file.filename) {
+            Some(offset) => Span {
+                start: url.start + offset,
+                len: file.filename.len() as u32,
+            },
+            None => self.push(&file.filename),
+        };
+        let requires_python = self.requires_python_span(file.requires_python.as_deref());
+        let mut flags = flags(&file, wheel);
+        let sha256 = sha256_bytes(file.sha256.as_deref());
+        if sha256.is_some() {
+            flags |= HAS_SHA256;
+        }
+        self.project.records.push(Record {
+            url,
+            filename,
+            requires_python,
+            version,
+            flags,
+            origin: 0,
+            sha256: sha256.unwrap_or([0; 32]),
+        });
+        Ok(())
+    }
+
+    /// The version of a file of this project and whether it is a wheel;
+    /// `None` for a file that does not count (an invalid name is noted).
+    fn version_of(&mut self, filename: &str) -> Option<(Version, bool)> {
+        match classify(self.name, filename) {
+            Kind::Wheel(v) => Some((v, true)),
+            Kind::Sdist(v) => Some((v, false)),
             Kind::Invalid(why) => {
                 self.invalid_count += 1;
                 if self.invalid.len() < NAMED_INVALID {
                     self.invalid.push(format!(
-                        "{}: index file `{}` skipped: {why}",
-                        self.name, file.filename
+                        "{}: index file `{filename}` skipped: {why}",
+                        self.name
                     ));
                 }
-                return Ok(());
+                None
             }
-            Kind::Other => return Ok(()),
-        };
+            Kind::Other => None,
+        }
+    }
+
+    /// `Err` when one more file does not fit: the cap per page, or the
+    /// arena's u32 spans.
+    fn check_room(&self) -> Result<(), String> {
         if self.project.records.len() >= self.cap {
             return Err(format!(
                 "the page lists more than {} distribution files of `{}` (the cap per project page)",
@@ -490,66 +533,21 @@ impl<'n> Builder<'n> {
         if self.project.text.len() > (u32::MAX as usize) / 2 {
             return Err("the page's links are too long".into());
         }
-        let next = self.version_ids.len() as u32;
-        let version = *self.version_ids.entry(version).or_insert(next);
-        let url = self.push(file.url.as_str());
-        let filename = match url_tail(file.url.as_str(), &file.filename) {
-            Some(offset) => Span {
-                start: url.start + offset,
-                len: file.filename.len() as u32,
-            },
-            None => self.push(&file.filename),
-        };
-        let requires_python = match file.requires_python.as_deref() {
-            None => Span::default(),
-            Some(rp) => match self.requires_python.get(rp) {
-                Some(span) => *span,
-                None => {
-                    let span = self.push(rp);
-                    self.requires_python.insert(rp.to_owned(), span);
-                    span
-                }
-            },
-        };
-        let mut flags = 0;
-        if file.yanked {
-            flags |= YANKED;
-        }
-        if file.has_metadata {
-            flags |= HAS_METADATA;
-        }
-        if wheel {
-            flags |= WHEEL;
-        }
-        let mut sha256 = [0u8; 32];
-        if let Some(hex) = file.sha256.as_deref().filter(|h| h.len() == 64) {
-            let ok = hex
-                .as_bytes()
-                .chunks(2)
-                .zip(sha256.iter_mut())
-                .all(|(pair, out)| {
-                    std::str::from_utf8(pair)
-                        .ok()
-                        .and_then(|p| u8::from_str_radix(p, 16).ok())
-                        .map(|b| *out = b)
-                        .is_some()
-                });
-            if ok {
-                flags |= HAS_SHA256;
-            } else {
-                sha256 = [0; 32];
-            }
-        }
-        self.project.records.push(Record {
-            url,
-            filename,
-            requires_python,
-            version,
-            flags,
-            origin: 0,
-            sha256,
-        });
         Ok(())
+    }
+
+    /// The span of a Requires-Python value (each distinct one is stored
+    /// once); empty for none.
+    fn requires_python_span(&mut self, value: Option<&str>) -> Span {
+        let Some(rp) = value else {
+            return Span::default();
+        };
+        if let Some(span) = self.requires_python.get(rp) {
+            return *span;
+        }
+        let span = self.push(rp);
+        self.requires_python.insert(rp.to_owned(), span);
+        span
     }
 
     fn finish(self, page: &str, warnings: &mut Vec<String>) -> Project {
@@ -589,6 +587,39 @@ impl<'n> Builder<'n> {
         }
         project
     }
+}
+
+/// The flags of a file as listed (all but [`HAS_SHA256`]).
+fn flags(file: &IndexFile, wheel: bool) -> u8 {
+    let mut flags = 0;
+    if file.yanked {
+        flags |= YANKED;
+    }
+    if file.has_metadata {
+        flags |= HAS_METADATA;
+    }
+    if wheel {
+        flags |= WHEEL;
+    }
+    flags
+}
+
+/// A sha256 given as 64 hex digits, as its 32 bytes; `None` otherwise.
+fn sha256_bytes(hex: Option<&str>) -> Option<[u8; 32]> {
+    let hex = hex.filter(|h| h.len() == 64)?;
+    let mut sha256 = [0u8; 32];
+    let ok = hex
+        .as_bytes()
+        .chunks(2)
+        .zip(sha256.iter_mut())
+        .all(|(pair, out)| {
+            std::str::from_utf8(pair)
+                .ok()
+                .and_then(|p| u8::from_str_radix(p, 16).ok())
+                .map(|b| *out = b)
+                .is_some()
+        });
+    ok.then_some(sha256)
 }
 
 /// Where `filename` sits at the end of `url`'s path, when it is spelt there

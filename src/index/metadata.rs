@@ -5,12 +5,12 @@
 use pep508_rs::PackageName;
 use url::Url;
 
-use super::client::{index_error, Client};
+use super::cached_client::CachedClient;
 use super::files::ProjectFile;
+use super::package_index::ReleaseMetadata;
 use super::range_reader::RemoteFile;
 use super::security::shown;
-use super::ReleaseMetadata;
-use crate::error::Result;
+use crate::error::{index_error, Result};
 use crate::tags::SupportedTags;
 use crate::wheel::{parse_metadata, read_metadata, WheelMetadata, METADATA_CAP};
 
@@ -29,7 +29,7 @@ pub const WHEEL_CAP: u64 = 64 * 1024 * 1024;
 /// The core metadata of a release from its `files`; `None` (and a note in
 /// `warnings` saying why) when no file can tell.
 pub fn release_metadata(
-    client: &Client,
+    client: &CachedClient,
     name: &PackageName,
     version: &pep440_rs::Version,
     files: &[ProjectFile],

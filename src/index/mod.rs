@@ -3,143 +3,63 @@
 //! The planner only sees [`PackageIndex`]; with no index configured it gets
 //! none and never touches the network.
 //!
-//! - [`security`]: trusted hosts, loopback, TLS verification, credentials;
-//! - [`client`]: HTTP with redirects, retries, caps, timeouts, the deadline and cancellation;
-//! - [`proxy`]: forward proxies from the environment;
-//! - [`cache`]: the HTTP cache under `index.cache_dir`;
-//! - [`simple_api`] (with [`html`]): PEP 691 JSON and PEP 503 HTML pages;
-//! - [`files`]: file names to versions, yanking;
-//! - [`metadata`] (with [`range_reader`]): PEP 658 metadata, else the wheel's;
-//! - [`remote`]: the indexes as one [`PackageIndex`], cached and concurrent.
+//! The modules are layered: each imports only from the layers below it
+//! (as uv's `uv-client` stacks its HTTP cache, its cached client and its
+//! registry client). Bottom to top:
+//!
+//! 1. Foundations, importing nothing from this directory:
+//!    [`package_index`] (the [`PackageIndex`] trait and its answers),
+//!    [`budget`] (bytes in flight), [`security`] (trusted hosts, loopback,
+//!    TLS verification, credentials), [`proxy`] (forward proxies from the
+//!    environment), [`trust`] (the trust store), [`html`] (anchors of an
+//!    HTML page), and [`cache`] (the HTTP cache under `index.cache_dir`:
+//!    headers in, fresh / revalidate / store decisions out, and the store).
+//! 2. [`response`] (a response read whole; over `budget` and `cache`),
+//!    [`transport`] (the ureq agents; over `security`) and [`simple_api`]
+//!    (PEP 691 JSON and PEP 503 HTML pages; over `html`).
+//! 3. [`client`]: HTTP with redirects, retries, caps, timeouts, the deadline
+//!    and cancellation (over `transport`, `response`, `proxy`, `security`,
+//!    `budget`, `cache`'s header types); and [`files`] (file names to
+//!    versions, yanking; over `simple_api`).
+//! 4. [`cached_client`]: the client behind the cache (over `client`,
+//!    `cache`, `response`).
+//! 5. [`range_reader`]: a wheel read through range requests (over
+//!    `cached_client`).
+//! 6. [`metadata`]: PEP 658 metadata, else the wheel's (over
+//!    `range_reader`, `cached_client`, `files`, `package_index`).
+//! 7. [`remote`]: the indexes as one [`PackageIndex`], cached and
+//!    concurrent (over `metadata`, `cached_client`, `files`, `simple_api`,
+//!    `package_index`, `budget`).
+//! 8. This module: [`open`] and [`connect`] put them together from the
+//!    config.
 
 pub mod budget;
 pub mod cache;
+pub mod cached_client;
 pub mod client;
 pub mod files;
 pub mod html;
 pub mod metadata;
+pub mod package_index;
 pub mod proxy;
 pub mod range_reader;
 pub mod remote;
+pub mod response;
 pub mod security;
 pub mod simple_api;
+pub mod transport;
 pub mod trust;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Duration;
 
-use pep440_rs::Version;
-use pep508_rs::PackageName;
+pub use package_index::{CompatibleWheel, IndexVersion, PackageIndex, PagePython, ReleaseMetadata};
 
 use crate::config::{Config, IndexConfig};
 use crate::error::{ResolverError, Result};
 use crate::stop::Stop;
 use crate::target::Target;
-use crate::wheel::RequiresDist;
-
-/// One version of a project an index offers, with the facts the candidate
-/// chooser needs (contract-2 4.3/4.4). The facts are taken over the files
-/// that can be used: not yanked (all files when every one is yanked), and
-/// either an sdist or a wheel the target installs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IndexVersion {
-    /// The version.
-    pub version: Version,
-    /// True when every file of this version is yanked (PEP 592).
-    pub yanked: bool,
-    /// True when some file can be built (an sdist) or fetched (a wheel the
-    /// target installs).
-    pub usable: bool,
-    /// What the page's Requires-Python says of the target.
-    pub python: PagePython,
-}
-
-/// What a project page's Requires-Python (PEP 691 `requires-python`, PEP 503
-/// `data-requires-python`) says of the target for one version.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PagePython {
-    /// Some usable file admits the target.
-    Admits,
-    /// Every usable file declares a Requires-Python that excludes the
-    /// target (the first such specifier).
-    Excludes(String),
-    /// Some usable file declares none: the release's metadata decides.
-    Unknown,
-}
-
-/// What a release's core metadata says that planning needs.
-#[derive(Debug, Clone, Default)]
-pub struct ReleaseMetadata {
-    /// Requires-Dist, in file order (markers not yet evaluated).
-    pub requires_dist: Vec<RequiresDist>,
-    /// Requires-Python, as written.
-    pub requires_python: Option<String>,
-}
-
-/// A wheel on an index that the target installs (contract-2 4.7).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CompatibleWheel {
-    /// Its file name.
-    pub file: String,
-    /// Absolute URL, without credentials.
-    pub url: String,
-    /// The index's sha256 of the file, when it gives one.
-    pub sha256: Option<String>,
-    /// The simple-API base URL of the index that listed it (no credentials).
-    pub index: String,
-    /// Its Requires-Python as the page gives it.
-    pub requires_python: Option<String>,
-}
-
-/// What the planner needs from the configured indexes.
-pub trait PackageIndex: Sync {
-    /// Every version the indexes offer for `name` (merged per the index
-    /// strategy), ascending. An empty list: no index knows the project.
-    fn versions(&self, name: &PackageName) -> Result<Vec<IndexVersion>>;
-
-    /// The core metadata of `name==version`, as the index's metadata (PEP
-    /// 658) or the wheel itself says; read at most once per call. `None`:
-    /// it cannot be read (a warning says why).
-    fn metadata(
-        &self,
-        name: &PackageName,
-        version: &Version,
-    ) -> Result<Option<Arc<ReleaseMetadata>>>;
-
-    /// The most specific non-yanked wheel of `name==version` the target
-    /// installs, if the indexes list one.
-    fn compatible_wheel(
-        &self,
-        name: &PackageName,
-        version: &Version,
-    ) -> Result<Option<CompatibleWheel>>;
-
-    /// Looks up many projects at once (concurrently), so later `versions`
-    /// calls are answered from memory.
-    fn prefetch(&self, names: &[PackageName]) -> Result<()> {
-        for name in names {
-            self.versions(name)?;
-        }
-        Ok(())
-    }
-
-    /// Reads the metadata of many releases at once (concurrently), so later
-    /// `metadata` calls are answered from memory.
-    fn prefetch_metadata(&self, releases: &[(PackageName, Version)]) -> Result<()> {
-        for (name, version) in releases {
-            self.metadata(name, version)?;
-        }
-        Ok(())
-    }
-
-    /// Non-fatal observations made so far (skipped files, releases without
-    /// usable metadata), sorted; the caller adds them to `plan.warnings`.
-    fn warnings(&self) -> Vec<String> {
-        Vec::new()
-    }
-}
 
 /// Opens the configured indexes, or `None` when the config has no `index`
 /// (then nothing touches the network). `stop` (the call's deadline and
@@ -157,9 +77,11 @@ pub fn open(
     };
     let Connection {
         client,
+        cache,
         bases,
         warnings,
     } = connect(index, config.cache_dir.as_deref(), stop)?;
+    let client = cached_client::CachedClient::new(client, cache);
     let remote = remote::RemoteIndexes::new(client, bases, index.strategy, target.clone());
     for w in warnings {
         remote.note(w);
@@ -168,10 +90,13 @@ pub fn open(
 }
 
 /// The HTTP side of the configured indexes: the client (trust, credentials,
-/// proxies, cache) and the simple-API base URLs (credentials taken out).
+/// proxies), the HTTP cache and the simple-API base URLs (credentials taken
+/// out).
 pub struct Connection {
-    /// The client.
+    /// The client (no cache: see [`cached_client::CachedClient`]).
     pub client: client::Client,
+    /// The HTTP cache, when one is configured.
+    pub cache: Option<cache::HttpCache>,
     /// `index_url`, then `extra_index_urls`, each ending in `/`.
     pub bases: Vec<url::Url>,
     /// Warnings for the plan (trust store, proxy variables).
@@ -229,10 +154,10 @@ pub fn connect(index: &IndexConfig, cache_root: Option<&Path>, stop: &Stop) -> R
         cache::HttpCache::new(dir, mb.saturating_mul(1024 * 1024))
     });
     let client = client::Client::new(policy, roots, credentials, timeout, stop.clone())
-        .with_proxies(proxies)
-        .with_cache(cache);
+        .with_proxies(proxies);
     Ok(Connection {
         client,
+        cache,
         bases,
         warnings,
     })

@@ -7,8 +7,8 @@ use std::io::{self, Cursor, Read, Seek, SeekFrom};
 
 use url::Url;
 
-use super::client::{index_error, Client};
-use crate::error::{ResolverError, Result};
+use super::cached_client::CachedClient;
+use crate::error::{index_error, ResolverError, Result};
 
 /// The first request asks for this much of the file's end.
 pub const TAIL: u64 = 64 * 1024;
@@ -26,7 +26,7 @@ pub enum RemoteFile<'c> {
 impl<'c> RemoteFile<'c> {
     /// Opens `url` by asking for its last [`TAIL`] bytes; at most `cap` bytes
     /// are ever transferred.
-    pub fn open(client: &'c Client, url: &Url, cap: u64) -> Result<Option<Self>> {
+    pub fn open(client: &'c CachedClient, url: &Url, cap: u64) -> Result<Option<Self>> {
         let range = format!("bytes=-{TAIL}");
         let headers = [("Range", range.as_str()), ("Accept-Encoding", "identity")];
         let Some(resp) = client.get(url, &headers, cap)? else {
@@ -113,7 +113,7 @@ pub fn parse_content_range(v: &str) -> Option<(u64, u64, u64)> {
 
 /// Ranges of one remote file fetched on demand and kept.
 pub struct RangeReader<'c> {
-    client: &'c Client,
+    client: &'c CachedClient,
     url: Url,
     len: u64,
     pos: u64,

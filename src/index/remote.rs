@@ -11,19 +11,19 @@ use pep508_rs::PackageName;
 use url::Url;
 
 use super::budget::{ByteBudget, MAX_RETAINED_INDEX_BYTES, PARSE_BYTES_IN_FLIGHT};
-use super::client::{index_error, Client};
+use super::cached_client::CachedClient;
 use super::files::{FileRef, Files, Project};
+use super::metadata;
+use super::package_index::{
+    CompatibleWheel, IndexVersion, PackageIndex, PagePython, ReleaseMetadata,
+};
 use super::security::shown;
 use super::simple_api::ACCEPT;
-use super::{metadata, CompatibleWheel, IndexVersion, PackageIndex, PagePython, ReleaseMetadata};
 use crate::config::IndexStrategy;
-use crate::error::{ResolverError, Result};
+use crate::error::{index_error, ResolverError, Result};
 use crate::pool;
 use crate::target::{parse_requires_python, Target};
 
-/// Most concurrent look-ups (project pages, metadata reads) of one call
-/// (on the shared pool): [`crate::pool::IO_WIDTH`].
-pub const MAX_THREADS: usize = crate::pool::IO_WIDTH;
 /// The most bytes of one project page.
 pub const PAGE_CAP: u64 = 64 * 1024 * 1024;
 
@@ -32,7 +32,7 @@ type MetadataSlot = Arc<Mutex<Option<Option<Arc<ReleaseMetadata>>>>>;
 
 /// The indexes of one call.
 pub struct RemoteIndexes {
-    client: Client,
+    client: CachedClient,
     /// Simple-API base URLs (ending in `/`), in the order asked.
     bases: Vec<Url>,
     strategy: IndexStrategy,
@@ -52,7 +52,12 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl RemoteIndexes {
     /// Indexes at `bases` (credentials already taken out) through `client`.
-    pub fn new(client: Client, bases: Vec<Url>, strategy: IndexStrategy, target: Target) -> Self {
+    pub fn new(
+        client: CachedClient,
+        bases: Vec<Url>,
+        strategy: IndexStrategy,
+        target: Target,
+    ) -> Self {
         Self {
             client,
             bases,
@@ -139,14 +144,14 @@ impl RemoteIndexes {
     }
 
     /// Runs `work` for every item on the process-wide pool (I/O-bound: up
-    /// to [`MAX_THREADS`] at once); the first failure stops handing out
+    /// to [`pool::IO_WIDTH`] at once); the first failure stops handing out
     /// work, since the call fails anyway.
     fn concurrently<T: Sync>(
         &self,
         todo: &[T],
         work: impl Fn(&T) -> Result<()> + Sync,
     ) -> Result<()> {
-        let width = todo.len().min(MAX_THREADS);
+        let width = todo.len().min(pool::IO_WIDTH);
         pool::try_map_with(todo.len(), width, || (), |_, i| work(&todo[i]))?;
         Ok(())
     }

@@ -59,19 +59,27 @@ pub fn for_each_file(
     page_url: &Url,
     mut f: impl FnMut(Option<IndexFile>) -> Result<(), String>,
 ) -> Result<(), String> {
-    let mime = content_type
-        .and_then(|c| c.split(';').next())
-        .map(|m| m.trim().to_ascii_lowercase())
-        .unwrap_or_default();
-    let is_json = mime.ends_with("json")
-        || (mime.is_empty() && body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{'));
-    if is_json {
+    if is_json(body, content_type) {
         parse_json(body, page_url, &mut f)
     } else {
         let text =
             std::str::from_utf8(body).map_err(|_| "the HTML page is not UTF-8".to_owned())?;
         parse_html(text, page_url, &mut f)
     }
+}
+
+/// The byte a JSON page starts with (after white space).
+const JSON_OBJECT: u8 = b'{';
+
+/// A JSON page: its media type says so, or, with none given, its body
+/// starts as a JSON object.
+fn is_json(body: &[u8], content_type: Option<&str>) -> bool {
+    let mime = content_type
+        .and_then(|c| c.split(';').next())
+        .map(|m| m.trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    mime.ends_with("json")
+        || (mime.is_empty() && body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&JSON_OBJECT))
 }
 
 #[derive(Deserialize)]
@@ -355,10 +363,13 @@ mod tests {
         );
     }
 
+    /// A body that is not JSON although it starts as an object.
+    const NOT_JSON: &[u8] = b"{not json";
+
     #[test]
     fn json_errors() {
         let ct = Some("application/vnd.pypi.simple.v1+json");
-        assert!(parse_page(b"{not json", ct, &page()).is_err());
+        assert!(parse_page(NOT_JSON, ct, &page()).is_err());
         assert!(parse_page(br#"{"name":"x"}"#, ct, &page()).is_err());
         let v2 = br#"{"meta":{"api-version":"2.0"},"files":[]}"#;
         assert!(parse_page(v2, ct, &page()).unwrap_err().contains("2.0"));
