@@ -3,87 +3,17 @@ package resolver
 import (
 	"context"
 	"errors"
-	"net"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/wheel-refinery/resolver/go-binding/internal/silentindex"
 )
-
-// silentIndex is a loopback "index" that accepts connections, reads what
-// the client sends and never answers. open counts the connections the
-// client has not closed yet: a computation still waiting on it keeps one.
-type silentIndex struct {
-	URL      string
-	accepted atomic.Int64
-	open     atomic.Int64
-	ln       net.Listener
-	wg       sync.WaitGroup
-	mu       sync.Mutex
-	conns    []net.Conn
-}
-
-func newSilentIndex(t *testing.T) *silentIndex {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Skipf("no loopback listener: %v", err)
-	}
-	s := &silentIndex{URL: "http://" + ln.Addr().String() + "/simple", ln: ln}
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			s.accepted.Add(1)
-			s.open.Add(1)
-			s.mu.Lock()
-			s.conns = append(s.conns, c)
-			s.mu.Unlock()
-			s.wg.Add(1)
-			go func() {
-				defer s.wg.Done()
-				defer s.open.Add(-1)
-				buf := make([]byte, 4096)
-				for {
-					if _, err := c.Read(buf); err != nil {
-						return // the client closed it (or the test did)
-					}
-				}
-			}()
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		s.mu.Lock()
-		for _, c := range s.conns {
-			c.Close()
-		}
-		s.mu.Unlock()
-		s.wg.Wait()
-	})
-	return s
-}
-
-// waitFor polls cond every 10 ms for up to limit.
-func waitFor(limit time.Duration, cond func() bool) bool {
-	deadline := time.Now().Add(limit)
-	for time.Now().Before(deadline) {
-		if cond() {
-			return true
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	return cond()
-}
 
 // stalledConfig plans an input with an unsatisfied range against idx with
 // 30 s per request: without cancellation the call takes minutes.
-func stalledConfig(t *testing.T, idx *silentIndex) Config {
+func stalledConfig(t *testing.T, idx *silentindex.Index) Config {
 	return Config{
 		InputDir:       caseNamed(t, "44_index_down_fails_clearly").Config["input_dir"].(string),
 		TargetPython:   "3.11",
@@ -97,7 +27,7 @@ func stalledConfig(t *testing.T, idx *silentIndex) Config {
 // cancelled, long before the 30 s request timeout, and its index
 // connection is closed.
 func TestContextCancelReachesTheLibrary(t *testing.T) {
-	idx := newSilentIndex(t)
+	idx := silentindex.New(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	time.AfterFunc(300*time.Millisecond, cancel)
@@ -111,11 +41,11 @@ func TestContextCancelReachesTheLibrary(t *testing.T) {
 	if elapsed > 10*time.Second {
 		t.Errorf("the cancel did not reach the library: %v", elapsed)
 	}
-	if idx.accepted.Load() == 0 {
+	if idx.Accepted.Load() == 0 {
 		t.Errorf("the call never reached the index")
 	}
-	if !waitFor(5*time.Second, func() bool { return idx.open.Load() == 0 }) {
-		t.Errorf("%d index connections still open after the call returned", idx.open.Load())
+	if !silentindex.WaitFor(5*time.Second, func() bool { return idx.Open.Load() == 0 }) {
+		t.Errorf("%d index connections still open after the call returned", idx.Open.Load())
 	}
 	// ComputePlanJSON takes the same path.
 	ctx2, cancel2 := context.WithCancel(context.Background())
@@ -132,7 +62,7 @@ func TestContextCancelReachesTheLibrary(t *testing.T) {
 // index whose contexts are cancelled after 300 ms leave no connection (and
 // so no computation) behind within 3 s.
 func TestManyCancelledCallsLeaveNothingRunning(t *testing.T) {
-	idx := newSilentIndex(t)
+	idx := silentindex.New(t)
 	cfg := stalledConfig(t, idx)
 	const n = 20
 	var wg sync.WaitGroup
@@ -154,23 +84,21 @@ func TestManyCancelledCallsLeaveNothingRunning(t *testing.T) {
 			t.Errorf("call %d: %q, want cancelled", i, c)
 		}
 	}
-	if !waitFor(3*time.Second, func() bool { return idx.open.Load() == 0 }) {
-		t.Errorf("%d index connections still open 3 s after the calls returned", idx.open.Load())
+	if !silentindex.WaitFor(3*time.Second, func() bool { return idx.Open.Load() == 0 }) {
+		t.Errorf("%d index connections still open 3 s after the calls returned", idx.Open.Load())
 	}
 }
 
 // TestDeadlineIsTimeoutDuringIndexWork: a deadline that runs out while the
-// library waits on the index is "timeout" (504), not index_unreachable.
+// library waits on the index is "timeout", not index_unreachable (the
+// service's 504: service.TestLibraryTimeoutsAre504).
 func TestDeadlineIsTimeoutDuringIndexWork(t *testing.T) {
-	idx := newSilentIndex(t)
+	idx := silentindex.New(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
 	defer cancel()
 	_, err := ComputePlan(ctx, stalledConfig(t, idx))
 	if ErrorCode(err) != CodeTimeout || !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err = %v, want timeout", err)
-	}
-	if HTTPStatus(err) != 504 {
-		t.Errorf("status %d, want 504", HTTPStatus(err))
 	}
 }
 
@@ -178,7 +106,7 @@ func TestDeadlineIsTimeoutDuringIndexWork(t *testing.T) {
 // download waits on a silent server is "timeout" too, as for a plan
 // (whether the context's timer or the library's budget stops it first).
 func TestDeadlineIsTimeoutDuringDownload(t *testing.T) {
-	idx := newSilentIndex(t)
+	idx := silentindex.New(t)
 	cfg := basicConfig(t)
 	cfg.Index = &IndexConfig{IndexURL: idx.URL + "/", TimeoutSeconds: 30}
 	origin := strings.TrimSuffix(idx.URL, "/simple")
@@ -191,9 +119,6 @@ func TestDeadlineIsTimeoutDuringDownload(t *testing.T) {
 		cancel()
 		if ErrorCode(err) != CodeTimeout || !errors.Is(err, context.DeadlineExceeded) {
 			t.Fatalf("run %d: err = %v (report %v), want timeout", i, err, report)
-		}
-		if HTTPStatus(err) != 504 {
-			t.Errorf("status %d, want 504", HTTPStatus(err))
 		}
 		if took := time.Since(start); took > 10*time.Second {
 			t.Fatalf("run %d took %v", i, took)

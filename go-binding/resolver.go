@@ -21,8 +21,15 @@ func Version() string { return callVersion() }
 // error also satisfies errors.Is(err, ctx.Err()). Failures reported by the
 // library are *Error values.
 func ComputePlan(ctx context.Context, cfg Config) (*Plan, error) {
-	plan, _, err := computeConfig(ctx, cfg)
-	return plan, err
+	out, err := computeConfigJSON(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := decodePlan(out)
+	if err != nil {
+		return nil, newError(CodeInternal, "internal error: the library returned a plan Go cannot decode: %v", err)
+	}
+	return plan, nil
 }
 
 // ComputePlanJSON computes a plan from a config JSON document (contract
@@ -45,22 +52,8 @@ func ComputePlanJSON(ctx context.Context, configJSON []byte) ([]byte, error) {
 	return call(ctx, doc)
 }
 
-// computeConfig computes a plan and returns it both decoded and as the
-// library's JSON.
-func computeConfig(ctx context.Context, cfg Config) (*Plan, []byte, error) {
-	out, err := computeConfigJSON(ctx, cfg)
-	if err != nil {
-		return nil, nil, err
-	}
-	plan, err := decodePlan(out)
-	if err != nil {
-		return nil, nil, newError(CodeInternal, "internal error: the library returned a plan Go cannot decode: %v", err)
-	}
-	return plan, out, nil
-}
-
-// computeConfigJSON computes a plan and returns the library's JSON only
-// (Handler passes it through: decoding it would only cost memory).
+// computeConfigJSON computes a plan for cfg, with ctx's deadline as its
+// time budget when that is tighter, and returns the library's JSON.
 func computeConfigJSON(ctx context.Context, cfg Config) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err

@@ -1,4 +1,4 @@
-// Command bench-serve is the load test of resolver.Handler (make
+// Command bench-serve is the load test of service.Handler (make
 // bench-serve): N concurrent clients against the example server of the
 // README, and the disconnect experiment. Loopback only; every loop is
 // bounded in count and time. It prints figures and asserts nothing.
@@ -47,6 +47,7 @@ import (
 	"time"
 
 	resolver "github.com/wheel-refinery/resolver/go-binding"
+	"github.com/wheel-refinery/resolver/go-binding/service"
 )
 
 func main() {
@@ -73,8 +74,8 @@ func serve(args []string) {
 		cfg.FallbackLatest = true
 		cfg.Index = &resolver.IndexConfig{IndexURL: *index, TimeoutSeconds: 15}
 	}
-	h := &resolver.Handler{Config: cfg, Timeout: 30 * time.Second, MaxConcurrent: *maxConcurrent}
-	srv := resolver.NewServer(*addr, h)
+	h := &service.Handler{Config: cfg, Timeout: 30 * time.Second, MaxConcurrent: *maxConcurrent}
+	srv := service.NewServer(*addr, h)
 	ln, err := net.Listen("tcp", srv.Addr)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "serve:", err)
@@ -265,7 +266,7 @@ func loadRow(o options, n int) error {
 		return err
 	}
 	defer srv.stop()
-	url := "http://" + srv.addr + resolver.ComputePlanPath
+	url := "http://" + srv.addr + service.ComputePlanPath
 	transport := &http.Transport{MaxIdleConnsPerHost: n, MaxConnsPerHost: n}
 	client := &http.Client{Transport: transport, Timeout: 2 * time.Minute}
 	defer transport.CloseIdleConnections()
@@ -426,7 +427,7 @@ func disconnectExperiment(o options) error {
 	s := sample(pid)
 	var wg sync.WaitGroup
 	var gaveUp, refused, other atomic.Int64
-	url := "http://" + srv.addr + resolver.ComputePlanPath
+	url := "http://" + srv.addr + service.ComputePlanPath
 	for i := 0; i < o.disconnect; i++ {
 		wg.Add(1)
 		go func() {

@@ -41,6 +41,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	resolver "github.com/wheel-refinery/resolver/go-binding"
+	"github.com/wheel-refinery/resolver/go-binding/service"
 )
 
 func main() {
@@ -288,8 +289,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		summaryOut = stderr
 	}
 	if output != "" {
-		path := filepath.Join(output, resolver.PlanFileName)
-		if err := resolver.WritePlanFile(path, planJSON); err != nil {
+		path := filepath.Join(output, service.PlanFileName)
+		if err := service.WritePlanFile(path, planJSON); err != nil {
 			fmt.Fprintf(stderr, "error: %s\n", oneLine(err.Error()))
 			return 1
 		}

@@ -1,4 +1,4 @@
-package resolver
+package service
 
 import (
 	"bytes"
@@ -9,6 +9,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	resolver "github.com/wheel-refinery/resolver/go-binding"
 )
 
 // PlanFileName is the name of the plan file in the output and cache
@@ -38,7 +40,7 @@ const (
 // CodeIOError naming the file; it is never silently recomputed. Plan files
 // are read leniently: a legacy plan.json ({"run_id", "plan": [...]}) loads,
 // with the fields it lacks left empty.
-func LoadOrCompute(ctx context.Context, cfg Config) (*Plan, Source, error) {
+func LoadOrCompute(ctx context.Context, cfg resolver.Config) (*resolver.Plan, Source, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, "", err
 	}
@@ -58,9 +60,16 @@ func LoadOrCompute(ctx context.Context, cfg Config) (*Plan, Source, error) {
 		}
 		return plan, c.src, nil
 	}
-	plan, doc, err := computeConfig(ctx, cfg)
+	doc, err := computeJSON(ctx, cfg)
 	if err != nil {
 		return nil, "", err
+	}
+	plan, err := decodePlan(doc)
+	if err != nil {
+		return nil, "", &resolver.Error{
+			Code:    resolver.CodeInternal,
+			Message: fmt.Sprintf("internal error: the library returned a plan Go cannot decode: %v", err),
+		}
 	}
 	if cfg.CacheDir != "" {
 		if err := WritePlanFile(filepath.Join(cfg.CacheDir, PlanFileName), doc); err != nil {
@@ -74,7 +83,7 @@ func LoadOrCompute(ctx context.Context, cfg Config) (*Plan, Source, error) {
 // file's bytes. A missing file is an error satisfying
 // errors.Is(err, fs.ErrNotExist); any other failure, including a file that
 // is not a plan, is an *Error with CodeIOError naming the file.
-func ReadPlanFile(path string) (*Plan, []byte, error) {
+func ReadPlanFile(path string) (*resolver.Plan, []byte, error) {
 	doc, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, err
@@ -99,11 +108,11 @@ func ReadPlanFile(path string) (*Plan, []byte, error) {
 	return plan, doc, nil
 }
 
-func planFileError(path, what string, err error) *Error {
-	return &Error{
-		Code:    CodeIOError,
+func planFileError(path, what string, err error) *resolver.Error {
+	return &resolver.Error{
+		Code:    resolver.CodeIOError,
 		Message: fmt.Sprintf("%s %s: %v", what, path, err),
-		Details: []ErrorDetail{{File: path, Reason: err.Error()}},
+		Details: []resolver.ErrorDetail{{File: path, Reason: err.Error()}},
 	}
 }
 
@@ -114,17 +123,40 @@ func planFileError(path, what string, err error) *Error {
 func WritePlanFile(path string, doc []byte) error {
 	var pretty bytes.Buffer
 	if err := json.Indent(&pretty, doc, "", "  "); err != nil {
-		return &Error{Code: CodeInternal, Message: fmt.Sprintf("internal error: plan for %s is not JSON: %v", path, err)}
+		return &resolver.Error{Code: resolver.CodeInternal, Message: fmt.Sprintf("internal error: plan for %s is not JSON: %v", path, err)}
 	}
 	pretty.WriteByte('\n')
 	if err := writeFileAtomic(path, pretty.Bytes()); err != nil {
-		return &Error{
-			Code:    CodeIOError,
+		return &resolver.Error{
+			Code:    resolver.CodeIOError,
 			Message: fmt.Sprintf("i/o error: %s: %v", path, err),
-			Details: []ErrorDetail{{File: path, Reason: err.Error()}},
+			Details: []resolver.ErrorDetail{{File: path, Reason: err.Error()}},
 		}
 	}
 	return nil
+}
+
+// computeJSON computes a plan for cfg and returns the library's JSON
+// document: the handler passes it through (decoding it would only cost
+// memory) and plan files hold it as the library wrote it.
+func computeJSON(ctx context.Context, cfg resolver.Config) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	doc, err := json.Marshal(cfg)
+	if err != nil {
+		// Only an invalid json.RawMessage in KnownFailures can get here.
+		return nil, &resolver.Error{Code: resolver.CodeInvalidConfig, Message: fmt.Sprintf("invalid config: %v", err)}
+	}
+	return resolver.ComputePlanJSON(ctx, doc)
+}
+
+func decodePlan(doc []byte) (*resolver.Plan, error) {
+	var p resolver.Plan
+	if err := json.Unmarshal(doc, &p); err != nil {
+		return nil, err
+	}
+	return &p, nil
 }
 
 func writeFileAtomic(path string, data []byte) (err error) {

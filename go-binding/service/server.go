@@ -1,4 +1,4 @@
-package resolver
+package service
 
 import (
 	"net/http"
@@ -36,8 +36,8 @@ const (
 // Use it as is, or copy the fields onto your own server (e.g. one that
 // serves other routes too):
 //
-//	h := &resolver.Handler{Config: cfg, Timeout: 30 * time.Second}
-//	srv := resolver.NewServer(":8080", h)
+//	h := &service.Handler{Config: cfg, Timeout: 30 * time.Second}
+//	srv := service.NewServer(":8080", h)
 //	log.Fatal(srv.ListenAndServe())
 func NewServer(addr string, h *Handler) *http.Server {
 	var whole time.Duration

@@ -1,4 +1,4 @@
-package resolver
+package service
 
 import (
 	"archive/zip"
@@ -16,6 +16,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	resolver "github.com/wheel-refinery/resolver/go-binding"
+	"github.com/wheel-refinery/resolver/go-binding/internal/silentindex"
 )
 
 // testServer is a Handler served by NewServer (the README's example
@@ -76,7 +79,7 @@ func serveCtx(ctx context.Context, h http.Handler, method, target, body string) 
 // 503 + Retry-After, the waiting one gets 503 when its wait times out; the
 // stuck plan's client leaving frees the slot (its computation stops).
 func TestHandlerAdmission(t *testing.T) {
-	idx := newSilentIndex(t)
+	idx := silentindex.New(t)
 	h := &Handler{
 		Config:        stalledConfig(t, idx),
 		MaxConcurrent: 1, MaxQueue: 1,
@@ -87,18 +90,18 @@ func TestHandlerAdmission(t *testing.T) {
 	defer cancelA()
 	resA := make(chan httpResult, 1)
 	go func() { resA <- serveCtx(ctxA, h, "POST", ComputePlanPath, "") }()
-	if !waitFor(10*time.Second, func() bool { return idx.accepted.Load() > 0 }) {
+	if !silentindex.WaitFor(10*time.Second, func() bool { return idx.Accepted.Load() > 0 }) {
 		t.Fatal("the first plan never reached the index")
 	}
 
 	resB := make(chan httpResult, 1)
 	start := time.Now()
 	go func() { resB <- serveCtx(context.Background(), h, "POST", ComputePlanPath, "") }()
-	if !waitFor(5*time.Second, func() bool { return h.admission.queued.Load() == 1 }) {
+	if !silentindex.WaitFor(5*time.Second, func() bool { return h.admission.queued.Load() == 1 }) {
 		t.Fatal("the second request never queued")
 	}
 	c := serveCtx(context.Background(), h, "POST", ComputePlanPath, "")
-	if c.status != http.StatusServiceUnavailable || c.header.Get("Retry-After") != "2" || c.errorCode(t) != CodeOverloaded {
+	if c.status != http.StatusServiceUnavailable || c.header.Get("Retry-After") != "2" || c.errorCode(t) != string(CodeOverloaded) {
 		t.Errorf("third request: %d Retry-After %q %s", c.status, c.header.Get("Retry-After"), c.body)
 	}
 	b := <-resB
@@ -109,21 +112,21 @@ func TestHandlerAdmission(t *testing.T) {
 	cancelA()
 	select {
 	case a := <-resA:
-		if a.status != StatusClientClosedRequest || a.errorCode(t) != CodeCancelled {
+		if a.status != StatusClientClosedRequest || a.errorCode(t) != string(resolver.CodeCancelled) {
 			t.Errorf("cancelled request: %d %s", a.status, a.body)
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("the cancelled plan did not stop")
 	}
-	if !waitFor(5*time.Second, func() bool { return idx.open.Load() == 0 }) {
-		t.Errorf("the cancelled plan still holds %d index connections", idx.open.Load())
+	if !silentindex.WaitFor(5*time.Second, func() bool { return idx.Open.Load() == 0 }) {
+		t.Errorf("the cancelled plan still holds %d index connections", idx.Open.Load())
 	}
 	// The slot is free again: the next request is admitted (and computes
 	// until its own context ends).
 	ctxD, cancelD := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancelD()
 	d := serveCtx(ctxD, h, "POST", ComputePlanPath, "")
-	if d.status != http.StatusGatewayTimeout || d.errorCode(t) != CodeTimeout {
+	if d.status != http.StatusGatewayTimeout || d.errorCode(t) != string(resolver.CodeTimeout) {
 		t.Errorf("request after the slot was freed: %d %s", d.status, d.body)
 	}
 }
@@ -131,11 +134,11 @@ func TestHandlerAdmission(t *testing.T) {
 // TestHandlerTimeoutIs504: Handler.Timeout running out during index work
 // is 504 "timeout", not 502 index_unreachable.
 func TestHandlerTimeoutIs504(t *testing.T) {
-	idx := newSilentIndex(t)
+	idx := silentindex.New(t)
 	h := &Handler{Config: stalledConfig(t, idx), Timeout: 300 * time.Millisecond}
 	start := time.Now()
 	r := serve(t, h, "POST", ComputePlanPath, "", nil)
-	if r.status != http.StatusGatewayTimeout || r.errorCode(t) != CodeTimeout {
+	if r.status != http.StatusGatewayTimeout || r.errorCode(t) != string(resolver.CodeTimeout) {
 		t.Errorf("%d %s", r.status, r.body)
 	}
 	if el := time.Since(start); el > 10*time.Second {
@@ -182,8 +185,8 @@ func TestHandlerHTTPHardening(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, resp.Header, b
 	}
-	code := func(b []byte) Code {
-		var env struct{ Error Error }
+	code := func(b []byte) string {
+		var env struct{ Error errorBody }
 		_ = json.Unmarshal(b, &env)
 		return env.Error.Code
 	}
@@ -205,7 +208,7 @@ func TestHandlerHTTPHardening(t *testing.T) {
 	t.Run("strict bodies", func(t *testing.T) {
 		for _, body := range []string{`{}}`, `{"TARGET_PYTHON": "3.12"}`, `{"Target_Python": "3.12"}`, `{} x`, `null`, `[]`, `{"target_python": "3.12"}{}`} {
 			status, _, b := post(ComputePlanPath, body, nil)
-			if status != http.StatusBadRequest || code(b) != CodeInvalidRequest {
+			if status != http.StatusBadRequest || code(b) != string(CodeInvalidRequest) {
 				t.Errorf("body %q: %d %s", body, status, b)
 			}
 		}
@@ -216,7 +219,7 @@ func TestHandlerHTTPHardening(t *testing.T) {
 	t.Run("echoed values are bounded", func(t *testing.T) {
 		long := strings.Repeat("9", DefaultMaxBodyBytes-100)
 		status, _, b := post(ComputePlanPath, `{"target_python": "`+long+`"}`, nil)
-		if status != http.StatusBadRequest || code(b) != CodeInvalidConfig {
+		if status != http.StatusBadRequest || code(b) != string(resolver.CodeInvalidConfig) {
 			t.Errorf("%d %.300s", status, b)
 		}
 		if len(b) > 4096 {
@@ -225,7 +228,7 @@ func TestHandlerHTTPHardening(t *testing.T) {
 	})
 	t.Run("raw path is matched", func(t *testing.T) {
 		status, _, b := post("/api%2Fplan%2Fcompute", "", nil)
-		if status != http.StatusNotFound || code(b) != CodeNotFound {
+		if status != http.StatusNotFound || code(b) != string(CodeNotFound) {
 			t.Errorf("%d %s", status, b)
 		}
 		if status, _, b := post("/pl%61n", "", map[string]string{HeaderWorkerToken: "tok"}); status != http.StatusNotFound {
@@ -247,12 +250,26 @@ func TestHandlerHTTPHardening(t *testing.T) {
 
 // TestHTTPStatusCodes maps every code the handler can answer with.
 func TestHTTPStatusCodes(t *testing.T) {
-	for code, want := range map[Code]int{
-		CodeTimeout: 504, CodeCancelled: StatusClientClosedRequest, CodeOverloaded: 503,
-		CodeIndexUnreachable: 502, CodeInvalidConfig: 400, CodeInternal: 500,
+	for _, c := range []struct {
+		err  error
+		want int
+	}{
+		{&resolver.Error{Code: resolver.CodeTimeout}, 504},
+		{&resolver.Error{Code: resolver.CodeCancelled}, StatusClientClosedRequest},
+		{&resolver.Error{Code: resolver.CodeIndexUnreachable}, 502},
+		{&resolver.Error{Code: resolver.CodeInvalidConfig}, 400},
+		{&resolver.Error{Code: resolver.CodeInternal}, 500},
+		{&Error{Code: CodeOverloaded}, 503},
+		{&Error{Code: CodeInvalidRequest}, 400},
+		{&Error{Code: CodeNotFound}, 404},
+		{&Error{Code: CodeForbidden}, 403},
+		{&Error{Code: CodeMethodNotAllowed}, 405},
+		{&Error{Code: CodeRequestTooLarge}, 413},
+		{fmt.Errorf("wrapped: %w", &Error{Code: CodeOverloaded}), 503},
+		{&Error{Code: "no_such_code"}, 500},
 	} {
-		if got := HTTPStatus(&Error{Code: code}); got != want {
-			t.Errorf("%s: %d, want %d", code, got, want)
+		if got := HTTPStatus(c.err); got != c.want {
+			t.Errorf("%v: %d, want %d", c.err, got, c.want)
 		}
 	}
 	if got := HTTPStatus(fmt.Errorf("wrapped: %w", context.Canceled)); got != StatusClientClosedRequest {
@@ -260,6 +277,30 @@ func TestHTTPStatusCodes(t *testing.T) {
 	}
 	if got := HTTPStatus(errors.New("x")); got != 500 {
 		t.Errorf("plain error: %d", got)
+	}
+}
+
+// TestLibraryTimeoutsAre504: a deadline that runs out while the library
+// waits on the index (a plan) or on a server (a download) is 504, not 502.
+func TestLibraryTimeoutsAre504(t *testing.T) {
+	idx := silentindex.New(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
+	defer cancel()
+	_, err := resolver.ComputePlan(ctx, stalledConfig(t, idx))
+	if resolver.ErrorCode(err) != resolver.CodeTimeout || HTTPStatus(err) != 504 {
+		t.Errorf("plan: %v: status %d, want timeout 504", err, HTTPStatus(err))
+	}
+
+	cfg := basicConfig(t)
+	cfg.Index = &resolver.IndexConfig{IndexURL: idx.URL + "/", TimeoutSeconds: 30}
+	origin := strings.TrimSuffix(idx.URL, "/simple")
+	plan := &resolver.Plan{Fetch: []resolver.FetchEntry{{Name: "x", Version: "1.0", File: "x-1.0-py3-none-any.whl",
+		URL: origin + "/files/x-1.0-py3-none-any.whl", Sha256: strings.Repeat("0", 64), Index: idx.URL + "/"}}}
+	dctx, dcancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
+	defer dcancel()
+	_, err = resolver.FetchWheels(dctx, cfg, plan, t.TempDir())
+	if resolver.ErrorCode(err) != resolver.CodeTimeout || HTTPStatus(err) != 504 {
+		t.Errorf("download: %v: status %d, want timeout 504", err, HTTPStatus(err))
 	}
 }
 
@@ -289,13 +330,13 @@ func writeWheels(t *testing.T, n int) string {
 // such a request got its 200 long after the budget).
 func TestHandlerTimeoutBoundsTheScan(t *testing.T) {
 	input := writeWheels(t, 3000)
-	h := &Handler{Config: Config{InputDir: input, TargetPython: "3.11"}, Timeout: 5 * time.Millisecond}
+	h := &Handler{Config: resolver.Config{InputDir: input, TargetPython: "3.11"}, Timeout: 5 * time.Millisecond}
 	r := serve(t, h, "POST", ComputePlanPath, "", nil)
-	if r.status != http.StatusGatewayTimeout || r.errorCode(t) != CodeTimeout {
+	if r.status != http.StatusGatewayTimeout || r.errorCode(t) != string(resolver.CodeTimeout) {
 		t.Errorf("%d %.300s", r.status, r.body)
 	}
 	// Without the short timeout the same input plans.
-	h = &Handler{Config: Config{InputDir: input, TargetPython: "3.11"}, Timeout: time.Minute}
+	h = &Handler{Config: resolver.Config{InputDir: input, TargetPython: "3.11"}, Timeout: time.Minute}
 	if r := serve(t, h, "POST", ComputePlanPath, "", nil); r.status != http.StatusOK {
 		t.Errorf("%d %.300s", r.status, r.body)
 	}

@@ -1,4 +1,4 @@
-package resolver
+package service
 
 import (
 	"context"
@@ -8,9 +8,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	resolver "github.com/wheel-refinery/resolver/go-binding"
 )
 
-func workerConfig(t *testing.T) Config {
+func workerConfig(t *testing.T) resolver.Config {
 	t.Helper()
 	cfg := basicConfig(t)
 	dir := t.TempDir()
@@ -110,8 +113,8 @@ func TestLoadOrComputeCorruptPlan(t *testing.T) {
 				path := filepath.Join(dir, PlanFileName)
 				writeFile(t, path, c.content)
 				plan, src, err := LoadOrCompute(context.Background(), cfg)
-				var rerr *Error
-				if !errors.As(err, &rerr) || rerr.Code != CodeIOError || !strings.Contains(rerr.Message, path) {
+				var rerr *resolver.Error
+				if !errors.As(err, &rerr) || rerr.Code != resolver.CodeIOError || !strings.Contains(rerr.Message, path) {
 					t.Fatalf("err = %v, want io_error naming %s", err, path)
 				}
 				if plan != nil || src != "" {
@@ -136,7 +139,7 @@ func TestLoadOrComputeUnreadablePlan(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, _, err := LoadOrCompute(context.Background(), cfg)
-	if ErrorCode(err) != CodeIOError || !strings.Contains(err.Error(), cfg.CacheDir) {
+	if resolver.ErrorCode(err) != resolver.CodeIOError || !strings.Contains(err.Error(), cfg.CacheDir) {
 		t.Fatalf("err = %v", err)
 	}
 }
@@ -145,7 +148,7 @@ func TestLoadOrComputeErrorWritesNothing(t *testing.T) {
 	cfg := workerConfig(t)
 	cfg.InputDir = filepath.Join(t.TempDir(), "missing")
 	_, _, err := LoadOrCompute(context.Background(), cfg)
-	if ErrorCode(err) != CodeInputNotFound {
+	if resolver.ErrorCode(err) != resolver.CodeInputNotFound {
 		t.Fatalf("err = %v", err)
 	}
 	if entries, _ := os.ReadDir(cfg.CacheDir); len(entries) != 0 {
@@ -175,4 +178,21 @@ func TestLoadOrComputeConcurrent(t *testing.T) {
 	}
 	b, _ := os.ReadFile(filepath.Join(cfg.CacheDir, PlanFileName))
 	decodeStrict(t, b)
+}
+
+// TestLoadOrComputeCancelledContextDoesNotCall: a done context returns its
+// error before any plan file is read or the library is called.
+func TestLoadOrComputeCancelledContextDoesNotCall(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	// A missing input_dir would be input_not_found if the library ran.
+	cfg := resolver.Config{InputDir: "/nonexistent", TargetPython: "3.11"}
+	if _, _, err := LoadOrCompute(ctx, cfg); !errors.Is(err, context.Canceled) || resolver.ErrorCode(err) != "" {
+		t.Errorf("LoadOrCompute: %v", err)
+	}
+	dctx, dcancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer dcancel()
+	if _, _, err := LoadOrCompute(dctx, cfg); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("expired deadline: %v", err)
+	}
 }

@@ -1,4 +1,4 @@
-package resolver
+package service
 
 import (
 	"bytes"
@@ -12,44 +12,22 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
+
+	resolver "github.com/wheel-refinery/resolver/go-binding"
 )
 
-// DefaultMaxBodyBytes bounds request bodies of Handler (1 MiB).
-const DefaultMaxBodyBytes = 1 << 20
-
-// Defaults of Handler's admission control.
+// Defaults of Handler's request bodies.
 const (
-	// DefaultQueueTimeout is how long a request may wait for a free slot.
-	DefaultQueueTimeout = 2 * time.Second
-	// DefaultRetryAfter is the Retry-After of a 503 (whole seconds).
-	DefaultRetryAfter = time.Second
+	// DefaultMaxBodyBytes bounds request bodies (1 MiB).
+	DefaultMaxBodyBytes = 1 << 20
 	// DefaultBodyTimeout bounds reading a request body.
 	DefaultBodyTimeout = 10 * time.Second
 )
-
-// StatusClientClosedRequest (499, as nginx logs it; not a standard status)
-// answers a request whose own context was cancelled while its plan was
-// computed or queued: the client left, so nobody reads it, but access logs
-// tell it apart from a server error.
-const StatusClientClosedRequest = 499
-
-// DefaultMaxConcurrent is the default of Handler.MaxConcurrent: the number
-// of CPUs Go may use (GOMAXPROCS, which follows the container's CPU limit),
-// at least 2. Planning is CPU-bound (the scan already uses every core), so
-// more plans at once only add memory and latency, not throughput.
-func DefaultMaxConcurrent() int {
-	n := runtime.GOMAXPROCS(0)
-	if n < 2 {
-		n = 2
-	}
-	return n
-}
 
 // Handler serves the plan endpoints of both Go services:
 //
@@ -92,7 +70,7 @@ func DefaultMaxConcurrent() int {
 // safe for concurrent requests.
 type Handler struct {
 	// Config is the base config of every request.
-	Config Config
+	Config resolver.Config
 	// WorkerToken, when not empty, must be sent with /plan requests in the
 	// X-Worker-Token header (preferred: it stays out of access logs) or, for
 	// legacy callers, the token query parameter (which proxies and servers
@@ -131,24 +109,12 @@ type Handler struct {
 	}
 }
 
-// Paths served by Handler.
+// The paths Handler serves and the headers it reads or sets.
 const (
 	WorkerPlanPath    = "/plan"
 	ComputePlanPath   = "/api/plan/compute"
 	HeaderWorkerToken = "X-Worker-Token"
 	HeaderPlanSource  = "X-Plan-Source"
-)
-
-// Codes used only in HTTP answers, besides the library's codes.
-const (
-	CodeNotFound         Code = "not_found"
-	CodeForbidden        Code = "forbidden"
-	CodeMethodNotAllowed Code = "method_not_allowed"
-	CodeInvalidRequest   Code = "invalid_request"
-	CodeRequestTooLarge  Code = "request_too_large"
-	// CodeOverloaded: every slot is taken and the queue is full (or the
-	// wait for a slot timed out); status 503 with Retry-After.
-	CodeOverloaded Code = "overloaded"
 )
 
 // ServeHTTP implements http.Handler.
@@ -157,7 +123,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.EscapedPath() {
 	case WorkerPlanPath:
 		if !h.tokenOK(r) {
-			writeError(w, http.StatusForbidden, &Error{Code: CodeForbidden, Message: "missing or wrong worker token"})
+			refuse(w, http.StatusForbidden, &Error{Code: CodeForbidden, Message: "missing or wrong worker token"})
 			return
 		}
 		switch r.Method {
@@ -175,7 +141,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		h.computePlan(w, r, false)
 	default:
-		writeError(w, http.StatusNotFound, &Error{Code: CodeNotFound, Message: "no such endpoint: " + r.URL.EscapedPath()})
+		refuse(w, http.StatusNotFound, &Error{Code: CodeNotFound, Message: "no such endpoint: " + r.URL.EscapedPath()})
 	}
 }
 
@@ -209,14 +175,14 @@ func (h *Handler) getPlan(w http.ResponseWriter, r *http.Request) {
 		writePlan(w, r, c.src, doc)
 		return
 	}
-	writeError(w, http.StatusNotFound, &Error{Code: CodeNotFound, Message: "no plan yet: POST /plan to compute one"})
+	refuse(w, http.StatusNotFound, &Error{Code: CodeNotFound, Message: "no plan yet: POST /plan to compute one"})
 }
 
 // planRequest is the optional body of the POST endpoints.
 type planRequest struct {
-	TargetPython      *string          `json:"target_python"`
-	TargetPlatformTag *string          `json:"target_platform_tag"`
-	UpgradeStrategy   *UpgradeStrategy `json:"upgrade_strategy"`
+	TargetPython      *string                   `json:"target_python"`
+	TargetPlatformTag *string                   `json:"target_platform_tag"`
+	UpgradeStrategy   *resolver.UpgradeStrategy `json:"upgrade_strategy"`
 }
 
 // parsePlanRequest decodes a POST body strictly: one JSON object, nothing
@@ -266,7 +232,7 @@ func (h *Handler) computePlan(w http.ResponseWriter, r *http.Request, persist bo
 		// Refused before reading: no "100 Continue" is sent, and the
 		// connection is not kept for a body nobody will read.
 		w.Header().Set("Connection", "close")
-		writeError(w, http.StatusRequestEntityTooLarge, &Error{Code: CodeRequestTooLarge, Message: "request body larger than " + itoa(limit) + " bytes"})
+		refuse(w, http.StatusRequestEntityTooLarge, &Error{Code: CodeRequestTooLarge, Message: "request body larger than " + itoa(limit) + " bytes"})
 		return
 	}
 	bodyTimeout := h.BodyTimeout
@@ -289,12 +255,12 @@ func (h *Handler) computePlan(w http.ResponseWriter, r *http.Request, persist bo
 		var netErr net.Error
 		switch {
 		case errors.As(err, &tooBig):
-			writeError(w, http.StatusRequestEntityTooLarge, &Error{Code: CodeRequestTooLarge, Message: "request body larger than " + itoa(limit) + " bytes"})
+			refuse(w, http.StatusRequestEntityTooLarge, &Error{Code: CodeRequestTooLarge, Message: "request body larger than " + itoa(limit) + " bytes"})
 		case errors.As(err, &netErr) && netErr.Timeout():
 			w.Header().Set("Connection", "close")
-			writeError(w, http.StatusRequestTimeout, &Error{Code: CodeInvalidRequest, Message: "the request body was not received within " + bodyTimeout.String()})
+			refuse(w, http.StatusRequestTimeout, &Error{Code: CodeInvalidRequest, Message: "the request body was not received within " + bodyTimeout.String()})
 		default:
-			writeError(w, http.StatusBadRequest, &Error{Code: CodeInvalidRequest, Message: "reading the request body: " + err.Error()})
+			refuse(w, http.StatusBadRequest, &Error{Code: CodeInvalidRequest, Message: "reading the request body: " + err.Error()})
 		}
 		return
 	}
@@ -302,7 +268,7 @@ func (h *Handler) computePlan(w http.ResponseWriter, r *http.Request, persist bo
 	if len(bytes.TrimSpace(body)) != 0 {
 		req, rerr := parsePlanRequest(body)
 		if rerr != nil {
-			writeError(w, http.StatusBadRequest, rerr)
+			refuse(w, http.StatusBadRequest, rerr)
 			return
 		}
 		if req.TargetPython != nil {
@@ -326,7 +292,7 @@ func (h *Handler) computePlan(w http.ResponseWriter, r *http.Request, persist bo
 		ctx, cancel = context.WithTimeout(ctx, h.Timeout)
 		defer cancel()
 	}
-	doc, err := computeConfigJSON(ctx, cfg)
+	doc, err := computeJSON(ctx, cfg)
 	if err != nil {
 		writeResolverError(w, err)
 		return
@@ -338,65 +304,6 @@ func (h *Handler) computePlan(w http.ResponseWriter, r *http.Request, persist bo
 		}
 	}
 	writePlan(w, r, SourceComputed, doc)
-}
-
-// admit waits for a computation slot. It answers the request itself (503
-// with Retry-After, or 499 when the client left) and returns false when no
-// slot is to be had; otherwise the caller must call release when done.
-func (h *Handler) admit(w http.ResponseWriter, r *http.Request) (release func(), ok bool) {
-	a := &h.admission
-	a.once.Do(func() {
-		n := h.MaxConcurrent
-		if n <= 0 {
-			n = DefaultMaxConcurrent()
-		}
-		a.slots = make(chan struct{}, n)
-		switch {
-		case h.MaxQueue < 0:
-			a.limit = 0
-		case h.MaxQueue == 0:
-			a.limit = int64(2 * n)
-		default:
-			a.limit = int64(h.MaxQueue)
-		}
-	})
-	release = func() { <-a.slots }
-	select {
-	case a.slots <- struct{}{}:
-		return release, true
-	default:
-	}
-	if a.queued.Add(1) > a.limit {
-		a.queued.Add(-1)
-		h.overloaded(w, "too many plans in progress and queued")
-		return nil, false
-	}
-	defer a.queued.Add(-1)
-	wait := h.QueueTimeout
-	if wait <= 0 {
-		wait = DefaultQueueTimeout
-	}
-	timer := time.NewTimer(wait)
-	defer timer.Stop()
-	select {
-	case a.slots <- struct{}{}:
-		return release, true
-	case <-timer.C:
-		h.overloaded(w, "no plan slot became free within "+wait.String())
-	case <-r.Context().Done():
-		writeResolverError(w, r.Context().Err())
-	}
-	return nil, false
-}
-
-func (h *Handler) overloaded(w http.ResponseWriter, why string) {
-	after := h.RetryAfter
-	if after <= 0 {
-		after = DefaultRetryAfter
-	}
-	secs := int64((after + time.Second - 1) / time.Second)
-	w.Header().Set("Retry-After", itoa(secs))
-	writeError(w, http.StatusServiceUnavailable, &Error{Code: CodeOverloaded, Message: why + "; retry after " + itoa(secs) + " s"})
 }
 
 func writePlan(w http.ResponseWriter, r *http.Request, src Source, doc []byte) {
@@ -411,48 +318,29 @@ func writePlan(w http.ResponseWriter, r *http.Request, src Source, doc []byte) {
 
 func methodNotAllowed(w http.ResponseWriter, allow string) {
 	w.Header().Set("Allow", allow)
-	writeError(w, http.StatusMethodNotAllowed, &Error{Code: CodeMethodNotAllowed, Message: "allowed methods: " + allow})
+	refuse(w, http.StatusMethodNotAllowed, &Error{Code: CodeMethodNotAllowed, Message: "allowed methods: " + allow})
 }
 
-// HTTPStatus maps an error of this package to an HTTP status: 400 for config
-// and input problems, 502 for index failures, 504 for "timeout" (an expired
-// budget or deadline), 499 (StatusClientClosedRequest) for "cancelled" (a
-// cancelled context), 503 for "overloaded", 500 otherwise.
-func HTTPStatus(err error) int {
-	switch ErrorCode(err) {
-	case CodeInvalidConfig, CodeInputNotFound, CodeNoInput, CodeInvalidWheel, CodeUnresolvedRequirements, CodeInvalidRequest:
-		return http.StatusBadRequest
-	case CodeIndexUnreachable, CodeIndexError, CodeInsecureIndex:
-		return http.StatusBadGateway
-	case CodeTimeout:
-		return http.StatusGatewayTimeout
-	case CodeCancelled:
-		return StatusClientClosedRequest
-	case CodeOverloaded:
-		return http.StatusServiceUnavailable
-	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		return http.StatusGatewayTimeout
-	}
-	if errors.Is(err, context.Canceled) {
-		return StatusClientClosedRequest
-	}
-	return http.StatusInternalServerError
-}
-
+// writeResolverError answers err: a *resolver.Error as it is, a bare
+// context error as "timeout" or "cancelled", anything else as "internal".
 func writeResolverError(w http.ResponseWriter, err error) {
-	var rerr *Error
+	var rerr *resolver.Error
 	if !errors.As(err, &rerr) {
 		switch {
 		case errors.Is(err, context.DeadlineExceeded):
-			rerr = &Error{Code: CodeTimeout, Message: "the plan took longer than allowed"}
+			rerr = &resolver.Error{Code: resolver.CodeTimeout, Message: "the plan took longer than allowed"}
 		case errors.Is(err, context.Canceled):
-			rerr = &Error{Code: CodeCancelled, Message: "the request was cancelled"}
+			rerr = &resolver.Error{Code: resolver.CodeCancelled, Message: "the request was cancelled"}
 		default:
-			rerr = &Error{Code: CodeInternal, Message: err.Error()}
+			rerr = &resolver.Error{Code: resolver.CodeInternal, Message: err.Error()}
 		}
 	}
-	writeError(w, HTTPStatus(err), rerr)
+	writeError(w, HTTPStatus(err), string(rerr.Code), rerr.Message, rerr.Details)
+}
+
+// refuse answers a request the service refused itself.
+func refuse(w http.ResponseWriter, status int, e *Error) {
+	writeError(w, status, string(e.Code), e.Message, nil)
 }
 
 // maxEchoed bounds every string of an error answer: messages may quote
@@ -470,16 +358,24 @@ func bounded(s string) string {
 	return s[:cut] + "… (" + itoa(int64(len(s)-cut)) + " more bytes)"
 }
 
-func writeError(w http.ResponseWriter, status int, e *Error) {
-	out := &Error{Code: e.Code, Message: bounded(e.Message)}
-	if n := len(e.Details); n > 0 {
-		out.Details = make([]ErrorDetail, n)
-		for i, d := range e.Details {
-			out.Details[i] = ErrorDetail{File: bounded(d.File), Field: bounded(d.Field), Reason: bounded(d.Reason)}
+// errorBody is the error object of an answer, {"error": <errorBody>}: the
+// shape of the library's error envelope, for its codes and this package's.
+type errorBody struct {
+	Code    string                 `json:"code"`
+	Message string                 `json:"message"`
+	Details []resolver.ErrorDetail `json:"details,omitempty"`
+}
+
+func writeError(w http.ResponseWriter, status int, code, message string, details []resolver.ErrorDetail) {
+	out := &errorBody{Code: code, Message: bounded(message)}
+	if n := len(details); n > 0 {
+		out.Details = make([]resolver.ErrorDetail, n)
+		for i, d := range details {
+			out.Details[i] = resolver.ErrorDetail{File: bounded(d.File), Field: bounded(d.Field), Reason: bounded(d.Reason)}
 		}
 	}
 	body, _ := json.Marshal(struct {
-		Error *Error `json:"error"`
+		Error *errorBody `json:"error"`
 	}{out})
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("X-Content-Type-Options", "nosniff")

@@ -1,4 +1,4 @@
-package resolver
+package service
 
 import (
 	"bytes"
@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	resolver "github.com/wheel-refinery/resolver/go-binding"
 )
 
 type httpResult struct {
@@ -21,11 +23,11 @@ type httpResult struct {
 	body   []byte
 }
 
-func (r httpResult) errorCode(t *testing.T) Code {
+func (r httpResult) errorCode(t *testing.T) string {
 	t.Helper()
 	var env struct {
 		Error struct {
-			Code    Code   `json:"code"`
+			Code    string `json:"code"`
 			Message string `json:"message"`
 		} `json:"error"`
 	}
@@ -66,14 +68,14 @@ func TestHandlerWorkerEndpoints(t *testing.T) {
 		{"POST", "/plan?token=s3cre", nil},
 	} {
 		r := serve(t, h, c.method, c.target, "", c.header)
-		if r.status != http.StatusForbidden || r.errorCode(t) != CodeForbidden {
+		if r.status != http.StatusForbidden || r.errorCode(t) != string(CodeForbidden) {
 			t.Errorf("%s %s %v: %d %s", c.method, c.target, c.header, r.status, r.body)
 		}
 	}
 
 	// No plan yet: 404 JSON.
 	r := serve(t, h, "GET", "/plan", "", tok)
-	if r.status != http.StatusNotFound || r.errorCode(t) != CodeNotFound {
+	if r.status != http.StatusNotFound || r.errorCode(t) != string(CodeNotFound) {
 		t.Fatalf("GET before any plan: %d %s", r.status, r.body)
 	}
 
@@ -110,13 +112,13 @@ func TestHandlerWorkerEndpoints(t *testing.T) {
 	// A corrupt plan is a 500 naming the file, not a 404.
 	writeFile(t, filepath.Join(cfg.OutputDir, PlanFileName), `{"run_id": `)
 	r = serve(t, h, "GET", "/plan", "", tok)
-	if r.status != http.StatusInternalServerError || r.errorCode(t) != CodeIOError || !bytes.Contains(r.body, []byte(cfg.OutputDir)) {
+	if r.status != http.StatusInternalServerError || r.errorCode(t) != string(resolver.CodeIOError) || !bytes.Contains(r.body, []byte(cfg.OutputDir)) {
 		t.Errorf("GET /plan with a corrupt plan: %d %s", r.status, r.body)
 	}
 
 	// Other methods.
 	r = serve(t, h, "DELETE", "/plan", "", tok)
-	if r.status != http.StatusMethodNotAllowed || r.header.Get("Allow") == "" || r.errorCode(t) != CodeMethodNotAllowed {
+	if r.status != http.StatusMethodNotAllowed || r.header.Get("Allow") == "" || r.errorCode(t) != string(CodeMethodNotAllowed) {
 		t.Errorf("DELETE /plan: %d %v", r.status, r.header)
 	}
 }
@@ -159,15 +161,15 @@ func TestHandlerComputeEndpoint(t *testing.T) {
 	for _, c := range []struct {
 		body   string
 		status int
-		code   Code
+		code   string
 	}{
-		{`{"target_python": "eleven"}`, 400, CodeInvalidConfig},
-		{`{"upgrade_strategy": "sometimes"}`, 400, CodeInvalidConfig},
-		{`{"input_dir": "/etc"}`, 400, CodeInvalidRequest},
-		{`{"target_python": 3.11}`, 400, CodeInvalidRequest},
-		{`{"target_python": "3.11"} {}`, 400, CodeInvalidRequest},
-		{`not json`, 400, CodeInvalidRequest},
-		{`{"target_python": "` + strings.Repeat("9", DefaultMaxBodyBytes) + `"}`, 413, CodeRequestTooLarge},
+		{`{"target_python": "eleven"}`, 400, string(resolver.CodeInvalidConfig)},
+		{`{"upgrade_strategy": "sometimes"}`, 400, string(resolver.CodeInvalidConfig)},
+		{`{"input_dir": "/etc"}`, 400, string(CodeInvalidRequest)},
+		{`{"target_python": 3.11}`, 400, string(CodeInvalidRequest)},
+		{`{"target_python": "3.11"} {}`, 400, string(CodeInvalidRequest)},
+		{`not json`, 400, string(CodeInvalidRequest)},
+		{`{"target_python": "` + strings.Repeat("9", DefaultMaxBodyBytes) + `"}`, 413, string(CodeRequestTooLarge)},
 	} {
 		r := serve(t, h, "POST", ComputePlanPath, c.body, nil)
 		if r.status != c.status || r.errorCode(t) != c.code {
@@ -179,7 +181,7 @@ func TestHandlerComputeEndpoint(t *testing.T) {
 		t.Errorf("GET compute: %d %v", r.status, r.header)
 	}
 	r = serve(t, h, "GET", "/elsewhere", "", nil)
-	if r.status != http.StatusNotFound || r.errorCode(t) != CodeNotFound {
+	if r.status != http.StatusNotFound || r.errorCode(t) != string(CodeNotFound) {
 		t.Errorf("unknown path: %d %s", r.status, r.body)
 	}
 }
@@ -190,18 +192,18 @@ func TestHandlerErrorStatuses(t *testing.T) {
 	input := func(name string) string { return caseNamed(t, name).Config["input_dir"].(string) }
 	for _, c := range []struct {
 		name   string
-		cfg    Config
+		cfg    resolver.Config
 		status int
-		code   Code
+		code   string
 	}{
-		{"input_not_found", Config{InputDir: "/nonexistent/in", TargetPython: "3.11"}, 400, CodeInputNotFound},
-		{"no_input", Config{InputDir: input("29_empty_input_fails"), TargetPython: "3.11"}, 400, CodeNoInput},
-		{"invalid_wheel", Config{InputDir: input("28_invalid_inputs_fail_clearly"), TargetPython: "3.11"}, 400, CodeInvalidWheel},
-		{"unresolved_requirements", Config{InputDir: input("04_unpinned_unsatisfied_offline"), TargetPython: "3.11", Strict: true}, 400, CodeUnresolvedRequirements},
-		{"index_unreachable", Config{InputDir: input("44_index_down_fails_clearly"), TargetPython: "3.11", FallbackLatest: true,
-			Index: &IndexConfig{IndexURL: "http://127.0.0.1:9/simple", TimeoutSeconds: 2}}, 502, CodeIndexUnreachable},
-		{"insecure_index", Config{InputDir: input("44_index_down_fails_clearly"), TargetPython: "3.11", FallbackLatest: true,
-			Index: &IndexConfig{IndexURL: "http://pypi.example.invalid/simple", TimeoutSeconds: 2}}, 502, CodeInsecureIndex},
+		{"input_not_found", resolver.Config{InputDir: "/nonexistent/in", TargetPython: "3.11"}, 400, string(resolver.CodeInputNotFound)},
+		{"no_input", resolver.Config{InputDir: input("29_empty_input_fails"), TargetPython: "3.11"}, 400, string(resolver.CodeNoInput)},
+		{"invalid_wheel", resolver.Config{InputDir: input("28_invalid_inputs_fail_clearly"), TargetPython: "3.11"}, 400, string(resolver.CodeInvalidWheel)},
+		{"unresolved_requirements", resolver.Config{InputDir: input("04_unpinned_unsatisfied_offline"), TargetPython: "3.11", Strict: true}, 400, string(resolver.CodeUnresolvedRequirements)},
+		{"index_unreachable", resolver.Config{InputDir: input("44_index_down_fails_clearly"), TargetPython: "3.11", FallbackLatest: true,
+			Index: &resolver.IndexConfig{IndexURL: "http://127.0.0.1:9/simple", TimeoutSeconds: 2}}, 502, string(resolver.CodeIndexUnreachable)},
+		{"insecure_index", resolver.Config{InputDir: input("44_index_down_fails_clearly"), TargetPython: "3.11", FallbackLatest: true,
+			Index: &resolver.IndexConfig{IndexURL: "http://pypi.example.invalid/simple", TimeoutSeconds: 2}}, 502, string(resolver.CodeInsecureIndex)},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
@@ -212,7 +214,7 @@ func TestHandlerErrorStatuses(t *testing.T) {
 			}
 		})
 	}
-	if HTTPStatus(&Error{Code: CodeIOError}) != 500 || HTTPStatus(&Error{Code: CodeInternal}) != 500 {
+	if HTTPStatus(&resolver.Error{Code: resolver.CodeIOError}) != 500 || HTTPStatus(&resolver.Error{Code: resolver.CodeInternal}) != 500 {
 		t.Error("io_error and internal must be 500")
 	}
 }
@@ -259,7 +261,7 @@ func TestHandlerOverLoopback(t *testing.T) {
 				results[i] = fmt.Sprintf("error %d %v %s", status, err, body)
 				return
 			}
-			var p Plan
+			var p resolver.Plan
 			if err := json.Unmarshal(body, &p); err != nil {
 				results[i] = err.Error()
 				return
