@@ -154,10 +154,14 @@ impl<'de> serde::de::Visitor<'de> for PageSeed<'_, '_> {
     }
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         use serde::de::Error;
-        let mut seen_files = false;
+        let (mut seen_files, mut seen_meta) = (false, false);
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
             match key.as_ref() {
-                "files" if !seen_files => {
+                // A key given twice would make the page mean whichever half
+                // a reader keeps: refused, as serde's derive refuses it.
+                "files" if seen_files => return Err(A::Error::duplicate_field("files")),
+                "meta" if seen_meta => return Err(A::Error::duplicate_field("meta")),
+                "files" => {
                     seen_files = true;
                     map.next_value_seed(FilesSeed {
                         page_url: self.page_url,
@@ -166,6 +170,7 @@ impl<'de> serde::de::Visitor<'de> for PageSeed<'_, '_> {
                     })?;
                 }
                 "meta" => {
+                    seen_meta = true;
                     let meta: Option<JsonMeta> = map.next_value()?;
                     if let Some(version) = meta.and_then(|m| m.api_version) {
                         if version.split('.').next() != Some("1") {
@@ -373,6 +378,14 @@ mod tests {
         assert!(parse_page(br#"{"name":"x"}"#, ct, &page()).is_err());
         let v2 = br#"{"meta":{"api-version":"2.0"},"files":[]}"#;
         assert!(parse_page(v2, ct, &page()).unwrap_err().contains("2.0"));
+        for twice in [
+            &br#"{"files": [], "files": [{"filename": "x-1.0.tar.gz", "url": "x-1.0.tar.gz", "hashes": {}}]}"#[..],
+            br#"{"files": [{"filename": "x-1.0.tar.gz", "url": "x-1.0.tar.gz", "hashes": {}}], "files": []}"#,
+            br#"{"meta": {"api-version": "1.0"}, "files": [], "meta": {"api-version": "1.1"}}"#,
+        ] {
+            let err = parse_page(twice, ct, &page()).unwrap_err();
+            assert!(err.contains("duplicate field"), "{err}");
+        }
     }
 
     #[test]
