@@ -38,9 +38,9 @@ pub const MAX_PYPROJECT_BYTES: u64 = 1024 * 1024;
 /// The largest GNU long-name or pax extended header of a tar member (such
 /// headers are held in memory while the member they describe is read).
 pub const MAX_TAR_EXTENSION_BYTES: u64 = 64 * 1024;
-/// The most bytes a `.zip` sdist's central directory may take (as for
-/// wheels, [`crate::wheel::MAX_CENTRAL_DIRECTORY`]).
-pub const MAX_CENTRAL_DIRECTORY: u64 = crate::wheel::MAX_CENTRAL_DIRECTORY;
+/// The most bytes a `.zip` sdist's central directory may take (the same
+/// as a wheel's).
+pub const MAX_CENTRAL_DIRECTORY: u64 = 32 * 1024 * 1024;
 
 /// Why an sdist's build system could not be read. The caller keeps the job
 /// buildable with nothing known of its build environment, and warns with
