@@ -219,7 +219,7 @@ test-go-asan: build asan-check
 # installed, otherwise a notice and success.
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := wheel_filename wheel_zip metadata_text requires_dist config_json \
-	simple_html simple_json content_range
+	simple_html simple_json content_range sdist_archive build_system
 FUZZ_CARGO := $(CARGO) +nightly fuzz
 FUZZ_FLAGS := --fuzz-dir fuzz --target-dir fuzz/target
 

@@ -29,6 +29,8 @@ pub mod redact;
 pub mod reqfile;
 pub mod requirement;
 pub mod scan;
+#[doc(hidden)]
+pub mod sdist;
 pub mod stop;
 pub mod tags;
 pub mod target;
