@@ -140,4 +140,18 @@ else
     cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked
 fi
 
+# --- Miri (make test-miri) ----------------------------------------------------------
+# The pool's tests under Miri (tests/miri-pool) need nightly's miri component
+# and the standard library's source (rust-src), from which cargo miri builds
+# its sysroot on first use. Without nightly, `make test-miri` skips.
+if ! cargo +nightly --version >/dev/null 2>&1; then
+    log "no nightly toolchain; Miri not installed (make test-miri will skip)"
+elif cargo +nightly miri --version >/dev/null 2>&1 \
+    && rustup component list --toolchain nightly --installed 2>/dev/null | grep -qx rust-src; then
+    log "miri already installed"
+else
+    log "installing miri and rust-src (nightly)"
+    rustup component add miri rust-src --toolchain nightly
+fi
+
 log "done"

@@ -310,67 +310,12 @@ impl Config {
         if let Some(index) = &raw.index {
             validate_index(index)?;
         }
-        for (name, ov) in &raw.overrides {
-            if name.parse::<pep508_rs::PackageName>().is_err() {
-                return Err(ResolverError::config(
-                    format!("overrides.{name}"),
-                    "not a valid project name",
-                ));
-            }
-            if let Some(v) = &ov.version {
-                if v.parse::<pep440_rs::Version>().is_err() {
-                    return Err(ResolverError::config(
-                        format!("overrides.{name}.version"),
-                        format!("`{v}` is not a PEP 440 version"),
-                    ));
-                }
-            }
-        }
-        for (i, kf) in raw.known_failures.iter().enumerate() {
-            if kf.name.parse::<pep508_rs::PackageName>().is_err() {
-                return Err(ResolverError::config(
-                    format!("known_failures[{i}].name"),
-                    format!("`{}` is not a valid project name", kf.name),
-                ));
-            }
-            if kf.version.parse::<pep440_rs::Version>().is_err() {
-                return Err(ResolverError::config(
-                    format!("known_failures[{i}].version"),
-                    format!("`{}` is not a PEP 440 version", kf.version),
-                ));
-            }
-            if kf.status.trim().is_empty() {
-                return Err(ResolverError::config(
-                    format!("known_failures[{i}].status"),
-                    "must not be empty",
-                ));
-            }
-        }
+        validate_overrides(&raw.overrides)?;
+        validate_known_failures(&raw.known_failures)?;
         if let Some(run_id) = &raw.run_id {
-            if run_id.is_empty()
-                || run_id.len() > 128
-                || !run_id
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-            {
-                return Err(ResolverError::config(
-                    "run_id",
-                    "must be 1 to 128 characters of A-Z, a-z, 0-9, '-', '_' or '.'",
-                ));
-            }
+            validate_run_id(run_id)?;
         }
-        for (field, path) in [
-            ("history_db", &raw.history_db),
-            ("requirements", &raw.requirements),
-            ("constraints", &raw.constraints),
-            ("plan_path", &raw.plan_path),
-            ("cache_dir", &raw.cache_dir),
-            ("output_dir", &raw.output_dir),
-        ] {
-            if path.as_ref().is_some_and(|p| p.as_os_str().is_empty()) {
-                return Err(ResolverError::config(field, "must not be empty"));
-            }
-        }
+        validate_paths(&raw)?;
         Ok(Self {
             input_dir: raw.input_dir,
             cache_dir: raw.cache_dir,
@@ -393,6 +338,85 @@ impl Config {
             time_budget_ms: raw.time_budget_ms,
         })
     }
+}
+
+/// Each override names a valid project, and its version, if any, is PEP 440.
+fn validate_overrides(overrides: &BTreeMap<String, Override>) -> Result<()> {
+    for (name, ov) in overrides {
+        if name.parse::<pep508_rs::PackageName>().is_err() {
+            return Err(ResolverError::config(
+                format!("overrides.{name}"),
+                "not a valid project name",
+            ));
+        }
+        if let Some(v) = &ov.version {
+            if v.parse::<pep440_rs::Version>().is_err() {
+                return Err(ResolverError::config(
+                    format!("overrides.{name}.version"),
+                    format!("`{v}` is not a PEP 440 version"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Each known failure names a valid project and PEP 440 version, and a status.
+fn validate_known_failures(known_failures: &[KnownFailure]) -> Result<()> {
+    for (i, kf) in known_failures.iter().enumerate() {
+        if kf.name.parse::<pep508_rs::PackageName>().is_err() {
+            return Err(ResolverError::config(
+                format!("known_failures[{i}].name"),
+                format!("`{}` is not a valid project name", kf.name),
+            ));
+        }
+        if kf.version.parse::<pep440_rs::Version>().is_err() {
+            return Err(ResolverError::config(
+                format!("known_failures[{i}].version"),
+                format!("`{}` is not a PEP 440 version", kf.version),
+            ));
+        }
+        if kf.status.trim().is_empty() {
+            return Err(ResolverError::config(
+                format!("known_failures[{i}].status"),
+                "must not be empty",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A run id is 1 to 128 characters, safe in a file name.
+fn validate_run_id(run_id: &str) -> Result<()> {
+    if run_id.is_empty()
+        || run_id.len() > 128
+        || !run_id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+    {
+        return Err(ResolverError::config(
+            "run_id",
+            "must be 1 to 128 characters of A-Z, a-z, 0-9, '-', '_' or '.'",
+        ));
+    }
+    Ok(())
+}
+
+/// No optional path given is empty.
+fn validate_paths(raw: &RawConfig) -> Result<()> {
+    for (field, path) in [
+        ("history_db", &raw.history_db),
+        ("requirements", &raw.requirements),
+        ("constraints", &raw.constraints),
+        ("plan_path", &raw.plan_path),
+        ("cache_dir", &raw.cache_dir),
+        ("output_dir", &raw.output_dir),
+    ] {
+        if path.as_ref().is_some_and(|p| p.as_os_str().is_empty()) {
+            return Err(ResolverError::config(field, "must not be empty"));
+        }
+    }
+    Ok(())
 }
 
 /// Checks the index settings (also for `resolver_fetch_wheels`).

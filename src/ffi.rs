@@ -119,25 +119,43 @@ pub unsafe extern "C" fn resolver_compute_plan(config_json: *const c_char) -> *m
 /// # Safety
 /// As `resolver_compute_plan`; `cancel`, when given, is alive for the call.
 unsafe fn compute(config_json: *const c_char, cancel: Option<&CancelToken>) -> *mut c_char {
+    // SAFETY: forwarded under the same contract.
+    unsafe {
+        json_export(config_json, "config", "config_json", |text| match cancel {
+            Some(token) => crate::compute_plan_json_cancellable(text, token),
+            None => crate::compute_plan_json(text),
+        })
+    }
+}
+
+/// The body of every export that takes a JSON document and returns one:
+/// `input` (the argument `arg`, reported under the error field `field`)
+/// read as UTF-8 and handed to `run`, whose JSON is handed to C. A NULL or
+/// non-UTF-8 input becomes an `invalid_config` envelope, a panic the
+/// `internal` one; the call counts as running for `crate::memory`.
+///
+/// # Safety
+/// `input` must be NULL or point to a NUL-terminated string that stays valid
+/// and unmodified for the duration of the call.
+unsafe fn json_export(
+    input: *const c_char,
+    field: &str,
+    arg: &str,
+    run: impl FnOnce(&str) -> String,
+) -> *mut c_char {
     let _running = crate::memory::CallGuard::enter();
     let json = panic_boundary(
         || {
-            if config_json.is_null() {
-                return envelope(&ResolverError::config("config", "config_json is NULL"));
+            if input.is_null() {
+                return envelope(&ResolverError::config(field, format!("{arg} is NULL")));
             }
             // SAFETY: non-NULL and, per the contract above, NUL-terminated and valid for the call.
-            let bytes = unsafe { CStr::from_ptr(config_json) }.to_bytes();
+            let bytes = unsafe { CStr::from_ptr(input) }.to_bytes();
             match std::str::from_utf8(bytes) {
-                Ok(text) => match cancel {
-                    Some(token) => crate::compute_plan_json_cancellable(text, token),
-                    None => crate::compute_plan_json(text),
-                },
+                Ok(text) => run(text),
                 Err(e) => envelope(&ResolverError::config(
-                    "config",
-                    format!(
-                        "config_json is not valid UTF-8 (at byte {})",
-                        e.valid_up_to()
-                    ),
+                    field,
+                    format!("{arg} is not valid UTF-8 (at byte {})", e.valid_up_to()),
                 )),
             }
         },
@@ -302,31 +320,12 @@ pub unsafe extern "C" fn resolver_fetch_wheels_cancellable(
 /// # Safety
 /// As `resolver_fetch_wheels`; `cancel`, when given, is alive for the call.
 unsafe fn fetch(request_json: *const c_char, cancel: Option<&CancelToken>) -> *mut c_char {
-    let _running = crate::memory::CallGuard::enter();
-    let json = panic_boundary(
-        || {
-            if request_json.is_null() {
-                return envelope(&ResolverError::config("request", "request_json is NULL"));
-            }
-            // SAFETY: non-NULL and, per the contract above, NUL-terminated and valid for the call.
-            let bytes = unsafe { CStr::from_ptr(request_json) }.to_bytes();
-            match std::str::from_utf8(bytes) {
-                Ok(text) => crate::download::fetch_wheels_json(text, cancel),
-                Err(e) => envelope(&ResolverError::config(
-                    "request",
-                    format!(
-                        "request_json is not valid UTF-8 (at byte {})",
-                        e.valid_up_to()
-                    ),
-                )),
-            }
-        },
-        |msg| envelope(&ResolverError::Internal(format!("panic: {msg}"))),
-    );
-    panic_boundary(
-        || into_c_string(json),
-        |msg| into_c_string(envelope(&ResolverError::Internal(format!("panic: {msg}")))),
-    )
+    // SAFETY: forwarded under the same contract.
+    unsafe {
+        json_export(request_json, "request", "request_json", |text| {
+            crate::download::fetch_wheels_json(text, cancel)
+        })
+    }
 }
 
 /// Frees a string returned by `resolver_compute_plan`,

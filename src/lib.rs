@@ -117,34 +117,49 @@ fn compute_plan_until<T>(
     let mut outcome = planner::plan(&inputs).map_err(|e| stop.explain(e, "planning"))?;
     stop.check("planning")?;
     policy::apply(config, &mut outcome, &requirements.constraints)?;
-
     if config.strict && !outcome.missing.is_empty() {
-        let n = outcome.missing.len();
-        return Err(ResolverError::UnresolvedRequirements {
-            message: format!(
-                "strict mode: {n} requirement{} cannot be satisfied: {}",
-                if n == 1 { "" } else { "s" },
-                outcome.missing.join("; ")
-            ),
-            details: outcome
-                .missing
-                .iter()
-                .map(|m| ErrorDetail {
-                    file: None,
-                    field: None,
-                    reason: m.clone(),
-                })
-                .collect(),
-        });
+        return Err(strict_failure(&outcome.missing));
     }
-
-    warnings.extend(outcome.warnings);
+    warnings.append(&mut outcome.warnings);
     if let Some(index) = &index {
         warnings.extend(index.warnings());
     }
+    let plan = assemble_plan(config, outcome, warnings)?;
+    // Nothing borrows the scan now: it is freed alongside the rest.
+    finish_call(config, stop, scan, plan, finish)
+}
+
+/// The `unresolved_requirements` error of a strict call with `missing`
+/// requirements.
+fn strict_failure(missing: &[String]) -> ResolverError {
+    let n = missing.len();
+    ResolverError::UnresolvedRequirements {
+        message: format!(
+            "strict mode: {n} requirement{} cannot be satisfied: {}",
+            if n == 1 { "" } else { "s" },
+            missing.join("; ")
+        ),
+        details: missing
+            .iter()
+            .map(|m| ErrorDetail {
+                file: None,
+                field: None,
+                reason: m.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// The plan of `outcome` (its warnings already in `warnings`), without
+/// its nodes yet (`Plan::rebuild_nodes`).
+fn assemble_plan(
+    config: &Config,
+    outcome: planner::PlanOutcome<'_>,
+    warnings: Vec<String>,
+) -> Result<Plan> {
     let python_tag = config.python.cp_tag();
     let lists = outcome.jobs.into_lists(&python_tag, &config.platform.tag);
-    let mut plan = Plan {
+    Ok(Plan {
         schema_version: SCHEMA_VERSION,
         run_id: match &config.run_id {
             Some(id) => id.clone(),
@@ -163,8 +178,19 @@ fn compute_plan_until<T>(
         skipped: lists.skipped,
         warnings,
         resolver: ResolverInfo::current(),
-    };
-    // Nothing borrows the scan now: it is freed alongside the rest.
+    })
+}
+
+/// Completes `plan` (its nodes, the file at `plan_path`) and returns
+/// `finish` of it, while another thread frees `scan` and then the plan,
+/// if `finish` hands it over; returns once both are done.
+fn finish_call<T>(
+    config: &Config,
+    stop: Stop,
+    scan: scan::Scan,
+    mut plan: Plan,
+    finish: impl FnOnce(Plan, PlanDisposal) -> T,
+) -> Result<T> {
     let (disposal, disposed) = PlanDisposal::new();
     let ((), result) = pool::join(
         move || {

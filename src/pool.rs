@@ -32,6 +32,11 @@
 //! two round trips to a remote index, not one per 8 requests). The pool is sized for the wider of the two, so one
 //! call's look-ups get their full concurrency, and the whole process never
 //! has more than that many helper threads however many calls run.
+//!
+//! Its one dependency inside the crate is [`crate::memory::trim_if_idle`],
+//! so that the module also compiles alone: `tests/miri-pool` runs its tests
+//! under Miri (`make test-miri`), which checks the lifetime-extended job
+//! body of `offer` (docs/pool.md).
 
 use std::any::Any;
 use std::collections::VecDeque;
@@ -498,23 +503,33 @@ pub(crate) mod tests {
 
     pub(crate) static FAIL_SPAWNS: AtomicBool = AtomicBool::new(false);
 
+    /// `n` loop rounds, or a tenth of them under Miri (`make test-miri`),
+    /// which interprets every step: the same cases, fewer repetitions.
+    const fn scaled(n: usize) -> usize {
+        if cfg!(miri) {
+            n / 10
+        } else {
+            n
+        }
+    }
+
     #[test]
     fn failed_spawns_degrade_to_fewer_threads() {
         FAIL_SPAWNS.store(true, Ordering::SeqCst);
         // Whatever the pool has (other tests share it), every job completes
         // and no spawn failure is an error or a panic.
         let handles: Vec<_> = (0..8)
-            .map(|_| std::thread::spawn(|| map_with(500, 64, || (), |_, i| i).len()))
+            .map(|_| std::thread::spawn(|| map_with(scaled(500), 64, || (), |_, i| i).len()))
             .collect();
         let done: Vec<usize> = handles.into_iter().map(|h| h.join().unwrap()).collect();
         FAIL_SPAWNS.store(false, Ordering::SeqCst);
-        assert_eq!(done, vec![500; 8]);
+        assert_eq!(done, vec![scaled(500); 8]);
     }
 
     #[test]
     fn results_keep_index_order() {
         let v = map_with(
-            1000,
+            scaled(1000),
             4,
             || 0usize,
             |count, i| {
@@ -522,7 +537,7 @@ pub(crate) mod tests {
                 i * 2
             },
         );
-        assert_eq!(v, (0..1000).map(|i| i * 2).collect::<Vec<_>>());
+        assert_eq!(v, (0..scaled(1000)).map(|i| i * 2).collect::<Vec<_>>());
         assert!(running_threads() <= threads());
     }
 
@@ -539,7 +554,7 @@ pub(crate) mod tests {
         // On one thread, nothing after the first error starts.
         let seen = AtomicUsize::new(0);
         let r: Result<Vec<usize>, usize> =
-            try_map_with(10_000, 1, || (), |_, i| fail_at_3_and_5(&seen, i));
+            try_map_with(scaled(10_000), 1, || (), |_, i| fail_at_3_and_5(&seen, i));
         assert_eq!(r, Err(3));
         assert_eq!(seen.load(Ordering::Relaxed), 4);
         // On several, the lowest-index error, whichever failed first: items
@@ -548,9 +563,13 @@ pub(crate) mod tests {
         // see the stop depends on scheduling: the threads holding items 3
         // and 5 can be preempted while another runs through every item, as
         // happened under qemu on a busy host.)
-        let runs: Vec<AtomicUsize> = (0..10_000).map(|_| AtomicUsize::new(0)).collect();
-        let r: Result<Vec<usize>, usize> =
-            try_map_with(10_000, 8, || (), |_, i| fail_at_3_and_5(&runs[i], i));
+        let runs: Vec<AtomicUsize> = (0..scaled(10_000)).map(|_| AtomicUsize::new(0)).collect();
+        let r: Result<Vec<usize>, usize> = try_map_with(
+            scaled(10_000),
+            8,
+            || (),
+            |_, i| fail_at_3_and_5(&runs[i], i),
+        );
         assert_eq!(r, Err(3));
         let runs: Vec<usize> = runs.iter().map(|n| n.load(Ordering::Relaxed)).collect();
         assert_eq!(runs[..4], [1, 1, 1, 1]);
@@ -574,7 +593,7 @@ pub(crate) mod tests {
             .map(|_| {
                 std::thread::spawn(|| {
                     map_with(
-                        200,
+                        scaled(200),
                         IO_WIDTH,
                         || (),
                         |_, i| {
@@ -587,14 +606,14 @@ pub(crate) mod tests {
             })
             .collect();
         for h in handles {
-            assert_eq!(h.join().unwrap(), 200);
+            assert_eq!(h.join().unwrap(), scaled(200));
         }
         assert!(running_threads() <= threads());
     }
 
     #[test]
     fn join_runs_both_and_returns_main() {
-        for _ in 0..200 {
+        for _ in 0..scaled(200) {
             let side_ran = AtomicBool::new(false);
             let data = vec![1u64; 1000];
             let r = join(

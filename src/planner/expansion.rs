@@ -17,7 +17,7 @@ use pep508_rs::PackageName;
 use rustc_hash::FxHashMap as HashMap;
 
 use super::job::{Job, JobId};
-use super::select::{satisfies, Choice};
+use super::select::{satisfies, Choice, Chooser};
 use super::{name_list, sorted_names, ReqRef, SourcedRequirement, State};
 use crate::error::Result;
 use crate::plan::BuildReason;
@@ -84,39 +84,13 @@ fn expand_level<'a>(
     jobs_left: &mut u32,
 ) -> Result<()> {
     let max_jobs = state.inputs.config.expansion.max_jobs;
-    // Normalised names order the same as their strings.
-    let mut groups: BTreeMap<&PackageName, Candidate<'_>> = BTreeMap::new();
-    for sr in frontier {
-        let name = &sr.req.requirement.name;
-        if state.known.knows(name) || state.planned.contains(name) {
-            continue;
-        }
-        let c = groups.entry(name).or_insert_with(|| Candidate {
-            name,
-            reqs: Vec::new(),
-            parents: BTreeSet::new(),
-        });
-        c.reqs.push(&sr.req.requirement);
-        c.parents.extend(sr.parent.as_deref());
-    }
+    let groups = candidates(state, frontier);
     if groups.is_empty() {
         return Ok(());
     }
     let chooser = state.chooser();
     if let Some(chooser) = &chooser {
-        let names: Vec<PackageName> = groups
-            .values()
-            .take(*jobs_left as usize)
-            .map(|c| c.name.clone())
-            .collect();
-        chooser.index.prefetch(&names)?;
-        let mut ahead = Vec::new();
-        for c in groups.values().take(*jobs_left as usize) {
-            if let Some(v) = chooser.needs_metadata(c.name, &c.reqs)? {
-                ahead.push((c.name.clone(), v));
-            }
-        }
-        chooser.index.prefetch_metadata(&ahead)?;
+        prefetch(chooser, &groups, *jobs_left as usize)?;
     }
 
     // Versions planned at this level, to drop the requirements they satisfy.
@@ -127,7 +101,6 @@ fn expand_level<'a>(
             not_expanded.push(key.to_string());
             continue;
         }
-        let parents = sorted_names(cand.parents.iter().copied());
         let version = match &chooser {
             None => {
                 offline_constraint_warning(state, cand.name);
@@ -141,17 +114,7 @@ fn expand_level<'a>(
                 }
             },
         };
-        let mut job = Job::build(
-            cand.name.clone(),
-            version.clone(),
-            BuildReason::DependencyExpansion,
-            depth,
-            parents,
-        );
-        job.depth = depth;
-        job.expansion = true;
-        state.jobs.push(job);
-        state.planned.insert(cand.name.clone());
+        plan_expansion(state, &cand, version.clone(), depth);
         *jobs_left -= 1;
         if let Some(v) = version {
             state.known.insert(cand.name, v.clone(), None);
@@ -171,6 +134,74 @@ fn expand_level<'a>(
         ));
     }
     Ok(())
+}
+
+/// The frontier's requirements grouped by project, leaving out projects
+/// already known or planned. Normalised names order the same as their
+/// strings.
+fn candidates<'r>(
+    state: &State<'_>,
+    frontier: &'r [SourcedRequirement<'_>],
+) -> BTreeMap<&'r PackageName, Candidate<'r>> {
+    let mut groups: BTreeMap<&PackageName, Candidate<'_>> = BTreeMap::new();
+    for sr in frontier {
+        let name = &sr.req.requirement.name;
+        if state.known.knows(name) || state.planned.contains(name) {
+            continue;
+        }
+        let c = groups.entry(name).or_insert_with(|| Candidate {
+            name,
+            reqs: Vec::new(),
+            parents: BTreeSet::new(),
+        });
+        c.reqs.push(&sr.req.requirement);
+        c.parents.extend(sr.parent.as_deref());
+    }
+    groups
+}
+
+/// Reads the project pages of the first `jobs_left` candidates (as many as
+/// can be planned) concurrently, then the metadata their choice needs.
+fn prefetch(
+    chooser: &Chooser<'_>,
+    groups: &BTreeMap<&PackageName, Candidate<'_>>,
+    jobs_left: usize,
+) -> Result<()> {
+    let names: Vec<PackageName> = groups
+        .values()
+        .take(jobs_left)
+        .map(|c| c.name.clone())
+        .collect();
+    chooser.index.prefetch(&names)?;
+    let mut ahead = Vec::new();
+    for c in groups.values().take(jobs_left) {
+        if let Some(v) = chooser.needs_metadata(c.name, &c.reqs)? {
+            ahead.push((c.name.clone(), v));
+        }
+    }
+    chooser.index.prefetch_metadata(&ahead)
+}
+
+/// Records the expansion build of `cand` at `version` (`None`: offline,
+/// `latest`) at level `depth`.
+fn plan_expansion(
+    state: &mut State<'_>,
+    cand: &Candidate<'_>,
+    version: Option<Version>,
+    depth: u32,
+) {
+    let parents = sorted_names(cand.parents.iter().copied());
+    let mut job = Job::build(
+        cand.name.clone(),
+        version,
+        BuildReason::DependencyExpansion,
+        depth,
+        parents,
+    );
+    job.depth = depth;
+    job.expansion = true;
+    state.jobs.push(job);
+    state.planned.insert(cand.name.clone());
 }
 
 /// Offline, an expansion is `latest`, which no constraint can be checked

@@ -21,7 +21,6 @@ pub(crate) fn resolve<'a>(state: &mut State<'a>, reqs: Vec<SourcedRequirement<'a
     // Ranges consult the index only with `eager` or `fallback_latest`; pins
     // whenever one is configured (for Requires-Python and their metadata).
     let ranges_from_index = cfg.upgrade_strategy == UpgradeStrategy::Eager || cfg.fallback_latest;
-    let asks_index = |r: &Req| ranges_from_index || pinned_version(r).is_some();
     // Which requirements an input release satisfies: looked up on every
     // core at once (a look-up is a few cache misses, and there are as many
     // as requirements). Until a dependency build adds a version to its
@@ -33,96 +32,130 @@ pub(crate) fn resolve<'a>(state: &mut State<'a>, reqs: Vec<SourcedRequirement<'a
     let mut grown: HashSet<PackageName> = HashSet::default();
 
     if let Some(chooser) = &chooser {
-        // Warm the index cache for every requirement the known versions
-        // cannot satisfy, so the look-ups run concurrently: first the
-        // project pages, then the metadata of the versions whose page
-        // leaves Requires-Python open.
-        let mut wanted: Vec<&Req> = reqs
-            .iter()
-            .zip(&by_input)
-            .filter(|(_, &known)| !known)
-            .map(|(r, _)| &r.req.requirement)
-            .filter(|r| asks_index(r))
-            .collect();
-        wanted.sort_by(|a, b| a.name.cmp(&b.name));
-        let mut names: Vec<PackageName> = wanted.iter().map(|r| r.name.clone()).collect();
-        names.dedup();
-        chooser.index.prefetch(&names)?;
-        let mut ahead = Vec::new();
-        for r in &wanted {
-            if let Some(v) = chooser.needs_metadata(&r.name, &[r])? {
-                ahead.push((r.name.clone(), v));
-            }
-        }
-        chooser.index.prefetch_metadata(&ahead)?;
+        prefetch(chooser, &reqs, &by_input, ranges_from_index)?;
     }
-
     for (sr, by_input) in reqs.into_iter().zip(by_input) {
         let req = &sr.req.requirement;
-        // 1. Satisfied by a reused or already planned version.
+        // 1. Satisfied by an input release (nothing to note) or, in
+        //    `resolve_one`, by a reused or already planned version.
         if by_input && (grown.is_empty() || !grown.contains(&req.name)) {
             continue;
         }
-        if let Some(found) = state.known.satisfying(req) {
-            if let Some(id) = found.job {
-                note_requirer(state, id, &sr);
-            }
-            continue;
+        resolve_one(state, chooser.as_ref(), ranges_from_index, &mut grown, sr)?;
+    }
+    Ok(())
+}
+
+/// Warms the index cache for every requirement the known versions cannot
+/// satisfy (`by_input` false) and that asks the index, so the look-ups run
+/// concurrently: first the project pages, then the metadata of the versions
+/// whose page leaves Requires-Python open.
+fn prefetch(
+    chooser: &Chooser<'_>,
+    reqs: &[SourcedRequirement<'_>],
+    by_input: &[bool],
+    ranges_from_index: bool,
+) -> Result<()> {
+    let asks_index = |r: &Req| ranges_from_index || pinned_version(r).is_some();
+    let mut wanted: Vec<&Req> = reqs
+        .iter()
+        .zip(by_input)
+        .filter(|(_, &known)| !known)
+        .map(|(r, _)| &r.req.requirement)
+        .filter(|r| asks_index(r))
+        .collect();
+    wanted.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut names: Vec<PackageName> = wanted.iter().map(|r| r.name.clone()).collect();
+    names.dedup();
+    chooser.index.prefetch(&names)?;
+    let mut ahead = Vec::new();
+    for r in &wanted {
+        if let Some(v) = chooser.needs_metadata(&r.name, &[r])? {
+            ahead.push((r.name.clone(), v));
         }
-        // 2. Pinned: build exactly that version (if the index lists it, only
-        //    when it can be built for the target).
-        if let Some(version) = pinned_version(req) {
-            if !state.constraints_allow(&req.name, version) {
-                let why =
-                    constraint_conflict(state.inputs.constraints, &req.name, [version], |_| true)
-                        .unwrap_or_else(|| {
-                            "the pinned version is excluded by the constraints".into()
-                        });
+    }
+    chooser.index.prefetch_metadata(&ahead)
+}
+
+/// Steps 1 to 4 for one requirement that an input release alone does not
+/// settle: a known version, its pin, the index's best candidate, or missing.
+fn resolve_one<'a>(
+    state: &mut State<'a>,
+    chooser: Option<&Chooser<'a>>,
+    ranges_from_index: bool,
+    grown: &mut HashSet<PackageName>,
+    sr: SourcedRequirement<'a>,
+) -> Result<()> {
+    let req = &sr.req.requirement;
+    // 1. Satisfied by a reused or already planned version.
+    if let Some(found) = state.known.satisfying(req) {
+        if let Some(id) = found.job {
+            note_requirer(state, id, &sr);
+        }
+        return Ok(());
+    }
+    // 2. Pinned: build exactly that version.
+    if let Some(version) = pinned_version(req).cloned() {
+        return plan_pinned(state, chooser, grown, sr, version);
+    }
+    // 3. The best candidate from the index. The inputs' own versions are
+    //    all in `known`, so step 1 has already tried them.
+    let choice = match chooser {
+        Some(chooser) if ranges_from_index => {
+            chooser.choose(&req.name, &[req], &mut state.warnings)?
+        }
+        _ => Choice::Nothing(String::new()),
+    };
+    match choice {
+        Choice::Chosen(version) => {
+            note_growth(grown, &state.known, &req.name);
+            plan_dependency(state, &sr, version, BuildReason::MissingCompatibleWheel)
+        }
+        // 4. Missing (saying why when the index has versions it passed over).
+        Choice::Nothing(why) => {
+            if worth_a_warning(&why) {
                 state.warnings.push(format!("{}: {why}", sr.req.text));
-                state.missing.push(sr);
-                continue;
             }
-            let version = version.clone();
-            match &chooser {
-                Some(chooser) if index_lists(chooser, req)? => {
-                    match chooser.choose(&req.name, &[req], &mut state.warnings)? {
-                        Choice::Chosen(v) => {
-                            note_growth(&mut grown, &state.known, &req.name);
-                            plan_dependency(state, &sr, v, BuildReason::MissingDependency)
-                        }
-                        Choice::Nothing(why) => {
-                            state.warnings.push(format!("{}: {why}", sr.req.text));
-                            state.missing.push(sr);
-                        }
-                    }
-                }
-                _ => {
-                    note_growth(&mut grown, &state.known, &req.name);
-                    plan_dependency(state, &sr, version, BuildReason::MissingDependency)
-                }
-            }
-            continue;
+            state.missing.push(sr)
         }
-        // 3. The best candidate from the index. The inputs' own versions are
-        //    all in `known`, so step 1 has already tried them.
-        let choice = match &chooser {
-            Some(chooser) if ranges_from_index => {
-                chooser.choose(&req.name, &[req], &mut state.warnings)?
-            }
-            _ => Choice::Nothing(String::new()),
-        };
-        match choice {
-            Choice::Chosen(version) => {
-                note_growth(&mut grown, &state.known, &req.name);
-                plan_dependency(state, &sr, version, BuildReason::MissingCompatibleWheel)
-            }
-            // 4. Missing (saying why when the index has versions it passed over).
-            Choice::Nothing(why) => {
-                if worth_a_warning(&why) {
-                    state.warnings.push(format!("{}: {why}", sr.req.text));
+    }
+    Ok(())
+}
+
+/// Step 2: a build of exactly the pinned `version`, unless the constraints
+/// exclude it; if the index lists it, only when it can be built for the
+/// target.
+fn plan_pinned<'a>(
+    state: &mut State<'a>,
+    chooser: Option<&Chooser<'a>>,
+    grown: &mut HashSet<PackageName>,
+    sr: SourcedRequirement<'a>,
+    version: Version,
+) -> Result<()> {
+    let req = &sr.req.requirement;
+    if !state.constraints_allow(&req.name, &version) {
+        let why = constraint_conflict(state.inputs.constraints, &req.name, [&version], |_| true)
+            .unwrap_or_else(|| "the pinned version is excluded by the constraints".into());
+        state.warnings.push(format!("{}: {why}", sr.req.text));
+        state.missing.push(sr);
+        return Ok(());
+    }
+    match chooser {
+        Some(chooser) if index_lists(chooser, req)? => {
+            match chooser.choose(&req.name, &[req], &mut state.warnings)? {
+                Choice::Chosen(v) => {
+                    note_growth(grown, &state.known, &req.name);
+                    plan_dependency(state, &sr, v, BuildReason::MissingDependency)
                 }
-                state.missing.push(sr)
+                Choice::Nothing(why) => {
+                    state.warnings.push(format!("{}: {why}", sr.req.text));
+                    state.missing.push(sr);
+                }
             }
+        }
+        _ => {
+            note_growth(grown, &state.known, &req.name);
+            plan_dependency(state, &sr, version, BuildReason::MissingDependency)
         }
     }
     Ok(())

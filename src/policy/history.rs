@@ -67,32 +67,63 @@ pub struct HistoryEvents {
 /// PEP 440 version (the legacy planner records `missing` requirements with
 /// version `unknown`) are ignored.
 pub fn read(path: &Path, wanted: &HashSet<String>) -> Result<HistoryEvents, HistoryError> {
-    let unreadable = |message: String| HistoryError::Unreadable {
+    let unreadable = |message: String| unreadable(path, message);
+    check_file(path)?;
+    let conn = open_read_only(path)?;
+    let sql = select_events(&conn, path)?;
+    let mut out = HistoryEvents::default();
+    let mut stmt = conn
+        .prepare(&sql)
+        .map_err(|e| unreadable(sqlite_message(&e)))?;
+    let mut rows = stmt.query([]).map_err(|e| unreadable(sqlite_message(&e)))?;
+    while let Some(row) = rows.next().map_err(|e| unreadable(sqlite_message(&e)))? {
+        add_row(row, wanted, &mut out);
+    }
+    Ok(out)
+}
+
+fn unreadable(path: &Path, message: String) -> HistoryError {
+    HistoryError::Unreadable {
         path: path.to_owned(),
         message,
-    };
+    }
+}
+
+/// `path` is an existing regular file.
+fn check_file(path: &Path) -> Result<(), HistoryError> {
     match std::fs::metadata(path) {
         Err(source) if source.kind() == std::io::ErrorKind::NotFound => {
-            return Err(HistoryError::NotFound {
+            Err(HistoryError::NotFound {
                 path: path.to_owned(),
                 source,
             })
         }
-        Err(e) => return Err(unreadable(e.to_string())),
-        Ok(m) if !m.is_file() => return Err(unreadable("not a regular file".into())),
-        Ok(_) => {}
+        Err(e) => Err(unreadable(path, e.to_string())),
+        Ok(m) if !m.is_file() => Err(unreadable(path, "not a regular file".into())),
+        Ok(_) => Ok(()),
     }
+}
+
+/// The database, opened read-only (module doc).
+fn open_read_only(path: &Path) -> Result<Connection, HistoryError> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
         | OpenFlags::SQLITE_OPEN_URI
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(read_only_uri(path), flags)
-        .map_err(|e| unreadable(format!("cannot open as SQLite: {e}")))?;
+        .map_err(|e| unreadable(path, format!("cannot open as SQLite: {e}")))?;
     conn.busy_timeout(BUSY_TIMEOUT)
-        .map_err(|e| unreadable(e.to_string()))?;
+        .map_err(|e| unreadable(path, e.to_string()))?;
+    Ok(conn)
+}
 
-    let columns = table_columns(&conn).map_err(|e| unreadable(sqlite_message(&e)))?;
+/// The `SELECT` of every event's columns, in the order [`add_row`] reads
+/// them (NULL for an optional column the table lacks); an error when the
+/// table or a required column is missing.
+fn select_events(conn: &Connection, path: &Path) -> Result<String, HistoryError> {
+    let columns = table_columns(conn).map_err(|e| unreadable(path, sqlite_message(&e)))?;
     if columns.is_empty() {
         return Err(unreadable(
+            path,
             "not a legacy build history: there is no `build_events` table".into(),
         ));
     }
@@ -102,10 +133,13 @@ pub fn read(path: &Path, wanted: &HashSet<String>) -> Result<HistoryEvents, Hist
         .filter(|c| !columns.iter().any(|have| have.eq_ignore_ascii_case(c)))
         .collect();
     if !absent.is_empty() {
-        return Err(unreadable(format!(
-            "table `build_events` lacks the column(s) {}",
-            absent.join(", ")
-        )));
+        return Err(unreadable(
+            path,
+            format!(
+                "table `build_events` lacks the column(s) {}",
+                absent.join(", ")
+            ),
+        ));
     }
     let optional = |c: &str| {
         if columns.iter().any(|have| have.eq_ignore_ascii_case(c)) {
@@ -114,57 +148,54 @@ pub fn read(path: &Path, wanted: &HashSet<String>) -> Result<HistoryEvents, Hist
             "NULL".to_owned()
         }
     };
-    let sql = format!(
+    Ok(format!(
         "SELECT rowid, name, version, status, timestamp, {}, {} FROM build_events",
         optional("detail"),
         optional("metadata_json")
-    );
-    let mut out = HistoryEvents::default();
-    let mut stmt = conn
-        .prepare(&sql)
-        .map_err(|e| unreadable(sqlite_message(&e)))?;
-    let mut rows = stmt.query([]).map_err(|e| unreadable(sqlite_message(&e)))?;
-    while let Some(row) = rows.next().map_err(|e| unreadable(sqlite_message(&e)))? {
-        let get = |i: usize| row.get_ref(i).unwrap_or(ValueRef::Null);
-        let Some(name) = text(get(1)) else { continue };
-        if !wanted.contains(&normalize_name(&name)) {
-            continue;
-        }
-        let (Ok(name), Some(Ok(version))) = (
-            name.parse::<pep508_rs::PackageName>(),
-            text(get(2)).map(|v| v.trim().parse::<pep440_rs::Version>()),
-        ) else {
-            continue;
-        };
-        let Some(status) = text(get(3)) else { continue };
-        let rowid = match get(0) {
-            ValueRef::Integer(i) => i,
-            _ => 0,
-        };
-        let recorded = json_of(get(4));
-        let at = recorded.as_ref().and_then(timestamp::parse_json);
-        if at.is_none() {
-            let shown = recorded
-                .as_ref()
-                .map_or_else(|| "NULL".to_owned(), ToString::to_string);
-            out.unreadable_timestamps.push((rowid, shown));
-        }
-        let hint = text(get(6))
-            .and_then(|m| serde_json::from_str::<serde_json::Value>(&m).ok())
-            .and_then(|m| m.get("hint").cloned())
-            .filter(|h| !h.is_null());
-        out.events.push(Event {
-            name,
-            version,
-            status: status.trim().to_owned(),
-            timestamp: recorded,
-            at,
-            detail: text(get(5)),
-            hint,
-            source: Source::History { rowid },
-        });
+    ))
+}
+
+/// Adds the row's event to `out` when its project is wanted and its name,
+/// version and status are readable (noting an unreadable timestamp).
+fn add_row(row: &rusqlite::Row<'_>, wanted: &HashSet<String>, out: &mut HistoryEvents) {
+    let get = |i: usize| row.get_ref(i).unwrap_or(ValueRef::Null);
+    let Some(name) = text(get(1)) else { return };
+    if !wanted.contains(&normalize_name(&name)) {
+        return;
     }
-    Ok(out)
+    let (Ok(name), Some(Ok(version))) = (
+        name.parse::<pep508_rs::PackageName>(),
+        text(get(2)).map(|v| v.trim().parse::<pep440_rs::Version>()),
+    ) else {
+        return;
+    };
+    let Some(status) = text(get(3)) else { return };
+    let rowid = match get(0) {
+        ValueRef::Integer(i) => i,
+        _ => 0,
+    };
+    let recorded = json_of(get(4));
+    let at = recorded.as_ref().and_then(timestamp::parse_json);
+    if at.is_none() {
+        let shown = recorded
+            .as_ref()
+            .map_or_else(|| "NULL".to_owned(), ToString::to_string);
+        out.unreadable_timestamps.push((rowid, shown));
+    }
+    let hint = text(get(6))
+        .and_then(|m| serde_json::from_str::<serde_json::Value>(&m).ok())
+        .and_then(|m| m.get("hint").cloned())
+        .filter(|h| !h.is_null());
+    out.events.push(Event {
+        name,
+        version,
+        status: status.trim().to_owned(),
+        timestamp: recorded,
+        at,
+        detail: text(get(5)),
+        hint,
+        source: Source::History { rowid },
+    });
 }
 
 /// `file:<percent-encoded path>?mode=ro`.

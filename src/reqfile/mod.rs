@@ -22,6 +22,7 @@ use crate::config::Config;
 use crate::error::{ResolverError, Result};
 use crate::target::Target;
 use crate::wheel::RequiresDist;
+use lines::Line;
 
 /// What the requirements and constraints files say.
 #[derive(Debug, Default)]
@@ -147,6 +148,8 @@ struct Loader<'a> {
 }
 
 impl Loader<'_> {
+    /// Reads one file of `kind` (`from`: the file and line that include it),
+    /// each include where it appears; a file already read is skipped.
     fn file(
         &mut self,
         path: &Path,
@@ -158,7 +161,31 @@ impl Loader<'_> {
             Kind::Constraints => "constraints file",
         };
         let origin = from.map_or_else(String::new, |(f, l)| format!(" (included from {f}:{l})"));
-        let bytes = std::fs::read(path).map_err(|e| {
+        let bytes = self.read_bytes(path, what, &origin)?;
+        let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
+        let shown = path.display().to_string();
+        self.check_cycle(&canonical, from, &shown)?;
+        if !self.read.insert((canonical.clone(), kind)) {
+            return Ok(()); // already read through another include
+        }
+        let text = std::str::from_utf8(&bytes).map_err(|e| ReqFileError::Read {
+            field: self.field,
+            path: path.to_owned(),
+            message: format!("{what}{origin} is not UTF-8: {e}"),
+        })?;
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        self.stack.push(canonical);
+        let base = path.parent().unwrap_or(Path::new("")).to_owned();
+        for line in lines::logical_lines(text) {
+            self.line(&line, kind, &base, &shown)?;
+        }
+        self.stack.pop();
+        Ok(())
+    }
+
+    /// The file's bytes; `what` and `origin` name it in the error.
+    fn read_bytes(&self, path: &Path, what: &str, origin: &str) -> Result<Vec<u8>, ReqFileError> {
+        std::fs::read(path).map_err(|e| {
             let message = format!("{what}{origin}: {e}");
             if e.kind() == std::io::ErrorKind::NotFound {
                 ReqFileError::NotFound {
@@ -173,94 +200,109 @@ impl Loader<'_> {
                     message,
                 }
             }
-        })?;
-        let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
-        let shown = path.display().to_string();
-        if self.stack.contains(&canonical) {
-            let (file, line) = from.unwrap_or((shown.as_str(), 0));
-            let mut chain: Vec<String> =
-                self.stack.iter().map(|p| p.display().to_string()).collect();
-            chain.push(canonical.display().to_string());
-            return Err(ReqFileError::Line {
-                field: self.field,
-                file: file.to_owned(),
-                line,
-                message: format!("include cycle: {}", chain.join(" -> ")),
-            });
+        })
+    }
+
+    /// An error when `canonical` is already in the chain of files being
+    /// read, at the include that reached it again.
+    fn check_cycle(
+        &self,
+        canonical: &Path,
+        from: Option<(&str, usize)>,
+        shown: &str,
+    ) -> Result<(), ReqFileError> {
+        if !self.stack.iter().any(|p| p == canonical) {
+            return Ok(());
         }
-        if !self.read.insert((canonical.clone(), kind)) {
-            return Ok(()); // already read through another include
-        }
-        let text = std::str::from_utf8(&bytes).map_err(|e| ReqFileError::Read {
+        let (file, line) = from.unwrap_or((shown, 0));
+        let mut chain: Vec<String> = self.stack.iter().map(|p| p.display().to_string()).collect();
+        chain.push(canonical.display().to_string());
+        Err(ReqFileError::Line {
             field: self.field,
-            path: path.to_owned(),
-            message: format!("{what}{origin} is not UTF-8: {e}"),
+            file: file.to_owned(),
+            line,
+            message: format!("include cycle: {}", chain.join(" -> ")),
+        })
+    }
+
+    /// One logical line of a file of `kind` shown as `shown`, whose
+    /// includes are relative to `base`: an include, or a requirement.
+    fn line(
+        &mut self,
+        line: &Line,
+        kind: Kind,
+        base: &Path,
+        shown: &str,
+    ) -> Result<(), ReqFileError> {
+        let field = self.field;
+        let bad = |message: String| ReqFileError::Line {
+            field,
+            file: shown.to_owned(),
+            line: line.number,
+            message,
+        };
+        if !line.text.starts_with('-') {
+            return self.requirement(line, kind, bad);
+        }
+        let (option, value) = lines::split_option(&line.text);
+        let include_kind = match option {
+            "-r" | "--requirement" => kind,
+            "-c" | "--constraint" => Kind::Constraints,
+            _ => return Err(bad(unsupported_option(option))),
+        };
+        if value.is_empty() {
+            return Err(bad(format!("`{option}` needs a file name")));
+        }
+        if value.contains("://") || value.starts_with("file:") {
+            return Err(bad(format!(
+                "`{option} {value}`: only local files can be included"
+            )));
+        }
+        self.file(&base.join(value), include_kind, Some((shown, line.number)))
+    }
+
+    /// A requirement line of a file of `kind`: kept as a requirement, or
+    /// as a constraint when its markers apply to the target. `bad` makes
+    /// the error at this line.
+    fn requirement(
+        &mut self,
+        line: &Line,
+        kind: Kind,
+        bad: impl Fn(String) -> ReqFileError,
+    ) -> Result<(), ReqFileError> {
+        if let Some(option) = lines::trailing_option(&line.text) {
+            let option = option.split('=').next().unwrap_or(option);
+            return Err(bad(unsupported_option(option)));
+        }
+        let requirement: Requirement = line.text.parse().map_err(|e: pep508_rs::Pep508Error| {
+            bad(format!(
+                "`{}` is not a PEP 508 requirement: {}",
+                line.text, e.message
+            ))
         })?;
-        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        self.stack.push(canonical);
-        let base = path.parent().unwrap_or(Path::new("")).to_owned();
-        for line in lines::logical_lines(text) {
-            let bad = |message: String| ReqFileError::Line {
-                field: self.field,
-                file: shown.clone(),
-                line: line.number,
-                message,
-            };
-            if line.text.starts_with('-') {
-                let (option, value) = lines::split_option(&line.text);
-                let include_kind = match option {
-                    "-r" | "--requirement" => kind,
-                    "-c" | "--constraint" => Kind::Constraints,
-                    _ => return Err(bad(unsupported_option(option))),
-                };
-                if value.is_empty() {
-                    return Err(bad(format!("`{option}` needs a file name")));
-                }
-                if value.contains("://") || value.starts_with("file:") {
+        if let Some(VersionOrUrl::Url(_)) = &requirement.version_or_url {
+            return Err(bad(format!(
+                "`{}`: direct URL references are not supported; name a version instead",
+                line.text
+            )));
+        }
+        match kind {
+            Kind::Requirements => self
+                .out
+                .requirements
+                .push(RequiresDist::from_requirement(requirement, &line.text)),
+            Kind::Constraints => {
+                if !requirement.extras.is_empty() {
                     return Err(bad(format!(
-                        "`{option} {value}`: only local files can be included"
+                        "`{}`: constraints cannot have extras",
+                        line.text
                     )));
                 }
-                let target = base.join(value);
-                self.file(&target, include_kind, Some((&shown, line.number)))?;
-                continue;
-            }
-            if let Some(option) = lines::trailing_option(&line.text) {
-                let option = option.split('=').next().unwrap_or(option);
-                return Err(bad(unsupported_option(option)));
-            }
-            let requirement: Requirement =
-                line.text.parse().map_err(|e: pep508_rs::Pep508Error| {
-                    bad(format!(
-                        "`{}` is not a PEP 508 requirement: {}",
-                        line.text, e.message
-                    ))
-                })?;
-            if let Some(VersionOrUrl::Url(_)) = &requirement.version_or_url {
-                return Err(bad(format!(
-                    "`{}`: direct URL references are not supported; name a version instead",
-                    line.text
-                )));
-            }
-            match kind {
-                Kind::Requirements => self
-                    .out
-                    .requirements
-                    .push(RequiresDist::from_requirement(requirement, &line.text)),
-                Kind::Constraints => {
-                    if !requirement.extras.is_empty() {
-                        return Err(bad(format!(
-                            "`{}`: constraints cannot have extras",
-                            line.text
-                        )));
-                    }
-                    if requirement.evaluate_markers(self.env, &[]) {
-                        self.out.constraints.push(requirement);
-                    }
+                if requirement.evaluate_markers(self.env, &[]) {
+                    self.out.constraints.push(requirement);
                 }
             }
         }
-        self.stack.pop();
         Ok(())
     }
 }
