@@ -18,9 +18,10 @@ use std::fs::File;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
-use wheel_resolver::wheel::tail::{Tail, TailReader};
-use wheel_resolver::wheel::WheelFilename;
-use wheel_resolver::{compute_plan_json, config, pool, scan, target};
+use wheel_resolver::internals::wheel::tail::{Tail, TailReader};
+use wheel_resolver::internals::wheel::WheelFilename;
+use wheel_resolver::internals::{pool, scan, target};
+use wheel_resolver::{compute_plan_json, config};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);

@@ -4,7 +4,8 @@
 //! itself costs).
 use std::time::Instant;
 
-use wheel_resolver::{compute_plan_with, config, plan_to_json, planner, requirement, scan, target};
+use wheel_resolver::internals::{planner, requirement, scan, target};
+use wheel_resolver::{compute_plan_with, config, plan_to_json};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = std::env::args().nth(1).ok_or("usage: phases CONFIG.json")?;

@@ -10,7 +10,7 @@ use pep508_rs::PackageName;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ResolverError, Result};
-use crate::tags::{PythonVersion, TargetPlatform};
+pub use crate::tags::{PythonVersion, TargetPlatform};
 
 /// Which versions to plan for requirements the inputs do not satisfy.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]

@@ -5,42 +5,79 @@
 //! [`compute_plan_json`], from C and Go through the C ABI in [`ffi`]
 //! (`include/wheel_resolver.h`). The contract is `docs/contract.md`.
 //!
-//! Layout, in the order a call runs:
-//! [`config`] (with [`reqfile`]) → [`scan`] (with [`wheel`]) → [`tags`] and
-//! [`markers`] → [`planner`] (with [`index`]) → [`policy`] (overrides, known
-//! failures) → [`plan`] → [`output`]; errors in [`error`], credentials kept
-//! out of messages by [`redact`]. Parallel work runs on the process-wide
-//! [`pool`]; [`stop`] (the caller's cancel token and the time budget) is
-//! checked between stages, per scanned wheel and by every index request.
+//! Layout, in the order a call runs (private modules, named here to find
+//! one's way): `config` (with `reqfile`) → `scan` (with `wheel`) → `tags`
+//! and `markers` → `planner` (with `index`) → `policy` (overrides, known
+//! failures) → `plan` → `output`; errors in `error`, credentials kept out
+//! of messages by `redact`. Parallel work runs on the process-wide `pool`;
+//! `stop` (the caller's [`CancelToken`] and the time budget) is checked
+//! between stages, per scanned wheel and by every index request.
 
+// The public surface: the entry points below, the types of the config,
+// the plan and the errors, the cancel token, and the C ABI. Everything else
+// is private; tests, benchmarks and fuzz targets reach it through the
+// `internals` feature, which is not API.
 pub mod config;
-pub mod download;
 pub mod error;
 pub mod ffi;
-pub mod index;
-pub mod markers;
-pub mod memory;
-pub mod output;
 pub mod plan;
-pub mod planner;
-pub mod policy;
-pub mod pool;
-pub mod redact;
-pub mod reqfile;
-pub mod requirement;
-pub mod scan;
-#[doc(hidden)]
-pub mod sdist;
-pub mod stop;
-pub mod tags;
-pub mod target;
-pub mod wheel;
 
-use crate::config::Config;
-use crate::error::{ErrorDetail, ResolverError, Result};
-use crate::plan::{Plan, ResolverInfo, SCHEMA_VERSION};
+mod download;
+mod index;
+mod markers;
+mod memory;
+mod output;
+mod planner;
+mod policy;
+mod pool;
+mod redact;
+mod reqfile;
+mod requirement;
+mod scan;
+// Read by the build graph (contract-3), which is not wired in yet: until then
+// only its tests and fuzz targets call it.
+#[cfg_attr(not(feature = "internals"), allow(dead_code, unused_imports))]
+mod sdist;
+mod stop;
+mod tags;
+mod target;
+mod wheel;
+
+pub use config::Config;
+pub use download::{fetch_wheels, fetch_wheels_json, FetchReport, FileError, FileReport};
+pub use error::{ErrorDetail, ResolverError, Result};
+pub use plan::Plan;
+pub use stop::CancelToken;
+
+/// The crate's inner modules for its own tests, benchmarks and fuzz
+/// targets (feature `internals`). Not API: anything here may change.
+#[cfg(feature = "internals")]
+#[doc(hidden)]
+pub mod internals {
+    macro_rules! expose {
+        ($($module:ident),*) => {
+            $(pub mod $module {
+                pub use crate::$module::*;
+            })*
+        };
+    }
+    expose!(
+        index,
+        planner,
+        pool,
+        requirement,
+        scan,
+        sdist,
+        stop,
+        tags,
+        target,
+        wheel
+    );
+}
+
+use crate::plan::{ResolverInfo, SCHEMA_VERSION};
 use crate::planner::PlanInputs;
-use crate::stop::{CancelToken, Stop};
+use crate::stop::Stop;
 use crate::target::Target;
 
 /// Computes a plan from a config JSON document (contract section 2).

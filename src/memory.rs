@@ -51,11 +51,6 @@ impl Drop for CallGuard {
     }
 }
 
-/// Calls running now.
-pub fn calls_in_flight() -> usize {
-    IN_FLIGHT.load(Ordering::SeqCst)
-}
-
 /// Returns free memory to the OS if no call has run for
 /// [`TRIM_AFTER_IDLE`] and calls ended since the last trim. Called by idle
 /// pool workers.

@@ -76,6 +76,7 @@ pub fn threads() -> usize {
 }
 
 /// Worker threads running now (for tests and diagnostics).
+#[cfg(any(test, feature = "internals"))]
 pub fn running_threads() -> usize {
     POOL.get().map_or(0, |p| lock(&p.state).workers)
 }

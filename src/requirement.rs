@@ -135,6 +135,7 @@ pub struct RequiresDist {
 
 impl RequiresDist {
     /// Parses one requirement string.
+    #[cfg(any(test, feature = "internals"))]
     pub fn parse(text: &str) -> Result<Self, RequirementError> {
         RequirementParser::default().parse(text)
     }
@@ -165,6 +166,7 @@ pub struct RequirementParser {
 
 impl RequirementParser {
     /// Parses one requirement string.
+    #[cfg(any(test, feature = "internals"))]
     pub fn parse(&mut self, text: &str) -> Result<RequiresDist, RequirementError> {
         let text = text.trim();
         Ok(RequiresDist {

@@ -25,6 +25,7 @@ pub struct ScannedWheel {
     /// Requires-Dist that `keep` selected, in file order (empty when METADATA is missing).
     pub requires_dist: Vec<RequiresDist>,
     /// False when the wheel had no METADATA.
+    #[cfg_attr(not(any(test, feature = "internals")), allow(dead_code))]
     pub has_metadata: bool,
     /// METADATA's Requires-Python, as written.
     pub requires_python: Option<String>,
@@ -63,6 +64,7 @@ impl Scan {
 /// [`Target::keeps`](crate::target::Target::keeps)): it runs on the scanning threads, once per distinct
 /// marker (and [`Req::patch_variable`](crate::requirement::Req)) on each,
 /// and what it drops is never stored.
+#[cfg(any(test, feature = "internals"))]
 pub fn scan_dir(
     input_dir: &Path,
     allow_empty: bool,

@@ -138,6 +138,7 @@ const SLEEP_SLICE: Duration = Duration::from_millis(20);
 
 impl Stop {
     /// Never stops.
+    #[cfg(any(test, feature = "internals"))]
     pub fn never() -> Self {
         Self::default()
     }
@@ -176,6 +177,7 @@ impl Stop {
     }
 
     /// Whether the call should stop now.
+    #[cfg(any(test, feature = "internals"))]
     pub fn is_stopped(&self) -> bool {
         self.reason().is_some()
     }

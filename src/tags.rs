@@ -278,6 +278,7 @@ pub type Tag = (String, String, String);
 /// The target's supported tags, with their priority (0 = most preferred).
 #[derive(Debug, Clone)]
 pub struct SupportedTags {
+    #[cfg_attr(not(any(test, feature = "internals")), allow(dead_code))]
     ordered: Vec<Tag>,
     /// python → abi → platform → priority (lower is more preferred), as
     /// uv's `uv-platform-tags` lays it out: a look-up borrows the wheel's
@@ -342,6 +343,7 @@ impl SupportedTags {
     }
 
     /// All tags, most preferred first, as `python-abi-platform` strings.
+    #[cfg(any(test, feature = "internals"))]
     pub fn to_strings(&self) -> Vec<String> {
         self.ordered
             .iter()

@@ -1,7 +1,7 @@
 //! Inputs the cargo-fuzz targets (`fuzz/`) found crashing, kept as ordinary
 //! tests so `cargo test` on stable guards the fixes.
 
-use wheel_resolver::index::range_reader::parse_content_range;
+use wheel_resolver::internals::index::range_reader::parse_content_range;
 
 /// `content_range`: an END of u64::MAX made `end + 1 - start` (in
 /// `RemoteFile::open` and `RangeReader::fetch`) overflow, a panic in debug
@@ -31,7 +31,7 @@ fn content_range_end_at_u64_max() {
 /// before the parser sees it.
 #[test]
 fn requires_dist_non_ascii_after_marker() {
-    use wheel_resolver::wheel::{parse_metadata, RequiresDist};
+    use wheel_resolver::internals::wheel::{parse_metadata, RequiresDist};
     let found = "pytest ; extra == \";te\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0st )\u{1}\0\0extra == \"test\u{52d}";
     for bad in [
         found,

@@ -298,7 +298,7 @@ fn wheel_with_huge_directory(dir: &Path, name: &str, entries: usize) -> std::pat
     path
 }
 
-const HUGE_DIRECTORY: usize = wheel_resolver::wheel::MAX_ZIP_ENTRIES as usize + 1;
+const HUGE_DIRECTORY: usize = wheel_resolver::internals::wheel::MAX_ZIP_ENTRIES as usize + 1;
 
 #[test]
 fn an_input_wheel_with_a_huge_central_directory_is_refused() {
@@ -410,7 +410,7 @@ fn a_page_with_too_many_files_is_refused_within_bounded_memory() {
     if child_mode() {
         return;
     }
-    let n = wheel_resolver::index::files::MAX_FILES_PER_PAGE + 1;
+    let n = wheel_resolver::internals::index::files::MAX_FILES_PER_PAGE + 1;
     let Some((_tree, server)) = many_files_server(n) else {
         return;
     };
@@ -441,7 +441,7 @@ fn a_page_with_many_files_plans_within_bounded_memory() {
     if child_mode() {
         return;
     }
-    let n = wheel_resolver::index::files::MAX_FILES_PER_PAGE;
+    let n = wheel_resolver::internals::index::files::MAX_FILES_PER_PAGE;
     let Some((_tree, server)) = many_files_server(n) else {
         return;
     };
@@ -582,7 +582,7 @@ fn what_a_call_keeps_of_many_large_pages_is_capped() {
     if child_mode() {
         return;
     }
-    let n = wheel_resolver::index::files::MAX_FILES_PER_PAGE;
+    let n = wheel_resolver::internals::index::files::MAX_FILES_PER_PAGE;
     let Some((_tree, server)) = many_files_server(n) else {
         return;
     };

@@ -152,7 +152,7 @@ fn pypiserver_with_basic_auth() {
 fn content_type(origin: &str, path: &str) -> String {
     let addr = origin.trim_start_matches("http://");
     let mut s = std::net::TcpStream::connect(addr).unwrap();
-    let accept = wheel_resolver::index::simple_api::ACCEPT;
+    let accept = wheel_resolver::internals::index::simple_api::ACCEPT;
     write!(
         s,
         "GET {path} HTTP/1.0\r\nHost: {addr}\r\nAccept: {accept}\r\n\r\n"

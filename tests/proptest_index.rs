@@ -11,9 +11,9 @@ use std::collections::BTreeMap;
 use pep440_rs::Version;
 use proptest::prelude::*;
 use url::Url;
-use wheel_resolver::index::files::Project;
-use wheel_resolver::index::html;
-use wheel_resolver::index::simple_api::{parse_page, IndexFile};
+use wheel_resolver::internals::index::files::Project;
+use wheel_resolver::internals::index::html;
+use wheel_resolver::internals::index::simple_api::{parse_page, IndexFile};
 
 const HTML: Option<&str> = Some("text/html; charset=utf-8");
 const JSON: Option<&str> = Some("application/vnd.pypi.simple.v1+json");

@@ -8,7 +8,9 @@ use std::io::Cursor;
 
 use proptest::prelude::*;
 use wheel_resolver::config::Config;
-use wheel_resolver::wheel::{parse_metadata, read_metadata, RequiresDist, WheelFilename};
+use wheel_resolver::internals::wheel::{
+    parse_metadata, read_metadata, RequiresDist, WheelFilename,
+};
 
 fn name() -> impl Strategy<Value = String> {
     "[A-Za-z][A-Za-z0-9_.]{0,12}[A-Za-z0-9]"
@@ -113,7 +115,7 @@ proptest! {
     /// text: same requirement, and an error exactly when that fails.
     #[test]
     fn shared_parse_agrees_with_a_whole_parse(texts in prop::collection::vec(requirement_text(), 1..40)) {
-        let mut parser = wheel_resolver::wheel::RequirementParser::default();
+        let mut parser = wheel_resolver::internals::wheel::RequirementParser::default();
         for text in &texts {
             // pep508_rs 0.9 panics on a few texts (the parser's guards refuse them).
             let whole = std::panic::catch_unwind(|| text.trim().parse::<pep508_rs::Requirement>())
@@ -122,7 +124,7 @@ proptest! {
             match (&whole, &shared) {
                 (Ok(w), Ok(s)) => prop_assert_eq!(
                     &s.requirement,
-                    &wheel_resolver::requirement::Req::from_requirement(w.clone(), text.trim()),
+                    &wheel_resolver::internals::requirement::Req::from_requirement(w.clone(), text.trim()),
                     "{}", text
                 ),
                 (Err(_), Err(_)) => {}
@@ -174,11 +176,11 @@ proptest! {
         std::fs::write(&path, &bytes).unwrap();
         let project = "app".parse().unwrap();
         let file = std::fs::File::open(&path).unwrap();
-        let mut reader = wheel_resolver::wheel::tail::TailReader::default();
-        let mut parser = wheel_resolver::wheel::RequirementParser::default();
-        let fast = wheel_resolver::wheel::read_wheel_file(&file, bytes.len() as u64, &project, &mut parser, &mut reader, &|_| true);
+        let mut reader = wheel_resolver::internals::wheel::tail::TailReader::default();
+        let mut parser = wheel_resolver::internals::wheel::RequirementParser::default();
+        let fast = wheel_resolver::internals::wheel::read_wheel_file(&file, bytes.len() as u64, &project, &mut parser, &mut reader, &|_| true);
         let slow = read_metadata(Cursor::new(&bytes), &project);
-        let key = |r: &Result<Option<wheel_resolver::wheel::WheelMetadata>, wheel_resolver::wheel::MetadataError>| match r {
+        let key = |r: &Result<Option<wheel_resolver::internals::wheel::WheelMetadata>, wheel_resolver::internals::wheel::MetadataError>| match r {
             Ok(Some(m)) => Ok(Some((m.requires_dist.iter().map(|r| r.text.clone()).collect::<Vec<_>>(), m.requires_python.clone(), m.name.clone(), m.version.clone()))),
             Ok(None) => Ok(None),
             Err(_) => Err(()),

@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use flate2::{Compress, Compression, FlushCompress};
 use tar::EntryType;
-use wheel_resolver::sdist::{
+use wheel_resolver::internals::sdist::{
     build_system_tar_gz, build_system_zip, tar_gz, zip as sdist_zip, BuildSystem, SdistError,
     MAX_COMPRESSED_BYTES,
 };

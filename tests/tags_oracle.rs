@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use wheel_resolver::tags::SupportedTags;
+use wheel_resolver::internals::tags::SupportedTags;
 
 #[test]
 fn tag_lists_match_packaging() {
@@ -54,7 +54,7 @@ fn tag_lists_match_packaging() {
 /// `parse_wheel_filename(name)[3] & supported_tags`.
 #[test]
 fn reuse_verdicts_match_packaging() {
-    use wheel_resolver::wheel::WheelFilename;
+    use wheel_resolver::internals::wheel::WheelFilename;
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/tags/verdicts.json");
     let doc: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();

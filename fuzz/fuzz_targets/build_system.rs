@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use wheel_resolver::sdist::BuildSystem;
+use wheel_resolver::internals::sdist::BuildSystem;
 
 fuzz_target!(|data: &[u8]| {
     let _ = BuildSystem::from_pyproject(data);

@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use wheel_resolver::index::range_reader::parse_content_range;
+use wheel_resolver::internals::index::range_reader::parse_content_range;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(s) = std::str::from_utf8(data) {

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use wheel_resolver::wheel::parse_metadata;
+use wheel_resolver::internals::wheel::parse_metadata;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(s) = std::str::from_utf8(data) {

@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use wheel_resolver::wheel::RequiresDist;
+use wheel_resolver::internals::wheel::RequiresDist;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(s) = std::str::from_utf8(data) {

@@ -8,7 +8,7 @@
 use std::io::{Cursor, Write};
 
 use libfuzzer_sys::fuzz_target;
-use wheel_resolver::sdist::{build_system_from, tar_gz, zip};
+use wheel_resolver::internals::sdist::{build_system_from, tar_gz, zip};
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(found) = tar_gz::read_pyproject(data, Some(data.len() as u64)) {

@@ -5,8 +5,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use wheel_resolver::index::files::Project;
-use wheel_resolver::index::simple_api::parse_page;
+use wheel_resolver::internals::index::files::Project;
+use wheel_resolver::internals::index::simple_api::parse_page;
 
 fuzz_target!(|data: &[u8]| {
     let page = url::Url::parse("https://idx.example/simple/app/").unwrap();

@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use wheel_resolver::wheel::WheelFilename;
+use wheel_resolver::internals::wheel::WheelFilename;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(s) = std::str::from_utf8(data) else {

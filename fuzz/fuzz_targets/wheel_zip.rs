@@ -6,7 +6,7 @@
 use std::io::Cursor;
 
 use libfuzzer_sys::fuzz_target;
-use wheel_resolver::wheel::read_metadata;
+use wheel_resolver::internals::wheel::read_metadata;
 
 fuzz_target!(|data: &[u8]| {
     let project = "app".parse().unwrap();

@@ -79,6 +79,7 @@ impl ByteBudget {
     }
 
     /// Bytes reserved now.
+    #[cfg(any(test, feature = "internals"))]
     pub fn in_use(&self) -> u64 {
         *self.used.lock().unwrap_or_else(PoisonError::into_inner)
     }

@@ -26,16 +26,6 @@ impl CachedClient {
         Self { client, cache }
     }
 
-    /// The client itself, for requests that bypass the cache.
-    pub fn uncached(&self) -> &Client {
-        &self.client
-    }
-
-    /// The HTTP cache, if any.
-    pub fn cache(&self) -> Option<&HttpCache> {
-        self.cache.as_ref()
-    }
-
     /// The call's deadline (`time_budget_ms`), if any.
     pub fn deadline(&self) -> Option<Instant> {
         self.client.deadline()

@@ -128,11 +128,6 @@ impl Client {
             || self.credentials.contains_key(&origin(url))
     }
 
-    /// The trust policy.
-    pub fn policy(&self) -> &TrustPolicy {
-        &self.policy
-    }
-
     /// GETs `url` following redirects into `file` (truncated first, and
     /// again before each retry); the returned response has an empty body.
     pub fn get_into(

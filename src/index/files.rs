@@ -48,6 +48,7 @@ pub struct ProjectFile {
     /// The parsed name, for a wheel; `None` for an sdist.
     pub wheel: Option<WheelFilename>,
     /// Which configured index listed it (0: `index_url`, then the extra ones).
+    #[cfg_attr(not(any(test, feature = "internals")), allow(dead_code))]
     pub origin: usize,
 }
 
@@ -129,6 +130,7 @@ impl Project {
     }
 
     /// Groups `files` of `project` (as [`Project::from_page`] does).
+    #[cfg(any(test, feature = "internals"))]
     pub fn from_files(
         project: &PackageName,
         files: impl IntoIterator<Item = IndexFile>,
@@ -216,16 +218,19 @@ impl Project {
     }
 
     /// The number of distinct versions.
+    #[cfg(any(test, feature = "internals"))]
     pub fn version_count(&self) -> usize {
         self.versions.len()
     }
 
     /// The number of files.
+    #[cfg(any(test, feature = "internals"))]
     pub fn len(&self) -> usize {
         self.records.len()
     }
 
     /// No file at all.
+    #[cfg(any(test, feature = "internals"))]
     pub fn is_empty(&self) -> bool {
         self.records.is_empty()
     }
@@ -250,6 +255,7 @@ impl Project {
     }
 
     /// True when every file of `version` is yanked (PEP 592).
+    #[cfg(any(test, feature = "internals"))]
     pub fn is_yanked(files: &[ProjectFile]) -> bool {
         !files.is_empty() && files.iter().all(|f| f.file.yanked)
     }
@@ -303,6 +309,7 @@ impl<'p> Files<'p> {
     }
 
     /// How many.
+    #[cfg(any(test, feature = "internals"))]
     pub fn len(&self) -> usize {
         self.indices.len()
     }
@@ -318,7 +325,7 @@ impl<'p> Files<'p> {
     }
 
     /// The files as owned values.
-    pub fn to_project_files(&self) -> Vec<ProjectFile> {
+    pub fn to_project_files(self) -> Vec<ProjectFile> {
         self.iter().map(|f| f.to_project_file()).collect()
     }
 }
@@ -378,6 +385,7 @@ impl<'p> FileRef<'p> {
     }
 
     /// The version (of the file name).
+    #[cfg(any(test, feature = "internals"))]
     pub fn version(&self) -> &'p Version {
         &self.project.versions[self.record.version as usize]
     }
@@ -396,7 +404,7 @@ impl<'p> FileRef<'p> {
     }
 
     /// The file as the page listed it, owned.
-    pub fn to_index_file(&self) -> IndexFile {
+    pub fn to_index_file(self) -> IndexFile {
         IndexFile {
             filename: self.filename().to_owned(),
             url: self.url(),
@@ -408,7 +416,7 @@ impl<'p> FileRef<'p> {
     }
 
     /// The file and its parsed wheel name, owned.
-    pub fn to_project_file(&self) -> ProjectFile {
+    pub fn to_project_file(self) -> ProjectFile {
         ProjectFile {
             file: self.to_index_file(),
             wheel: self.wheel(),

@@ -24,6 +24,7 @@ impl Anchor {
 
 /// The anchors of a page, and its `<base href>` if any.
 #[derive(Debug, Default)]
+#[cfg(any(test, feature = "internals"))]
 pub struct Page {
     /// `<base href>`.
     pub base: Option<String>,
@@ -32,6 +33,7 @@ pub struct Page {
 }
 
 /// Extracts anchors and the base URL.
+#[cfg(any(test, feature = "internals"))]
 pub fn parse(html: &str) -> Page {
     let mut anchors = Vec::new();
     for_each_anchor(html, |a| anchors.push(a));

@@ -54,6 +54,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+#[cfg_attr(not(feature = "internals"), allow(unused_imports))]
 pub use package_index::{CompatibleWheel, IndexVersion, PackageIndex, PagePython, ReleaseMetadata};
 
 use crate::config::{Config, IndexConfig};

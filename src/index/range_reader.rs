@@ -67,14 +67,6 @@ impl<'c> RemoteFile<'c> {
             Self::Whole(_) => None,
         }
     }
-
-    /// Requests made and bytes transferred so far.
-    pub fn transferred(&self) -> (u32, u64) {
-        match self {
-            Self::Ranged(r) => (r.requests, r.fetched),
-            Self::Whole(c) => (1, c.get_ref().len() as u64),
-        }
-    }
 }
 
 impl Read for RemoteFile<'_> {

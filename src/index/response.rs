@@ -24,7 +24,9 @@ pub struct Response {
     /// The body (at most the cap given; empty when written to a file).
     pub body: Vec<u8>,
     /// The body's share of [`super::budget::BODY_BYTES_IN_FLIGHT`], held as
-    /// long as the response (keep it while parsing the body).
+    /// long as the response (keep it while parsing the body). Never read:
+    /// dropping it gives the bytes back.
+    #[allow(dead_code)]
     pub reservation: Option<Reservation>,
 }
 

@@ -32,6 +32,7 @@ pub struct IndexFile {
 /// Parses a project page answered with `content_type` at `page_url`.
 /// `Err`: the body is not a valid page of that format. Links that are not
 /// an http(s) URL naming a file are left out (see [`for_each_file`]).
+#[cfg(any(test, feature = "internals"))]
 pub fn parse_page(
     body: &[u8],
     content_type: Option<&str>,

@@ -14,9 +14,12 @@ mod records;
 pub mod tail;
 
 pub use crate::requirement::{RequirementParser, RequiresDist};
+#[cfg_attr(not(feature = "internals"), allow(unused_imports))]
 pub use archive::{MetadataError, MAX_CENTRAL_DIRECTORY, MAX_ZIP_ENTRIES, METADATA_CAP};
 pub use filename::{WheelFilename, WheelFilenameError};
+#[cfg_attr(not(feature = "internals"), allow(unused_imports))]
 pub use metadata::{
     parse_metadata, parse_metadata_keeping, parse_metadata_with, Keep, WheelMetadata,
 };
+#[cfg_attr(not(feature = "internals"), allow(unused_imports))]
 pub use read::{read_metadata, read_metadata_with, read_wheel_file};
