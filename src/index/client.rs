@@ -20,6 +20,7 @@ use url::Url;
 
 use super::budget;
 use super::cache::{CacheHeaders, HttpCache};
+use super::connect::{self, HostSlots};
 use super::proxy::Proxies;
 use super::security::{origin, shown, take_credentials, Origin, Transport, TrustPolicy};
 use crate::error::{ResolverError, Result};
@@ -31,8 +32,8 @@ pub const MAX_REDIRECTS: usize = 5;
 pub const ATTEMPTS: usize = 3;
 /// Pause before the second and third attempt.
 pub const BACKOFF: [Duration; 2] = [Duration::from_millis(100), Duration::from_millis(300)];
-/// Connections kept per host (one per look-up thread).
-const IDLE_PER_HOST: usize = super::remote::MAX_THREADS;
+/// Connections kept per host: as many as may be open ([`connect::PER_HOST`]).
+const IDLE_PER_HOST: usize = connect::PER_HOST;
 
 /// A successful (2xx) response, read whole.
 #[derive(Debug)]
@@ -96,6 +97,8 @@ pub struct Client {
     proxies: Proxies,
     cache: Option<HttpCache>,
     bodies: Arc<budget::ByteBudget>,
+    /// Requests in flight per origin, bounded by [`connect::PER_HOST`].
+    slots: HostSlots,
 }
 
 impl Client {
@@ -129,6 +132,7 @@ impl Client {
             proxies: Proxies::default(),
             cache: None,
             bodies: budget::ByteBudget::new(budget::BODY_BYTES_IN_FLIGHT),
+            slots: HostSlots::new(connect::PER_HOST),
         }
     }
 
@@ -384,6 +388,15 @@ impl Client {
             Transport::Unverified => &self.unverified,
             Transport::Verified | Transport::Plain => &self.verified,
         };
+        let Some((_slot, timeout)) = self.slots.acquire(url, timeout, &self.stop) else {
+            return Ok(Attempt::Retry(Retry {
+                why: format!(
+                    "timed out waiting for one of the {IDLE_PER_HOST} connections to the host"
+                ),
+                wait: None,
+                connection: false,
+            }));
+        };
         let started = Instant::now();
         let mut req = agent
             .get(url.as_str())
@@ -545,14 +558,15 @@ impl Client {
     }
 }
 
-/// An agent that never follows redirects itself and reports every status.
+/// An agent that never follows redirects itself and reports every status,
+/// resolving through the process-wide DNS cache and counting connections.
 fn agent(roots: RootCerts, accept_any_certificate: bool) -> ureq::Agent {
     let tls = TlsConfig::builder()
         .provider(TlsProvider::Rustls)
         .root_certs(roots)
         .disable_verification(accept_any_certificate)
         .build();
-    ureq::Agent::config_builder()
+    let config = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .max_redirects(0)
         .tls_config(tls)
@@ -561,8 +575,12 @@ fn agent(roots: RootCerts, accept_any_certificate: bool) -> ureq::Agent {
         // Proxies are chosen per request (super::proxy), not by ureq.
         .proxy(None)
         .user_agent(format!("wheel-resolver/{}", env!("CARGO_PKG_VERSION")))
-        .build()
-        .new_agent()
+        .build();
+    ureq::Agent::with_parts(
+        config,
+        connect::CountingConnector::default(),
+        super::dns::CachedResolver::default(),
+    )
 }
 
 /// Maps a transport error: certificate problems are `insecure_index`, the

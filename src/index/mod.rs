@@ -6,6 +6,7 @@
 //! - [`security`]: trusted hosts, loopback, TLS verification, credentials;
 //! - [`client`]: HTTP with redirects, retries, caps, timeouts, the deadline and cancellation;
 //! - [`proxy`]: forward proxies from the environment;
+//! - [`dns`], [`connect`], [`stats`]: cached name look-ups, bounded kept-alive connections and their counts;
 //! - [`cache`]: the HTTP cache under `index.cache_dir`;
 //! - [`simple_api`] (with [`html`]): PEP 691 JSON and PEP 503 HTML pages;
 //! - [`files`]: file names to versions, yanking;
@@ -15,6 +16,8 @@
 pub mod budget;
 pub mod cache;
 pub mod client;
+pub mod connect;
+pub mod dns;
 pub mod files;
 pub mod html;
 pub mod metadata;
@@ -23,6 +26,7 @@ pub mod range_reader;
 pub mod remote;
 pub mod security;
 pub mod simple_api;
+pub mod stats;
 pub mod trust;
 
 use std::collections::HashMap;
