@@ -21,11 +21,18 @@ struct Index {
     server: common::servers::Server,
     tree: tempfile::TempDir,
     requires: Vec<String>,
+    https: bool,
 }
 
 /// A static index of `PROJECTS` projects (one wheel each), answering every
 /// request after `latency_ms`, with a request log.
 fn index(latency_ms: u32) -> Option<Index> {
+    serve(latency_ms, false)
+}
+
+/// [`index`], over HTTPS with a self-signed certificate for `localhost`
+/// (trust it with `trusted_hosts`) when `https`.
+fn serve(latency_ms: u32, https: bool) -> Option<Index> {
     let tree = tempfile::tempdir().unwrap();
     let wheels = tempfile::tempdir().unwrap();
     let names: Vec<String> = (0..PROJECTS).map(|p| format!("proj{p:02}")).collect();
@@ -40,20 +47,62 @@ fn index(latency_ms: u32) -> Option<Index> {
     write_tree(tree.path(), &projects, true);
     let log = tree.path().join("requests.log");
     let latency = format!("{}", f64::from(latency_ms) / 1000.0);
-    let args = [
+    let mut args: Vec<String> = [
         "--ranges",
         "--log",
         log.to_str().unwrap(),
         "--latency",
         &latency,
-    ];
-    let server = common::servers::test_server(tree.path(), &args, false)?;
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    if https {
+        args.extend(self_signed_certificate(tree.path())?);
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let server = common::servers::test_server(tree.path(), &args, https)?;
     let requires = names.iter().map(|n| format!("{n}>=1")).collect();
     Some(Index {
         server,
         tree,
         requires,
+        https,
     })
+}
+
+/// `--cert FILE --key FILE` for a new self-signed certificate for
+/// `localhost`, written in `dir`; `None` without the openssl CLI.
+fn self_signed_certificate(dir: &std::path::Path) -> Option<[String; 4]> {
+    if !common::servers::require(
+        common::servers::has_program("openssl", "version"),
+        "openssl CLI",
+    ) {
+        return None;
+    }
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    let out = std::process::Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+        ])
+        .args([
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost",
+        ])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("openssl");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let path = |p: std::path::PathBuf| p.display().to_string();
+    Some(["--cert".into(), path(cert), "--key".into(), path(key)])
 }
 
 impl Index {
@@ -68,11 +117,15 @@ impl Index {
         let _ = std::fs::remove_file(&log);
         let requires: Vec<&str> = self.requires.iter().map(String::as_str).collect();
         let input = app_input(&requires);
-        let cfg = common::servers::config(
-            input.path(),
-            json!({"index_url": format!("http://{}/simple/", self.host()), "cache_max_mb": 0}),
-            json!({"fallback_latest": true}),
-        );
+        let scheme = if self.https { "https" } else { "http" };
+        let mut index = json!({
+            "index_url": format!("{scheme}://{}/simple/", self.host()),
+            "cache_max_mb": 0,
+        });
+        if self.https {
+            index["trusted_hosts"] = json!([self.host()]);
+        }
+        let cfg = common::servers::config(input.path(), index, json!({"fallback_latest": true}));
         let before = stats::host(&self.host());
         let result = plan(&cfg);
         let after = stats::host(&self.host());
@@ -187,5 +240,24 @@ fn through_a_proxy_the_proxy_host_is_looked_up_once() {
     assert!(
         !read_log(&proxy_log).is_empty(),
         "the requests went through the proxy"
+    );
+}
+
+#[test]
+fn over_https_each_connection_costs_one_handshake() {
+    let Some(index) = serve(20, true) else {
+        return;
+    };
+    let (call, ports) = index.plan();
+    assert!(call.lookups <= 1, "{call:?}");
+    assert!(
+        (1..=PER_HOST as u64).contains(&call.connections),
+        "{call:?}"
+    );
+    assert_eq!(call.handshakes, call.connections, "{call:?}");
+    assert!(
+        ports.len() <= PER_HOST,
+        "{} client ports: {ports:?}",
+        ports.len()
     );
 }
