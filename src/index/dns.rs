@@ -113,29 +113,56 @@ impl CachedResolver {
         timeout: NextTimeout,
     ) -> Result<ResolvedSocketAddrs, ureq::Error> {
         stats::record(host_port, stats::Event::Lookup);
+        let mut asking = Asking { key, done: false };
         let answer = self.inner.resolve(uri, config, timeout);
+        asking.finish(&answer);
+        answer
+    }
+}
+
+/// The look-up a request performs for others: whatever happens to that
+/// request (even a panic in the resolver), its entry leaves the `Asking`
+/// state and those waiting are woken.
+struct Asking<'a> {
+    key: &'a str,
+    done: bool,
+}
+
+impl Asking<'_> {
+    /// Keeps a success for [`TTL`], forgets a failure, and hands the answer
+    /// to those waiting.
+    fn finish(&mut self, answer: &Result<ResolvedSocketAddrs, ureq::Error>) {
+        self.done = true;
         let flight = {
             let mut cache = lock(&CACHE);
-            let flight = match cache.remove(key) {
+            let flight = match cache.remove(self.key) {
                 Some(Entry::Asking(flight)) => Some(flight),
                 _ => None,
             };
-            if let Ok(addrs) = &answer {
+            if let Ok(addrs) = answer {
+                let until = Instant::now() + TTL;
                 cache.insert(
-                    key.to_owned(),
-                    Entry::Known(Box::new(addrs.clone()), Instant::now() + TTL),
+                    self.key.to_owned(),
+                    Entry::Known(Box::new(addrs.clone()), until),
                 );
             }
             flight
         };
         if let Some(flight) = flight {
-            *lock(&flight.answer) = Some(match &answer {
+            *lock(&flight.answer) = Some(match answer {
                 Ok(addrs) => Ok(addrs.clone()),
                 Err(e) => Err(copy(e)),
             });
             flight.done.notify_all();
         }
-        answer
+    }
+}
+
+impl Drop for Asking<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            self.finish(&Err(ureq::Error::HostNotFound));
+        }
     }
 }
 
