@@ -20,6 +20,7 @@ use url::Url;
 
 use super::budget;
 use super::cache::{parse_http_date, CacheHeaders};
+use super::connect::{self, HostSlots};
 use super::proxy::Proxies;
 use super::response::Response;
 use super::security::{host_port, origin, shown, take_credentials, Origin, Transport, TrustPolicy};
@@ -88,6 +89,8 @@ pub struct Client {
     _on_cancel: Option<HookGuard>,
     proxies: Proxies,
     bodies: Arc<budget::ByteBudget>,
+    /// Requests in flight per origin, bounded by [`connect::PER_HOST`].
+    slots: HostSlots,
 }
 
 impl Client {
@@ -112,6 +115,7 @@ impl Client {
             _on_cancel: on_cancel,
             proxies: Proxies::default(),
             bodies: budget::ByteBudget::new(budget::BODY_BYTES_IN_FLIGHT),
+            slots: HostSlots::new(connect::PER_HOST),
         }
     }
 
@@ -343,9 +347,21 @@ impl Client {
         Ok(())
     }
 
-    /// One attempt: the request sent, the status looked at, a 2xx body read
-    /// (into `sink` when given, else into memory).
+    /// One attempt: a connection slot taken (see [`HostSlots`]), the request
+    /// sent, the status looked at, a 2xx body read (into `sink` when given,
+    /// else into memory) before the slot is given back.
     fn attempt(&self, req: &Request<'_>, sink: Option<&mut std::fs::File>) -> Result<Attempt> {
+        let Some((_slot, timeout)) = self.slots.acquire(req.url, req.timeout, &self.stop) else {
+            return Ok(Attempt::Retry(Retry {
+                why: format!(
+                    "timed out waiting for one of the {} connections to the host",
+                    connect::PER_HOST
+                ),
+                wait: None,
+                connection: false,
+            }));
+        };
+        let req = &Request { timeout, ..*req };
         let started = Instant::now();
         let mut resp = match self.send(req) {
             Ok(r) => r,

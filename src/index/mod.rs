@@ -9,16 +9,20 @@
 //!
 //! 1. Foundations, importing nothing from this directory:
 //!    [`package_index`] (the [`PackageIndex`] trait and its answers),
-//!    [`budget`] (bytes in flight), [`security`] (trusted hosts, loopback,
+//!    [`budget`] (bytes in flight), [`stats`] (look-ups, connections and
+//!    TLS handshakes per host, for tests and benchmarks), [`security`] (trusted hosts, loopback,
 //!    TLS verification, credentials), [`proxy`] (forward proxies from the
 //!    environment), [`trust`] (the trust store), [`html`] (anchors of an
 //!    HTML page), and [`cache`] (the HTTP cache under `index.cache_dir`:
 //!    headers in, fresh / revalidate / store decisions out, and the store).
-//! 2. [`response`] (a response read whole; over `budget` and `cache`),
-//!    [`transport`] (the ureq agents; over `security`) and [`simple_api`]
+//! 2. [`dns`] (one cached name look-up per host for the process; over
+//!    `stats`), [`connect`] (connections counted, and at most
+//!    [`connect::PER_HOST`] requests in flight per origin; over `stats`),
+//!    [`response`] (a response read whole; over `budget` and `cache`),
+//!    [`transport`] (the ureq agents; over `security`, `dns`, `connect`) and [`simple_api`]
 //!    (PEP 691 JSON and PEP 503 HTML pages; over `html`).
 //! 3. [`client`]: HTTP with redirects, retries, caps, timeouts, the deadline
-//!    and cancellation (over `transport`, `response`, `proxy`, `security`,
+//!    and cancellation (over `transport`, `connect`, `response`, `proxy`, `security`,
 //!    `budget`, `cache`'s header types); and [`files`] (file names to
 //!    versions, yanking; over `simple_api`).
 //! 4. [`cached_client`]: the client behind the cache (over `client`,
@@ -37,6 +41,8 @@ pub mod budget;
 pub mod cache;
 pub mod cached_client;
 pub mod client;
+pub mod connect;
+pub mod dns;
 pub mod files;
 pub mod html;
 pub mod metadata;
@@ -47,6 +53,7 @@ pub mod remote;
 pub mod response;
 pub mod security;
 pub mod simple_api;
+pub mod stats;
 pub mod transport;
 pub mod trust;
 

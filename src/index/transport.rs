@@ -6,11 +6,14 @@
 
 use ureq::tls::{RootCerts, TlsConfig, TlsProvider};
 
+use super::connect;
+use super::dns::CachedResolver;
 use super::security::Transport;
 use crate::stop::{HookGuard, Stop};
 
-/// Connections kept per host (one per look-up thread).
-const IDLE_PER_HOST: usize = crate::pool::IO_WIDTH;
+/// Connections kept per host: as many as may be open at once
+/// ([`connect::PER_HOST`]).
+const IDLE_PER_HOST: usize = connect::PER_HOST;
 
 /// The two agents of one client.
 pub struct Agents {
@@ -47,14 +50,15 @@ impl Agents {
     }
 }
 
-/// An agent that never follows redirects itself and reports every status.
+/// An agent that never follows redirects itself and reports every status,
+/// resolving through the process-wide DNS cache and counting connections.
 fn agent(roots: RootCerts, accept_any_certificate: bool) -> ureq::Agent {
     let tls = TlsConfig::builder()
         .provider(TlsProvider::Rustls)
         .root_certs(roots)
         .disable_verification(accept_any_certificate)
         .build();
-    ureq::Agent::config_builder()
+    let config = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .max_redirects(0)
         .tls_config(tls)
@@ -63,6 +67,10 @@ fn agent(roots: RootCerts, accept_any_certificate: bool) -> ureq::Agent {
         // Proxies are chosen per request (super::proxy), not by ureq.
         .proxy(None)
         .user_agent(format!("wheel-resolver/{}", env!("CARGO_PKG_VERSION")))
-        .build()
-        .new_agent()
+        .build();
+    ureq::Agent::with_parts(
+        config,
+        connect::CountingConnector::default(),
+        CachedResolver::default(),
+    )
 }
