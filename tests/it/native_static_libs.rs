@@ -51,7 +51,7 @@ fn cross_target() -> Option<String> {
 }
 
 /// The cargo profile this test binary was built in, from its path
-/// (`target/[<triple>/]<profile dir>/deps/static_libs-<hash>`; the dev
+/// (`target/[<triple>/]<profile dir>/deps/it-<hash>`; the dev
 /// profile's folder is `debug`).
 fn own_profile() -> String {
     let exe = std::env::current_exe().expect("current_exe");
