@@ -124,8 +124,8 @@ FLOOR := bench/floor/target/release/metadata-floor
 $(FLOOR):
 	cd bench/floor && $(CARGO) build --release --quiet
 
-# The scan ladder (examples/ladder.rs): the rungs of a plan's work, each in
-# its own process, paired with the floor.
+# The scan ladder (bench/ladder.rs, built as the example `ladder`): the rungs
+# of a plan's work, each in its own process, paired with the floor.
 LADDER := target/release/examples/ladder
 .PHONY: $(LADDER)
 $(LADDER):
@@ -151,6 +151,7 @@ bench-serve: build
 	$(GO_DIR)/bin/bench-serve -wheels $(BENCH_SERVE_WHEELS) -clients $(BENCH_SERVE_CLIENTS) -duration $(BENCH_SERVE_DURATION)
 
 # --- index -------------------------------------------------------------------
+# bench/bench_index.rs and bench/bench_index_latency.rs (built as examples).
 # Python test servers for the index tests and this benchmark: scripts/ci-setup.sh
 .PHONY: bench-index bench-index-latency
 bench-index:
