@@ -31,7 +31,7 @@ test-rust:
 # tests/c/harness.c proves the C ABI against the STATIC library. Linking
 # libwheel_resolver.a needs these native libraries, as printed by
 #   cargo rustc --release --lib --crate-type staticlib -- --print native-static-libs
-# tests/static_libs.rs fails when rustc's list and this one differ.
+# tests/it/native_static_libs.rs fails when rustc's list and this one differ.
 NATIVE_STATIC_LIBS := -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
 STATIC_LIB := $(LIB_DIR)/libwheel_resolver.a
 HARNESS := tests/c/build/harness
@@ -125,8 +125,8 @@ FLOOR := bench/floor/target/release/metadata-floor
 $(FLOOR):
 	cd bench/floor && $(CARGO) build --release --quiet
 
-# The scan ladder (examples/ladder.rs): the rungs of a plan's work, each in
-# its own process, paired with the floor.
+# The scan ladder (bench/ladder.rs, built as the example `ladder`): the rungs
+# of a plan's work, each in its own process, paired with the floor.
 LADDER := target/release/examples/ladder
 .PHONY: $(LADDER)
 $(LADDER):
@@ -152,6 +152,7 @@ bench-serve: build
 	$(GO_DIR)/bin/bench-serve -wheels $(BENCH_SERVE_WHEELS) -clients $(BENCH_SERVE_CLIENTS) -duration $(BENCH_SERVE_DURATION)
 
 # --- index -------------------------------------------------------------------
+# bench/bench_index.rs and bench/bench_index_latency.rs (built as examples).
 # Python test servers for the index tests and this benchmark: scripts/ci-setup.sh
 .PHONY: bench-index bench-index-latency
 bench-index:
@@ -215,7 +216,7 @@ test-go-asan: build asan-check
 # another, each for FUZZ_SECONDS on one core. Seeds: fuzz/seeds/<target>
 # (committed, read only); what libFuzzer finds goes to fuzz/corpus/<target>
 # and crashes to fuzz/artifacts/<target> (both git-ignored). A crash fails
-# the run: turn the input into a test in tests/fuzz_regressions.rs.
+# the run: turn the input into a test in tests/it/fuzz_regressions.rs.
 # test-fuzz (for CI): fuzz-smoke when a nightly toolchain and cargo-fuzz are
 # installed, otherwise a notice and success.
 FUZZ_SECONDS ?= 60
@@ -302,7 +303,7 @@ build-s390x:
 # the examples' build. The index-server tests start pypiserver / devpi on the
 # host's loopback; only the Rust side runs emulated.
 # RESOLVER_TEST_EXEC: tests that re-run their own binary in a child process
-# (tests/common: this_test_binary) run it under the same emulator.
+# (tests/it/common/child.rs) run it under the same emulator.
 # --test-threads=1: qemu-user (Debian's 7.2) can deadlock a child forked
 # while other guest threads run (seen once: a test server's fork hung in a
 # futex while another test was planning); one test at a time keeps the

@@ -8,7 +8,7 @@ minimal program that does only the unavoidable work of a scan), in paired
 runs alternating with the resolver, and the table gives resolver / floor for
 wall time, CPU time, peak RSS and page faults.
 
-With --ladder BIN as well (examples/ladder.rs), each rung of the scan ladder
+With --ladder BIN as well (bench/ladder.rs), each rung of the scan ladder
 (`read`: the library's METADATA reader alone; `parse`: the scan parsing
 every Requires-Dist and keeping none; `scan`: the scan as a plan runs it;
 `plan`: the whole call) is paired with the floor the same way, to show
@@ -47,7 +47,7 @@ def measure(argv, env=None, faults=None):
     return wall, (ru.ru_utime + ru.ru_stime) * 1e3, ru.ru_maxrss, out
 
 
-# The rungs of examples/ladder.rs, each doing what the one before does and more.
+# The rungs of bench/ladder.rs, each doing what the one before does and more.
 LADDER_RUNGS = ("read", "parse", "scan", "plan")
 
 
@@ -68,7 +68,7 @@ def main():
     ap.add_argument("bench_plan")
     ap.add_argument("go_cli")
     ap.add_argument("--floor", help="the floor binary (bench/floor)")
-    ap.add_argument("--ladder", help="the scan ladder binary (examples/ladder.rs), paired with the floor")
+    ap.add_argument("--ladder", help="the scan ladder binary (bench/ladder.rs), paired with the floor")
     ap.add_argument("--sizes", default="2000,10000")
     ap.add_argument("--runs", type=int, default=5)
     args = ap.parse_args()
@@ -157,7 +157,7 @@ def main():
                   f"{r / 1024:>7.1f}/{fr / 1024:<7.1f} {r / fr:>6.2f} {f:>7.0f}/{ff:<7.0f} {f / ff:>8.2f}")
         print("(wall x: median of the per-pair ratios; the others: ratio of the medians)")
     if ladder_rows:
-        print("\nthe scan ladder (examples/ladder.rs, whole processes) against the floor, paired runs:")
+        print("\nthe scan ladder (bench/ladder.rs, whole processes) against the floor, paired runs:")
         print(f"{'corpus':<38} {'rung':<6} {'wall ms':>15} {'wall x':>7}")
         for label, rung, w, fw, wr in ladder_rows:
             print(f"{label:<38} {rung:<6} {w:>7.1f}/{fw:<7.1f} {wr:>7.2f}")

@@ -67,7 +67,7 @@ func staticLDFLAGS(t *testing.T) []string {
 // fresh. Cross-compiled (GOARCH=s390x under qemu-user on an x86_64 host) it
 // asks about the target's own link line with --target, in the cross-test
 // profile and the default target directory: the very command
-// tests/static_libs.rs runs in `make test-s390x`, so the unit is already
+// tests/it/native_static_libs.rs runs in `make test-s390x`, so the unit is already
 // fresh there. Skipped when cargo is not installed or with -short.
 func TestStaticLinkLibs(t *testing.T) {
 	want := staticLDFLAGS(t)

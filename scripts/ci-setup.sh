@@ -54,7 +54,8 @@ if ! command -v valgrind >/dev/null 2>&1; then
 fi
 
 # --- Python test servers ---------------------------------------------------------
-# Local package-index servers for tests/parity_index.rs, tests/index_*.rs and
+# Local package-index servers for the index tests (tests/it: parity_cases.rs,
+# index_*.rs, requires_python_and_fetch.rs, constraints.rs) and
 # `make bench-index`: pypiserver (PEP 503 HTML; htpasswd auth made with passlib),
 # devpi-server + devpi-client (PEP 691 JSON). Pinned. python3 -m http.server and
 # scripts/index_test_server.py need only the stdlib; the TLS test uses openssl.

@@ -6,7 +6,7 @@ musl level), independent of the machine this runs on.
 The platform list comes from packaging's own `_manylinux.platform_tags` /
 `_musllinux.platform_tags` with the libc version and ABI probe pinned to the
 target; the tags from `packaging.tags.cpython_tags` + `compatible_tags`,
-which is what `sys_tags()` yields on such a machine. `tests/tags_oracle.rs`
+which is what `sys_tags()` yields on such a machine. `tests/it/supported_tags.rs`
 compares the resolver's list with these, in order.
 
 Usage: python3 scripts/gen_tag_fixtures.py   (needs `pip install packaging`)

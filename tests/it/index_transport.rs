@@ -2,10 +2,10 @@
 //! the HTTP cache, forward proxies (HTTPS_PROXY / HTTP_PROXY / NO_PROXY),
 //! Retry-After, connection reuse and `resolver_fetch_wheels`.
 //!
-//! Proxy variables are set only in child processes (this test binary re-run
-//! for `child_plans_the_config_in_its_environment`), never in this one.
+//! Proxy variables are set only in child processes (`common::child`: the
+//! test binary run again for one test), never in the test process.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 
@@ -73,17 +73,11 @@ fn config(input: &Path, index: Value, extra: Value) -> String {
 /// Plans `config` in a child process with `env` set (and every proxy
 /// variable of this process removed); [`child_result`] reads its plan.
 fn plan_in_child(config: &str, env: &[(&str, &str)]) -> std::process::Child {
-    common::plan_child(config, &common::PROXY_VARIABLES, env)
+    common::child::plan_child(config, &common::child::PROXY_VARIABLES, env)
 }
 
 fn child_result(child: std::process::Child) -> Value {
-    common::child_plan(child)
-}
-
-/// Not a test of its own: the child side of `plan_in_child`.
-#[test]
-fn child_plans_the_config_in_its_environment() {
-    common::plan_if_child();
+    common::child::child_plan(child)
 }
 
 fn cache_files(dir: &Path) -> Vec<PathBuf> {
@@ -354,7 +348,7 @@ fn requests_go_through_the_proxy_unless_no_proxy_says_otherwise() {
 
 #[test]
 fn a_proxy_url_without_a_scheme_is_http() {
-    // (HTTPS through the proxy, CONNECT to a TLS index: tests/index_tls.rs.)
+    // (HTTPS through the proxy, CONNECT to a TLS index: `index_tls`.)
     let Some(index) = Index::start(&[]) else {
         return;
     };

@@ -1,7 +1,7 @@
 //! Against real index servers on loopback: pypiserver (PEP 503 HTML; with
 //! htpasswd auth) and devpi-server (PEP 691 JSON).
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader, Write};
 

@@ -5,7 +5,7 @@
 //! certificate that does not verify is accepted only for `trusted_hosts`,
 //! loopback or not.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 
@@ -220,14 +220,8 @@ fn ca_signed_index() -> Option<(
 /// proxy variables of this process removed.
 fn plan_in_child(config: &str, env: &[(&str, &std::path::Path)]) -> serde_json::Value {
     let mut clear = vec!["SSL_CERT_FILE", "SSL_CERT_DIR"];
-    clear.extend(common::PROXY_VARIABLES);
-    common::child_plan(common::plan_child(config, &clear, env))
-}
-
-/// Not a test of its own: the child side of `plan_in_child`.
-#[test]
-fn child_plans_the_config_in_its_environment() {
-    common::plan_if_child();
+    clear.extend(common::child::PROXY_VARIABLES);
+    common::child::child_plan(common::child::plan_child(config, &clear, env))
 }
 
 #[test]

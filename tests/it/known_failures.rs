@@ -1,7 +1,7 @@
 //! Contract 4.6: known failures from the config and from the legacy SQLite
 //! history, through the public API.
 
-mod common;
+use crate::common;
 
 use common::policy::{error, history_db, insert, nv, pairs, plan, run, warnings, Fixture};
 use serde_json::{json, Value};

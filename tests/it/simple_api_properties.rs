@@ -6,6 +6,8 @@
 //! back to those N files (names, yanked and metadata flags) and groups into
 //! the right versions with the right yanked state.
 
+use crate::common;
+
 use std::collections::BTreeMap;
 
 use pep440_rs::Version;
@@ -301,7 +303,7 @@ impl GenPage {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+    #![proptest_config(common::proptest_config(256))]
 
     #[test]
     fn html_never_panics(s in markup(), raw in prop::collection::vec(any::<u8>(), 0..512)) {

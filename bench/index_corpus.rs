@@ -1,7 +1,7 @@
 //! What `bench_index` and `bench_index_latency` share: the corpus (60
 //! projects × 5 versions as wheels and as a static PEP 503 tree, and an
-//! input wheel requiring an unsatisfied range on each). Not an example of
-//! its own (a folder without `main.rs`).
+//! input wheel requiring an unsatisfied range on each). A module of both,
+//! not an example of its own.
 
 use std::io::Write;
 use std::path::Path;

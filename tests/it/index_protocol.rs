@@ -3,7 +3,7 @@
 //! `scripts/index_test_server.py` (HTTP range reads, PEP 691 negotiation,
 //! fault injection, redirects, deadlines). Loopback only.
 
-mod common;
+use crate::common;
 
 use common::servers::{
     app_input, builds, error_code, expansions, plan, read_log, test_server, write_tree,

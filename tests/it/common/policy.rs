@@ -1,6 +1,6 @@
 //! Helpers for the policy and requirements-file tests: wheels written on the
 //! fly into a temporary input directory, configs, and calls through the
-//! C ABI (`tests/common/ffi.rs`).
+//! C ABI ([`super::ffi`]).
 
 use std::path::{Path, PathBuf};
 

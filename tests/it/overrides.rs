@@ -1,6 +1,6 @@
 //! Contract 4.5: overrides, through the public API.
 
-mod common;
+use crate::common;
 
 use common::policy::{error, nv, pairs, plan, warnings, Fixture};
 use serde_json::json;

@@ -1,7 +1,7 @@
 //! Config `requirements`: pip's requirements-file format, planned like extra
 //! Requires-Dist of the inputs, through the public API.
 
-mod common;
+use crate::common;
 
 use common::policy::{error, nv, pairs, plan, Fixture};
 use serde_json::json;

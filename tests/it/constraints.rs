@@ -6,7 +6,7 @@
 //! local index (`scripts/index_test_server.py` serving a static tree of
 //! wheels built on the fly), loopback only.
 
-mod common;
+use crate::common;
 
 use common::policy::{error, nv, pairs, plan, warnings, Fixture};
 use common::servers::{test_server, write_tree, write_wheel, Server, TreeFile};

@@ -2,7 +2,7 @@
 //! stable; `fuzz/` has the coverage-guided cargo-fuzz targets for nightly).
 //! Properties: never panic; valid inputs round-trip; errors are coded.
 
-mod common;
+use crate::common;
 
 use std::io::Cursor;
 
@@ -72,7 +72,7 @@ fn tag_set() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+    #![proptest_config(common::proptest_config(512))]
 
     #[test]
     fn wheel_names_never_panic(s in "\\PC{0,80}") {

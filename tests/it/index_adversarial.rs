@@ -1,10 +1,10 @@
 //! Hostile and broken indexes, archives and metadata (issue 11): every test
 //! starts a misbehaving server on loopback (`scripts/index_test_server.py`,
-//! through `tests/support`) and asserts a correct plan or a clean coded
+//! through `common::servers`) and asserts a correct plan or a clean coded
 //! error, in bounded time and, for the big pages, bounded peak memory
 //! (measured in a child process: `VmHWM` of `/proc/self/status`).
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -349,8 +349,9 @@ fn plan_in_child(test: &str, config: &str) -> (serde_json::Value, u64) {
     let dir = tempfile::tempdir().unwrap();
     let cfg_path = dir.path().join("config.json");
     std::fs::write(&cfg_path, config).unwrap();
-    let out = common::this_test_binary()
-        .args([test, "--exact", "--nocapture", "--test-threads=1"])
+    let test = common::child::test_name(module_path!(), test);
+    let out = common::child::this_test_binary()
+        .args([test.as_str(), "--exact", "--nocapture", "--test-threads=1"])
         .env("ADVERSARIAL_CHILD", &cfg_path)
         .output()
         .expect("re-run the test binary");

@@ -254,8 +254,9 @@ fn peak_memory_of_the_big_ones() {
         return;
     }
     for name in BIG_CASES {
-        let out = std::process::Command::new(std::env::current_exe().unwrap())
-            .args(["peak_memory_of_the_big_ones", "--exact", "--nocapture"])
+        let test = crate::common::child::test_name(module_path!(), "peak_memory_of_the_big_ones");
+        let out = crate::common::child::this_test_binary()
+            .args([test.as_str(), "--exact", "--nocapture"])
             .env("SDIST_HOSTILE_CHILD", name)
             .output()
             .unwrap();

@@ -8,9 +8,9 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-mod bench_shared;
+mod index_corpus;
 
-use bench_shared::{Corpus, PROJECTS, VERSIONS};
+use index_corpus::{Corpus, PROJECTS, VERSIONS};
 
 const RUNS: usize = 7;
 

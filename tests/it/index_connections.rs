@@ -5,7 +5,7 @@
 //! look-up threads ask at once. Counts come from `index::stats`, per
 //! `host:port`, so other tests running at the same time do not disturb them.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

@@ -1,7 +1,7 @@
 //! Plan behaviour beyond the parity cases: output shape, run ids, strict
 //! mode, plan_path, bad wheels, METADATA limits.
 
-mod common;
+use crate::common;
 
 use common::wheelgen::{write_wheel, write_zip};
 use serde_json::{json, Value};

@@ -1,7 +1,5 @@
 //! The one way the integration tests run a plan: through the C ABI
 //! (`resolver_compute_plan`), the result freed with `resolver_free_string`.
-//! Included by `tests/common`, `tests/support` and `tests/policy_common`.
-#![allow(dead_code)]
 
 use std::ffi::{CStr, CString};
 

@@ -1,7 +1,7 @@
 //! The bad-input suite on real files: each case gets a clear coded error or a
 //! documented warning; nothing crashes, hangs or reads outside `input_dir`.
 
-mod common;
+use crate::common;
 
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;

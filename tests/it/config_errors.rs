@@ -1,7 +1,7 @@
 //! Bad config is an `invalid_config` error naming the field; bad input paths
 //! and bytes get their own codes; nothing crashes.
 
-mod common;
+use crate::common;
 
 use serde_json::{json, Value};
 

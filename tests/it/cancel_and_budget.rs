@@ -3,7 +3,7 @@
 //! request). Bounds on elapsed time are generous (a loaded 2-core machine);
 //! what they tell apart is "stopped" from "ran to the end" (30 s timeouts).
 
-mod common;
+use crate::common;
 
 use std::ffi::{CStr, CString};
 use std::io::Read;

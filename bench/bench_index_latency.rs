@@ -18,9 +18,9 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-mod bench_shared;
+mod index_corpus;
 
-use bench_shared::{Corpus, PROJECTS, VERSIONS};
+use index_corpus::{Corpus, PROJECTS, VERSIONS};
 
 fn env_number(name: &str, default: u64) -> u64 {
     std::env::var(name)

@@ -51,7 +51,7 @@ fn cross_target() -> Option<String> {
 }
 
 /// The cargo profile this test binary was built in, from its path
-/// (`target/[<triple>/]<profile dir>/deps/static_libs-<hash>`; the dev
+/// (`target/[<triple>/]<profile dir>/deps/it-<hash>`; the dev
 /// profile's folder is `debug`).
 fn own_profile() -> String {
     let exe = std::env::current_exe().expect("current_exe");
@@ -65,6 +65,20 @@ fn own_profile() -> String {
         "debug" => "dev".to_owned(),
         other => other.to_owned(),
     }
+}
+
+/// Whether cargo sets `var` for the test it runs (the crate's manifest and
+/// package metadata), as opposed to what configures cargo itself.
+fn set_by_cargo_for_the_test(var: &str) -> bool {
+    var.starts_with("CARGO_PKG_")
+        || matches!(
+            var,
+            "CARGO_MANIFEST_DIR"
+                | "CARGO_MANIFEST_PATH"
+                | "CARGO_CRATE_NAME"
+                | "CARGO_PRIMARY_PACKAGE"
+                | "CARGO_TARGET_TMPDIR"
+        )
 }
 
 fn rustc_libs(manifest_dir: &Path) -> Vec<String> {
@@ -82,6 +96,15 @@ fn rustc_libs(manifest_dir: &Path) -> Vec<String> {
     ]);
     if let Some(target) = cross_target() {
         cmd.args(["--target", &target]);
+    }
+    // What cargo sets for the test it runs is not for this build: a build
+    // script that watches one of them (ring's watches CARGO_MANIFEST_DIR)
+    // would run again here, and again in the next `cargo test`, which then
+    // rebuilds everything that depends on it.
+    for (var, _) in std::env::vars_os() {
+        if var.to_str().is_some_and(set_by_cargo_for_the_test) {
+            cmd.env_remove(var);
+        }
     }
     let output = cmd
         .args(["--", "--print", "native-static-libs"])

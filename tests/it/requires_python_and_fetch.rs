@@ -4,7 +4,7 @@
 //! (pypiserver, which publishes none), `X.Y.Z` targets, expansion of every
 //! release taken from an index, and fetch instead of build.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

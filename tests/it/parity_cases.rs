@@ -1,9 +1,9 @@
-//! Shared by the integration tests (each includes it as `mod common;`):
-//! running a plan through the C ABI ([`ffi`]), real wheels ([`wheelgen`]),
-//! real index servers on loopback ([`servers`]), the policy and
-//! requirements-file fixtures ([`policy`]), and the parity cases compared as
-//! `fixtures/parity/README.md` says (here).
-#![allow(dead_code)]
+//! Every parity case of `fixtures/parity/` through the C ABI, compared as
+//! `fixtures/parity/README.md` says: the offline cases as they are, the
+//! index cases (those that need a package index) each against a real
+//! pypiserver serving the case's `index/` folder on a free loopback port
+//! (`${INDEX_URL}` replaced by its simple-API URL). An index case without
+//! `index/` (an unreachable index) runs as is.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -11,19 +11,77 @@ use std::path::{Path, PathBuf};
 use pep508_rs::{Requirement, VersionOrUrl};
 use serde_json::Value;
 
-pub mod ffi;
-pub mod policy;
-pub mod servers;
-pub mod wheelgen;
+use crate::common;
 
-/// The parity fixtures folder.
-pub fn parity_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/parity")
+#[test]
+fn offline_parity_cases() {
+    let mut failures = Vec::new();
+    let mut ran = 0;
+    let mut pending = Vec::new();
+    for case in cases() {
+        let id = case.file_name().unwrap().to_string_lossy().into_owned();
+        if needs_index(&case) {
+            pending.push(id);
+            continue;
+        }
+        let result = common::call_ffi(&case_config(&case, None));
+        let diffs = compare(&case, &result);
+        if !diffs.is_empty() {
+            failures.push(format!("{id}:\n  {}", diffs.join("\n  ")));
+        }
+        ran += 1;
+    }
+    eprintln!(
+        "offline parity: {ran} cases run, {} failed; index cases left to the index test: {}",
+        failures.len(),
+        pending.join(", ")
+    );
+    assert_eq!(ran, 29, "expected 29 offline cases");
+    assert!(
+        failures.is_empty(),
+        "{} parity case(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn index_parity_cases() {
+    let cases: Vec<_> = cases().into_iter().filter(|c| needs_index(c)).collect();
+    assert_eq!(cases.len(), 8, "expected 8 index cases");
+    let mut failures = Vec::new();
+    let mut ran = 0;
+    for case in &cases {
+        let id = case.file_name().unwrap().to_string_lossy().into_owned();
+        let index_dir = case.join("index");
+        let server = if index_dir.is_dir() {
+            match common::servers::pypiserver(&index_dir) {
+                Some(s) => Some(s),
+                None => return, // skipped loudly (never under CI)
+            }
+        } else {
+            None
+        };
+        let url = server.as_ref().map(|s| format!("{}/simple/", s.origin));
+        let result = common::call_ffi(&case_config(case, url.as_deref()));
+        let diffs = compare(case, &result);
+        if !diffs.is_empty() {
+            failures.push(format!("{id}:\n  {}", diffs.join("\n  ")));
+        }
+        ran += 1;
+    }
+    eprintln!("index parity: {ran} cases run, {} failed", failures.len());
+    assert!(
+        failures.is_empty(),
+        "{} index parity case(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 /// Every case folder, sorted.
-pub fn cases() -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(parity_dir())
+fn cases() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(common::parity_dir())
         .expect("fixtures/parity")
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.join("case.json").is_file())
@@ -33,7 +91,7 @@ pub fn cases() -> Vec<PathBuf> {
 }
 
 /// True when the case needs a package index.
-pub fn needs_index(case: &Path) -> bool {
+fn needs_index(case: &Path) -> bool {
     std::fs::read_to_string(case.join("config.json"))
         .unwrap()
         .contains("${INDEX_URL}")
@@ -41,100 +99,12 @@ pub fn needs_index(case: &Path) -> bool {
         || read_json(&case.join("config.json")).get("index").is_some()
 }
 
-pub fn read_json(path: &Path) -> Value {
+fn read_json(path: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
-/// A command that runs this test binary again (for tests that need a child
-/// process: its own environment, its own peak RSS). When cross-testing the
-/// binary runs under an emulator, named by `RESOLVER_TEST_EXEC` (e.g.
-/// `qemu-s390x -L /usr/s390x-linux-gnu`, which `make test-rust-s390x` sets),
-/// as cargo's runner does for the test itself.
-pub fn this_test_binary() -> std::process::Command {
-    let exe = std::env::current_exe().expect("the test binary's path");
-    let runner = std::env::var("RESOLVER_TEST_EXEC").unwrap_or_default();
-    let mut words = runner.split_whitespace();
-    match words.next() {
-        Some(program) => {
-            let mut cmd = std::process::Command::new(program);
-            cmd.args(words).arg(exe);
-            cmd
-        }
-        None => std::process::Command::new(exe),
-    }
-}
-
-/// The test a child process runs (see [`plan_child`]): each test file that
-/// plans in a child defines it as `common::plan_if_child()`.
-pub const CHILD_TEST: &str = "child_plans_the_config_in_its_environment";
-
-/// Proxy variables, cleared in a child unless the test sets them.
-pub const PROXY_VARIABLES: [&str; 8] = [
-    "HTTPS_PROXY",
-    "https_proxy",
-    "HTTP_PROXY",
-    "http_proxy",
-    "ALL_PROXY",
-    "all_proxy",
-    "NO_PROXY",
-    "no_proxy",
-];
-
-/// Starts this test binary again to plan `config` in a process of its own
-/// (so environment variables never leak into other tests' threads): the
-/// variables in `clear` are removed, then `env` is set. Read the result
-/// with [`child_plan`].
-pub fn plan_child<V: AsRef<std::ffi::OsStr>>(
-    config: &str,
-    clear: &[&str],
-    env: &[(&str, V)],
-) -> std::process::Child {
-    let mut cmd = this_test_binary();
-    cmd.args(["--exact", CHILD_TEST, "--nocapture"])
-        .env("RESOLVER_TEST_CHILD_CONFIG", config)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped());
-    for var in clear {
-        cmd.env_remove(var);
-    }
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.spawn().expect("re-run the test binary")
-}
-
-/// The plan a [`plan_child`] printed.
-pub fn child_plan(child: std::process::Child) -> Value {
-    let out = child.wait_with_output().expect("the child's output");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let line = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("PLAN "))
-        .unwrap_or_else(|| {
-            panic!(
-                "no plan from the child: {stdout}\n{}",
-                String::from_utf8_lossy(&out.stderr)
-            )
-        });
-    serde_json::from_str(line).expect("the child's plan is JSON")
-}
-
-/// The child side of [`plan_child`]: plans the config it was given and
-/// prints it (in the parent's own run of the test, it does nothing).
-pub fn plan_if_child() {
-    if let Ok(config) = std::env::var("RESOLVER_TEST_CHILD_CONFIG") {
-        println!("PLAN {}", call_ffi(&config));
-    }
-}
-
-/// Calls `resolver_compute_plan` through the C ABI and frees the result
-/// with `resolver_free_string`.
-pub fn call_ffi(config: &str) -> Value {
-    ffi::call(config)
-}
-
 /// The config of a case with paths made absolute and `${INDEX_URL}` replaced.
-pub fn case_config(case: &Path, index_url: Option<&str>) -> String {
+fn case_config(case: &Path, index_url: Option<&str>) -> String {
     let mut text = std::fs::read_to_string(case.join("config.json")).unwrap();
     if let Some(url) = index_url {
         text = text.replace("${INDEX_URL}", url);
@@ -173,7 +143,7 @@ fn req_key(s: &str) -> (String, BTreeSet<String>, String) {
 }
 
 /// Compares a result with a case's `expect`; returns the differences.
-pub fn compare(case: &Path, result: &Value) -> Vec<String> {
+fn compare(case: &Path, result: &Value) -> Vec<String> {
     let expect = read_json(&case.join("case.json"))["expect"].clone();
     let mut diffs = Vec::new();
     let want_error = expect.get("error").and_then(Value::as_str);

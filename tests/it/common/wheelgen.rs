@@ -1,5 +1,4 @@
 //! Writes small but real wheels for tests.
-#![allow(dead_code)]
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
