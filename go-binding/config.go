@@ -3,7 +3,7 @@ package resolver
 import "encoding/json"
 
 // UpgradeStrategy says which versions to plan for requirements the inputs do
-// not satisfy (contract 4.3).
+// not satisfy (contract §4.3).
 type UpgradeStrategy string
 
 const (
@@ -15,7 +15,7 @@ const (
 )
 
 // IndexStrategy says how versions are gathered across several indexes
-// (contract section 6).
+// (contract §6).
 type IndexStrategy string
 
 const (
@@ -26,7 +26,7 @@ const (
 	IndexBestMatch IndexStrategy = "best-match"
 )
 
-// Config is the resolver's input (contract section 2). Field names follow the
+// Config is the resolver's input (contract §2). Field names follow the
 // legacy config file's [refinery] section. Zero values of optional fields are
 // left out of the JSON, so the library's defaults apply.
 type Config struct {
@@ -74,7 +74,7 @@ type Config struct {
 	TimeBudgetMS uint64 `json:"time_budget_ms,omitempty"`
 }
 
-// IndexConfig configures the package indexes (contract section 6).
+// IndexConfig configures the package indexes (contract §6).
 type IndexConfig struct {
 	// IndexURL is the primary simple-API URL (required).
 	IndexURL string `json:"index_url"`
@@ -103,7 +103,7 @@ type IndexConfig struct {
 	CacheMaxMB *uint64 `json:"cache_max_mb,omitempty"`
 }
 
-// ExpansionConfig bounds dependency expansion (contract 4.4). Nil fields take
+// ExpansionConfig bounds dependency expansion (contract §4.4). Nil fields take
 // the defaults (max_depth 2, max_jobs 1); use [Uint32] to set them, since 0 is
 // meaningful (max_depth 0 turns expansion off).
 type ExpansionConfig struct {
@@ -114,7 +114,7 @@ type ExpansionConfig struct {
 // Uint32 returns a pointer to v, for ExpansionConfig.
 func Uint32(v uint32) *uint32 { return &v }
 
-// Override holds per-package build settings (contract 4.5). Version replaces
+// Override holds per-package build settings (contract §4.5). Version replaces
 // the version of a planned build; the other fields are copied onto the
 // project's to_build entry for the builder.
 type Override struct {
@@ -125,7 +125,7 @@ type Override struct {
 	Notes          string            `json:"notes,omitempty"`
 }
 
-// KnownFailure is one recorded build outcome (contract 4.6).
+// KnownFailure is one recorded build outcome (contract §4.6).
 type KnownFailure struct {
 	Name    string `json:"name"`
 	Version string `json:"version"`

@@ -39,7 +39,7 @@
 // # Errors
 //
 // Every failure reported by the library is an [*Error] carrying one of the
-// stable codes of contract section 5 ([CodeInvalidConfig], ...), a message
+// stable codes of contract §5 ([CodeInvalidConfig], ...), a message
 // and per-item details; [ErrorCode] returns the code of any error. Results
 // and messages are copied into Go memory before the C string is freed.
 //

@@ -5,11 +5,11 @@ import (
 	"fmt"
 )
 
-// Code is a stable error code (contract section 5). Codes are never renamed
+// Code is a stable error code (contract §5). Codes are never renamed
 // and a retired code is never reused.
 type Code string
 
-// The codes of contract section 5.
+// The codes of contract §5.
 const (
 	// CodeInvalidConfig: the config is missing, malformed, or has a bad field.
 	CodeInvalidConfig Code = "invalid_config"
@@ -42,7 +42,7 @@ const (
 )
 
 // Error is a failure reported by the resolver: the error envelope of
-// contract section 5. Use errors.As to get at it:
+// contract §5. Use errors.As to get at it:
 //
 //	var rerr *resolver.Error
 //	if errors.As(err, &rerr) { log.Print(rerr.Code, rerr.Details) }

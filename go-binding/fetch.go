@@ -14,7 +14,7 @@ const (
 	FetchFailed     = "failed"
 )
 
-// FetchReport is what FetchWheels did (contract section 8).
+// FetchReport is what FetchWheels did (contract §8).
 type FetchReport struct {
 	// DestDir is the destination directory.
 	DestDir string `json:"dest_dir"`

@@ -20,7 +20,7 @@ const (
 	ActionBuild = "build"
 )
 
-// Plan is the resolver's output, plan.json (contract section 3): a superset
+// Plan is the resolver's output, plan.json (contract §3): a superset
 // of the legacy planner's {"run_id", "plan": [...]}.
 type Plan struct {
 	SchemaVersion   int    `json:"schema_version"`
@@ -35,7 +35,7 @@ type Plan struct {
 	// Reuse lists the reused input releases, in scan order.
 	Reuse []ReuseEntry `json:"reuse"`
 	// Fetch lists the releases to download from an index instead of
-	// building them (index.fetch_compatible_wheels; contract-2 4.7), in the
+	// building them (index.fetch_compatible_wheels; contract §4.7), in the
 	// order they would have had in ToBuild. Absent (nil) when empty.
 	Fetch []FetchEntry `json:"fetch,omitempty"`
 	// ToBuild lists the build jobs, in contract order.
@@ -117,9 +117,9 @@ type BuildJob struct {
 	// Requirements are, for dependency builds, the requirements (as written)
 	// this job satisfies.
 	Requirements []string `json:"requirements,omitempty"`
-	// Override holds the override settings for the builder (contract 4.5).
+	// Override holds the override settings for the builder (contract §4.5).
 	Override *Override `json:"override,omitempty"`
-	// Hints are the hints recorded with known failures (contract 4.6), as
+	// Hints are the hints recorded with known failures (contract §4.6), as
 	// raw JSON values.
 	Hints []json.RawMessage `json:"hints,omitempty"`
 }
@@ -132,9 +132,9 @@ type Incompatible struct {
 	Files []string `json:"files"`
 }
 
-// SkippedJob is a job left out because of a known failure (contract 4.6),
+// SkippedJob is a job left out because of a known failure (contract §4.6),
 // or an input release whose wheels' Requires-Python excludes the target
-// (Status "requires_python", Source "input"; contract-2 4.2a).
+// (Status "requires_python", Source "input"; contract §4.2a).
 type SkippedJob struct {
 	Name    string `json:"name"`
 	Version string `json:"version"`

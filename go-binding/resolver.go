@@ -33,7 +33,7 @@ func ComputePlan(ctx context.Context, cfg Config) (*Plan, error) {
 }
 
 // ComputePlanJSON computes a plan from a config JSON document (contract
-// section 2) and returns the plan JSON document as the library produced it.
+// §2) and returns the plan JSON document as the library produced it.
 //
 // On failure it returns nil and an *Error (the error envelope, decoded), or
 // ctx.Err() when ctx was already done. A deadline on ctx is merged into the

@@ -1,7 +1,7 @@
 /* wheel-resolver C ABI: plans which Python wheels must be rebuilt for a
  * target CPython and Linux platform (IBM Z / s390x by default).
  *
- * API conventions (contract section 1):
+ * API conventions (contract §1):
  *   - every function is prefixed `resolver_`;
  *   - input strings are NUL-terminated UTF-8, borrowed for the call only;
  *   - the string returned by resolver_compute_plan() is owned by the caller
@@ -34,7 +34,7 @@ extern "C" {
 /**
  * Computes a plan.
  *
- * `config_json` is a NUL-terminated UTF-8 JSON config (contract section 2).
+ * `config_json` is a NUL-terminated UTF-8 JSON config (contract §2).
  * Returns a newly allocated NUL-terminated UTF-8 JSON document: the plan, or
  * an error envelope `{"error": {"code", "message", "details"}}`. Never
  * returns NULL. NULL, non-UTF-8 or non-JSON input yields an error envelope.
@@ -106,7 +106,7 @@ void resolver_cancel_free(ResolverCancel *cancel);
 char *resolver_compute_plan_cancellable(const char *config_json, const ResolverCancel *cancel);
 
 /**
- * Downloads a plan's `fetch` entries into a directory (contract section 8).
+ * Downloads a plan's `fetch` entries into a directory (contract §8).
  *
  * `request_json` is a NUL-terminated UTF-8 JSON document
  * `{"config": <config>, "plan": <plan> | "fetch": [<fetch entry>…],

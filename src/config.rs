@@ -1,4 +1,4 @@
-//! The resolver's input: the config JSON of contract section 2.
+//! The resolver's input: the config JSON of contract §2.
 //!
 //! Parsing is strict: unknown fields, wrong types and invalid values are
 //! `invalid_config` errors naming the field by its dotted path.
@@ -49,7 +49,7 @@ fn default_timeout() -> f64 {
     15.0
 }
 
-/// Package index settings (contract section 6).
+/// Package index settings (contract §6).
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct IndexConfig {
@@ -68,14 +68,14 @@ pub struct IndexConfig {
     #[serde(default = "default_timeout")]
     pub timeout_seconds: f64,
     /// Fetch a release the index has a target-compatible wheel of instead
-    /// of building it (contract-2 4.7).
+    /// of building it (contract §4.7).
     #[serde(default)]
     pub fetch_compatible_wheels: bool,
     /// PEM file of the certificates to trust for index TLS, in place of the
-    /// system's trust store (contract-2 section 6).
+    /// system's trust store (contract §6.2).
     #[serde(default)]
     pub ca_bundle: Option<PathBuf>,
-    /// The HTTP cache of index answers (contract-2 section 6); default
+    /// The HTTP cache of index answers (contract §6.7); default
     /// `<cache_dir>/index-cache` when `cache_dir` is set, else no cache.
     #[serde(default)]
     pub cache_dir: Option<PathBuf>,
@@ -104,7 +104,7 @@ fn default_max_jobs() -> u32 {
     1
 }
 
-/// Bounds of dependency expansion (contract 4.4).
+/// Bounds of dependency expansion (contract §4.4).
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ExpansionConfig {
@@ -125,7 +125,7 @@ impl Default for ExpansionConfig {
     }
 }
 
-/// Per-package build settings (contract 4.5).
+/// Per-package build settings (contract §4.5).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Override {
@@ -146,7 +146,7 @@ pub struct Override {
     pub notes: Option<String>,
 }
 
-/// One recorded build outcome (contract 4.6).
+/// One recorded build outcome (contract §4.6).
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct KnownFailure {

@@ -1,5 +1,5 @@
-//! Downloads a plan's `fetch` entries into a directory (contract section
-//! 8, `resolver_fetch_wheels`): the config's index settings (credentials by
+//! Downloads a plan's `fetch` entries into a directory (contract
+//! §8, `resolver_fetch_wheels`): the config's index settings (credentials by
 //! origin, trust, `trusted_hosts`, proxies, timeouts, time budget), sha256
 //! verified, each file written to a temporary file in the destination and
 //! renamed into place, a few at a time, one report per file.

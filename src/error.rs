@@ -1,6 +1,6 @@
 //! Errors: one `thiserror` enum inside, stable string codes at the edge.
 //!
-//! Codes are part of the contract (`docs/contract.md`, section 5): they are
+//! Codes are part of the contract (`docs/contract.md` §5): they are
 //! never renamed and a retired code is never reused.
 
 use serde::Serialize;
@@ -89,7 +89,7 @@ pub enum ResolverError {
 }
 
 impl ResolverError {
-    /// The stable string code of this error (contract section 5).
+    /// The stable string code of this error (contract §5).
     pub fn code(&self) -> &'static str {
         match self {
             Self::InvalidConfig { .. } => "invalid_config",
@@ -138,7 +138,7 @@ impl ResolverError {
         }
     }
 
-    /// The error envelope of contract section 5.
+    /// The error envelope of contract §5.
     pub fn to_envelope(&self) -> serde_json::Value {
         serde_json::json!({
             "error": {

@@ -1,4 +1,4 @@
-//! The C ABI (contract section 1).
+//! The C ABI (contract §1).
 //!
 //! Conventions: every function is prefixed `resolver_`; strings passed in are
 //! borrowed for the duration of the call; a string returned by
@@ -95,7 +95,7 @@ fn envelope(err: &ResolverError) -> String {
 
 /// Computes a plan.
 ///
-/// `config_json` is a NUL-terminated UTF-8 JSON config (contract section 2).
+/// `config_json` is a NUL-terminated UTF-8 JSON config (contract §2).
 /// Returns a newly allocated NUL-terminated UTF-8 JSON document: the plan, or
 /// an error envelope `{"error": {"code", "message", "details"}}`. Never
 /// returns NULL. NULL, non-UTF-8 or non-JSON input yields an error envelope.
@@ -264,7 +264,7 @@ pub unsafe extern "C" fn resolver_compute_plan_cancellable(
     unsafe { compute(config_json, token) }
 }
 
-/// Downloads a plan's `fetch` entries into a directory (contract section 8).
+/// Downloads a plan's `fetch` entries into a directory (contract §8).
 ///
 /// `request_json` is a NUL-terminated UTF-8 JSON document
 /// `{"config": <config>, "plan": <plan> | "fetch": [<fetch entry>…],

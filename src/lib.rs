@@ -34,7 +34,7 @@ mod redact;
 mod reqfile;
 mod requirement;
 mod scan;
-// Read by the build graph (contract-3), which is not wired in yet: until then
+// Read by the build graph (contract §4.9), which is not wired in yet: until then
 // only its tests and fuzz targets call it.
 #[cfg_attr(not(feature = "internals"), allow(dead_code, unused_imports))]
 mod sdist;
@@ -80,7 +80,7 @@ use crate::planner::PlanInputs;
 use crate::stop::Stop;
 use crate::target::Target;
 
-/// Computes a plan from a config JSON document (contract section 2).
+/// Computes a plan from a config JSON document (contract §2).
 ///
 /// On success with `plan_path` set, the plan is also written there
 /// atomically; on error nothing is written.

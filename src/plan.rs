@@ -1,4 +1,4 @@
-//! The output model: `plan.json` of contract section 3, a superset of the
+//! The output model: `plan.json` of contract §3, a superset of the
 //! legacy planner's shape.
 
 use serde::Serialize;
@@ -59,10 +59,10 @@ pub struct BuildJob {
     /// For dependency builds: the requirements (as written) this job satisfies.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub requirements: Vec<String>,
-    /// Override settings for the builder (contract 4.5).
+    /// Override settings for the builder (contract §4.5).
     #[serde(rename = "override", skip_serializing_if = "Option::is_none")]
     pub override_: Option<Override>,
-    /// Hints recorded with known failures (contract 4.6).
+    /// Hints recorded with known failures (contract §4.6).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub hints: Vec<serde_json::Value>,
 }
@@ -80,7 +80,7 @@ pub struct ReuseEntry {
     pub file: String,
 }
 
-/// A release fetched from an index instead of built (contract-2 4.7).
+/// A release fetched from an index instead of built (contract §4.7).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FetchEntry {
     /// PEP 503 normalised name.
@@ -119,8 +119,8 @@ pub struct PlanNode {
     pub action: &'static str,
 }
 
-/// A job left out because of a known failure (contract 4.6), or an input
-/// release whose Requires-Python excludes the target (contract-2 4.2a).
+/// A job left out because of a known failure (contract §4.6), or an input
+/// release whose Requires-Python excludes the target (contract §4.2a).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SkippedJob {
     /// PEP 503 normalised name.
@@ -142,7 +142,7 @@ pub struct SkippedJob {
     /// Where the decision comes from: `known_failures` or `history_db`
     /// (the deciding event), or `input` (the wheels' Requires-Python).
     pub source: &'static str,
-    /// Hints recorded with the job's events (also on the job, contract 4.6).
+    /// Hints recorded with the job's events (also on the job, contract §4.6).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub hints: Vec<serde_json::Value>,
 }

@@ -1,4 +1,4 @@
-//! The config JSON handed over the C ABI (section 2 of docs/contract.md).
+//! The config JSON handed over the C ABI (docs/contract.md §2).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

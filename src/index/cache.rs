@@ -1,4 +1,4 @@
-//! The HTTP cache of index responses (contract-2 section 6, "HTTP cache"):
+//! The HTTP cache of index responses (contract §6.7):
 //! project pages, PEP 658 `.metadata` files and the byte ranges read from
 //! wheels, kept under `index.cache_dir` so later plans (in this process or
 //! another) skip the network while the server says the answer is fresh.

@@ -604,7 +604,7 @@ fn certificate_error(e: &ureq::Error) -> Option<String> {
 }
 
 /// `e` naming `url` with `****@` where the credentials were (contract
-/// section 6: credentials are shown as `****`, never dropped silently).
+/// §6.3: credentials are shown as `****`, never dropped silently).
 fn with_credentials_shown(e: ResolverError, url: &Url) -> ResolverError {
     let mut marked = url.clone();
     if marked.set_username("****").is_err() {

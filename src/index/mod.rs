@@ -1,4 +1,4 @@
-//! Package indexes (contract section 6): what the planner asks of them.
+//! Package indexes (contract §6): what the planner asks of them.
 //!
 //! The planner only sees [`PackageIndex`]; with no index configured it gets
 //! none and never touches the network.

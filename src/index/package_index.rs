@@ -10,7 +10,7 @@ use crate::error::Result;
 use crate::wheel::RequiresDist;
 
 /// One version of a project an index offers, with the facts the candidate
-/// chooser needs (contract-2 4.3/4.4). The facts are taken over the files
+/// chooser needs (contract §4.3.1). The facts are taken over the files
 /// that can be used: not yanked (all files when every one is yanked), and
 /// either an sdist or a wheel the target installs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,7 +48,7 @@ pub struct ReleaseMetadata {
     pub requires_python: Option<String>,
 }
 
-/// A wheel on an index that the target installs (contract-2 4.7).
+/// A wheel on an index that the target installs (contract §4.7).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CompatibleWheel {
     /// Its file name.

@@ -1,4 +1,4 @@
-//! Forward proxies from the environment (contract-2 section 6), as curl,
+//! Forward proxies from the environment (contract §6.4), as curl,
 //! pip and uv read them:
 //! - `https_proxy` / `HTTPS_PROXY` for `https://` URLs, `http_proxy` /
 //!   `HTTP_PROXY` for `http://` URLs, else `all_proxy` / `ALL_PROXY` (the

@@ -1,4 +1,4 @@
-//! Who may be talked to how (contract section 6): verified HTTPS everywhere;
+//! Who may be talked to how (contract §6.2): verified HTTPS everywhere;
 //! plain HTTP only to `trusted_hosts` and loopback; unverified TLS only to
 //! `trusted_hosts`; `user:password@` sent as Basic auth, never shown.
 

@@ -1,4 +1,4 @@
-//! Which certificates index TLS is verified against (contract-2 section 6):
+//! Which certificates index TLS is verified against (contract §6.2):
 //! the operating system's trust store, as `rustls-native-certs` reads it
 //! (on Linux the system CA bundle and directory, or `SSL_CERT_FILE` /
 //! `SSL_CERT_DIR` when set, as OpenSSL, pip's `--cert` and uv's

@@ -1,4 +1,4 @@
-//! Contract 4.2 and contract-2 4.2a: one decision per input `name==version`.
+//! Contract §4.2 and §4.2a: one decision per input `name==version`.
 
 use rustc_hash::FxHashMap as HashMap;
 

@@ -1,4 +1,4 @@
-//! Contract 4.4 (amended by contract-2): bounded dependency expansion, as a
+//! Contract §4.4: bounded dependency expansion, as a
 //! worklist processed level by level.
 //!
 //! Level `d` holds the requirements `d` steps from the inputs: level 1 what

@@ -1,4 +1,4 @@
-//! Contract-2 4.7: a release whose `name==version` has a wheel on an index
+//! Contract §4.7: a release whose `name==version` has a wheel on an index
 //! that the target installs is fetched instead of built.
 
 use pep440_rs::Version;

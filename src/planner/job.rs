@@ -53,7 +53,7 @@ pub enum Action {
     Reuse { path: String, file: String },
     /// Built from source.
     Build,
-    /// Fetched from an index instead of built (contract-2 4.7).
+    /// Fetched from an index instead of built (contract §4.7).
     Fetch(CompatibleWheel),
     /// Left out (known failure, or Requires-Python excludes the target).
     Skip(Skip),
@@ -74,7 +74,7 @@ pub struct Job<'a> {
     /// The legacy `depth` field: 0, or an expansion's depth.
     pub depth: u32,
     /// Requirement steps from the inputs: 0 for an input release, 1 for
-    /// what an input requires, and so on (contract-2 4.4).
+    /// what an input requires, and so on (contract §4.4).
     pub step: u32,
     /// Planned by dependency expansion (listed in `dependency_expansions`).
     pub expansion: bool,
@@ -84,9 +84,9 @@ pub struct Job<'a> {
     pub requirements: Vec<ReqRef<'a>>,
     /// For an incompatible input: why no input file is reusable.
     pub incompatible: Option<Incompatible>,
-    /// Override settings (contract 4.5), on build jobs.
+    /// Override settings (contract §4.5), on build jobs.
     pub override_: Option<Override>,
-    /// Hints from known failures (contract 4.6).
+    /// Hints from known failures (contract §4.6).
     pub hints: Vec<serde_json::Value>,
     /// What happens to it.
     pub action: Action,

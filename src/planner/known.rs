@@ -15,7 +15,7 @@ use crate::requirement::Wants;
 
 /// Reused and planned concrete versions per project (`latest` is not one),
 /// each with the dependency build that later requirements it satisfies are
-/// noted on (contract 4.3), if it is one.
+/// noted on (contract §4.3), if it is one.
 #[derive(Debug, Default)]
 pub struct KnownVersions {
     by_project: HashMap<PackageName, Versions>,

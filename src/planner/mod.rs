@@ -1,5 +1,4 @@
-//! The planner: from scanned wheels to the plan's jobs (contract section 4,
-//! amended by contract-2).
+//! The planner: from scanned wheels to the plan's jobs (contract §4).
 //!
 //! A call runs these stages over one [`State`], whose jobs live in one arena
 //! ([`job::Jobs`]):
@@ -162,7 +161,7 @@ impl<'a> State<'a> {
     }
 }
 
-/// Runs the whole of contract section 4 (offline, or against `inputs.index`).
+/// Runs the whole of contract §4 (offline, or against `inputs.index`).
 pub fn plan<'a>(inputs: &'a PlanInputs<'a>) -> Result<PlanOutcome<'a>> {
     let mut state = State::new(inputs);
     let releases = decide::decide(&inputs.scan.wheels, inputs.target);

@@ -1,4 +1,4 @@
-//! Contract 4.3: each applicable requirement of the inputs, in order.
+//! Contract §4.3: each applicable requirement of the inputs, in order.
 
 use pep440_rs::Version;
 use pep508_rs::PackageName;

@@ -10,7 +10,7 @@ use crate::index::{IndexVersion, PackageIndex, PagePython};
 use crate::requirement::{Req, Wants};
 use crate::target::{parse_requires_python, Target};
 
-/// Chooses among the versions an index offers (contract-2 4.3/4.4): not
+/// Chooses among the versions an index offers (contract §4.3.1): not
 /// yanked unless pinned exactly, a file the target can build or install,
 /// Requires-Python admitting the target (the page's, else the release's
 /// metadata), every requirement and constraint satisfied, final releases
@@ -219,7 +219,7 @@ pub fn constraint_conflict<'v>(
     ))
 }
 
-/// PEP 440 containment with pre-releases allowed (contract 4.3 step 1).
+/// PEP 440 containment with pre-releases allowed (contract §4.3 step 1).
 /// A bare name or a direct URL accepts every version.
 pub fn satisfies<R: Wants + ?Sized>(req: &R, version: &Version) -> bool {
     req.specifiers().is_none_or(|s| s.contains(version))

@@ -8,7 +8,7 @@ use pep508_rs::PackageName;
 
 use super::timestamp::{self, Instant};
 
-/// Statuses that make a job a known failure (contract 4.6).
+/// Statuses that make a job a known failure (contract §4.6).
 pub const FAILURE_STATUSES: [&str; 3] = ["failed", "missing", "system_recipe_failed"];
 
 /// Statuses that record what a run planned or skipped rather than how a

@@ -1,4 +1,4 @@
-//! The legacy SQLite build history (`history_db`, contract 4.6), read-only.
+//! The legacy SQLite build history (`history_db`, contract §4.6), read-only.
 //!
 //! The database is opened with `SQLITE_OPEN_READ_ONLY` through a
 //! `file:…?mode=ro` URI: nothing is ever created or written (no journal, no

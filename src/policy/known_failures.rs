@@ -1,4 +1,4 @@
-//! Known failures (contract 4.6): the events of the config's
+//! Known failures (contract §4.6): the events of the config's
 //! `known_failures` and of `history_db`, per `name==version`.
 
 use std::collections::{HashMap, HashSet};

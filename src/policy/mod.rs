@@ -1,4 +1,4 @@
-//! Build policy applied to the planned jobs: overrides (contract 4.5) and
+//! Build policy applied to the planned jobs: overrides (contract §4.5) and
 //! known failures (4.6).
 //!
 //! Order: overrides first, then known failures, so a known failure is looked

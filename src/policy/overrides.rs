@@ -1,4 +1,4 @@
-//! Overrides (contract 4.5): per-project build settings applied to the
+//! Overrides (contract §4.5): per-project build settings applied to the
 //! planned builds.
 
 use std::collections::HashMap;

@@ -1,4 +1,4 @@
-//! Event timestamps (contract 4.6): ISO 8601 strings or Unix seconds, put on
+//! Event timestamps (contract §4.6): ISO 8601 strings or Unix seconds, put on
 //! one time line so the most recent event can be found.
 
 use std::cmp::Ordering;

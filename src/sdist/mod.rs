@@ -1,4 +1,4 @@
-//! Reading an sdist's build system (contract part 3, section 4.9) without
+//! Reading an sdist's build system (contract §4.9) without
 //! unpacking it: `<top>/pyproject.toml` out of a `.tar.gz` ([`tar_gz`],
 //! streamed, decompressed only until that member) or a `.zip` ([`zip`],
 //! through its central directory), then its `[build-system]` table
@@ -40,7 +40,7 @@ pub const MAX_PYPROJECT_BYTES: u64 = 1024 * 1024;
 pub const MAX_TAR_EXTENSION_BYTES: u64 = 64 * 1024;
 /// The most bytes a `.zip` sdist's central directory may take (the same
 /// as a wheel's).
-pub const MAX_CENTRAL_DIRECTORY: u64 = 32 * 1024 * 1024;
+pub const MAX_ZIP_DIRECTORY_BYTES: u64 = 32 * 1024 * 1024;
 
 /// Why an sdist's build system could not be read. The caller keeps the job
 /// buildable with nothing known of its build environment, and warns with
@@ -73,9 +73,9 @@ pub enum SdistError {
     /// [`MAX_MEMBERS`] scanned or listed.
     #[error("more than the limit of {MAX_MEMBERS} archive members before pyproject.toml")]
     TooManyMembers,
-    /// The zip's central directory is over [`MAX_CENTRAL_DIRECTORY`].
+    /// The zip's central directory is over [`MAX_ZIP_DIRECTORY_BYTES`].
     #[error(
-        "the zip central directory takes more than the limit of {MAX_CENTRAL_DIRECTORY} bytes"
+        "the zip central directory takes more than the limit of {MAX_ZIP_DIRECTORY_BYTES} bytes"
     )]
     CentralDirectoryTooLarge,
     /// A tar long-name or pax header is over [`MAX_TAR_EXTENSION_BYTES`].

@@ -1,6 +1,6 @@
 //! `<top>/pyproject.toml` out of a `.zip` sdist, through its central
 //! directory: the end records are checked against [`MAX_MEMBERS`] and
-//! [`MAX_CENTRAL_DIRECTORY`] before the `zip` crate parses anything (it
+//! [`MAX_ZIP_DIRECTORY_BYTES`] before the `zip` crate parses anything (it
 //! reads as many entries as the end record claims), and every read is
 //! counted against [`MAX_COMPRESSED_BYTES`].
 
@@ -8,8 +8,8 @@ use std::io::{Read, Seek, SeekFrom};
 
 use super::meter::{Meter, Metered};
 use super::{
-    member_kind, shown, Member, SdistError, MAX_CENTRAL_DIRECTORY, MAX_COMPRESSED_BYTES,
-    MAX_MEMBERS, MAX_PYPROJECT_BYTES,
+    member_kind, shown, Member, SdistError, MAX_COMPRESSED_BYTES, MAX_MEMBERS, MAX_PYPROJECT_BYTES,
+    MAX_ZIP_DIRECTORY_BYTES,
 };
 
 /// The end-of-central-directory record's size without its comment, and the
@@ -33,7 +33,7 @@ pub fn read_pyproject<R: Read + Seek>(reader: R) -> Result<Option<Vec<u8>>, Sdis
     // While the zip crate opens the archive, it may read the central
     // directory and the records around it; a backstop should the end
     // records it settles on differ from the ones checked.
-    let opening = MAX_CENTRAL_DIRECTORY + 1024 * 1024;
+    let opening = MAX_ZIP_DIRECTORY_BYTES + 1024 * 1024;
     let meter = Meter::new(opening.min(MAX_COMPRESSED_BYTES));
     let opened = zip::ZipArchive::new(Metered::new(reader, meter.clone()));
     if meter.tripped() {
@@ -99,7 +99,7 @@ fn le(bytes: &[u8]) -> u64 {
 /// Refuses a central directory that an end record (any candidate in the
 /// last 64 KiB, and the zip64 record a locator before it points at) says
 /// lists more than [`MAX_MEMBERS`] entries or takes more than
-/// [`MAX_CENTRAL_DIRECTORY`] bytes. Records that cannot be found are left
+/// [`MAX_ZIP_DIRECTORY_BYTES`] bytes. Records that cannot be found are left
 /// to the zip crate to report.
 fn check_end_records<R: Read + Seek>(r: &mut R) -> Result<(), SdistError> {
     let len = r.seek(SeekFrom::End(0)).map_err(archive_error)?;
@@ -112,7 +112,7 @@ fn check_end_records<R: Read + Seek>(r: &mut R) -> Result<(), SdistError> {
         if entries > MAX_MEMBERS {
             return Err(SdistError::TooManyMembers);
         }
-        if size > MAX_CENTRAL_DIRECTORY {
+        if size > MAX_ZIP_DIRECTORY_BYTES {
             return Err(SdistError::CentralDirectoryTooLarge);
         }
         Ok(())

@@ -1,4 +1,4 @@
-/* C ABI proof for wheel-resolver (contract section 1).
+/* C ABI proof for wheel-resolver (contract §1).
  *
  * Links the static library and checks, through include/wheel_resolver.h only:
  * a real plan, an invalid-wheel error, the error envelopes for bad configs,

@@ -1,4 +1,4 @@
-//! Hostile sdists (issue 26, contract part 3, section 4.9): bombs, lying
+//! Hostile sdists (contract §4.9): bombs, lying
 //! headers, a million members, huge or nested or misnamed `pyproject.toml`,
 //! forged zip end records, archives cut short. Each must give its own error
 //! quickly, never a panic, with bounded memory: the big ones are generated

@@ -1,4 +1,4 @@
-//! TLS and transport security (contract section 6) against a real HTTPS
+//! TLS and transport security (contract §6.2) against a real HTTPS
 //! index on loopback with a self-signed certificate made by the openssl CLI.
 //!
 //! Loopback is exempt from the HTTPS requirement only for plain HTTP: a

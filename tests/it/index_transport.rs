@@ -1,4 +1,4 @@
-//! Index transport against real servers on loopback (contract-2 section 6):
+//! Index transport against real servers on loopback (contract §6):
 //! the HTTP cache, forward proxies (HTTPS_PROXY / HTTP_PROXY / NO_PROXY),
 //! Retry-After, connection reuse and `resolver_fetch_wheels`.
 //!

@@ -1,4 +1,4 @@
-//! Contract 4.6: known failures from the config and from the legacy SQLite
+//! Contract §4.6: known failures from the config and from the legacy SQLite
 //! history, through the public API.
 
 use crate::common;

@@ -1,4 +1,4 @@
-//! Contract 4.5: overrides, through the public API.
+//! Contract §4.5: overrides, through the public API.
 
 use crate::common;
 

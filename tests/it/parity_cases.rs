@@ -213,7 +213,7 @@ fn compare(case: &Path, result: &Value) -> Vec<String> {
             "missing_requirements: want {want_missing:?}, got {got_missing:?}"
         ));
     }
-    // `fetch`: absent means empty (contract-2 4.7).
+    // `fetch`: absent means empty (contract §4.7).
     let got_fetch = pairs(&result["fetch"], &["name", "version", "file"]);
     if Value::Array(got_fetch.clone()) != get("fetch") {
         diffs.push(format!("fetch: want {}, got {:?}", get("fetch"), got_fetch));

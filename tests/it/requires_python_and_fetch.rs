@@ -1,4 +1,4 @@
-//! The rules of contract-2 (plans a builder can carry out) against real
+//! The rules of contract §2.1, §4.2a, §4.3.1, §4.4 and §4.7 (plans a builder can carry out) against real
 //! local indexes: Requires-Python from the page (a static PEP 503 tree, the
 //! same tree negotiated as PEP 691 JSON, devpi) and from metadata
 //! (pypiserver, which publishes none), `X.Y.Z` targets, expansion of every

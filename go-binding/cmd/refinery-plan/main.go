@@ -8,7 +8,7 @@
 //	refinery-plan --config config.json --output out/
 //
 // The config file is either the library's own config JSON (the contract's
-// config document, docs/contract.md section 2) or a legacy worker config file
+// config document, docs/contract.md §2) or a legacy worker config file
 // (JSON or TOML) whose [refinery] section holds those fields; flags override
 // the values of either.
 // The plan is written atomically to <output>/plan.json and summarised on
