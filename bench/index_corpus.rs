@@ -1,6 +1,7 @@
 //! What `bench_index` and `bench_index_latency` share: the corpus (60
 //! projects × 5 versions as wheels and as a static PEP 503 tree, and an
-//! input wheel requiring an unsatisfied range on each). A module of both,
+//! input wheel requiring an unsatisfied range on each and 5 projects no
+//! index has). A module of both,
 //! not an example of its own.
 
 use std::io::Write;
@@ -8,6 +9,8 @@ use std::path::Path;
 
 pub const PROJECTS: usize = 60;
 pub const VERSIONS: usize = 5;
+/// Projects the input requires that no index has (each a 404 page).
+pub const MISSING: usize = 5;
 
 /// The benchmark's index and input, in temporary directories.
 pub struct Corpus {
@@ -16,7 +19,7 @@ pub struct Corpus {
     pub tree: tempfile::TempDir,
     /// The input directory: one wheel, `app`.
     pub input: tempfile::TempDir,
-    /// `app`'s requirements, one range per project.
+    /// `app`'s requirements, one range per project, then the missing ones.
     pub requires: Vec<String>,
 }
 
@@ -50,6 +53,7 @@ impl Corpus {
             .expect("write page");
             requires.push(format!("proj{p:02}>=1.1,<1.4"));
         }
+        requires.extend((0..MISSING).map(|m| format!("absent{m:02}>=1")));
         wheel(
             input.path(),
             "app",

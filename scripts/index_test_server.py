@@ -143,6 +143,14 @@ class Handler(BaseHTTPRequestHandler):
             f.write(json.dumps(entry) + "\n")
 
     def send(self, status, body=b"", ctype="text/plain", extra=None, head=False):
+        if status in (404, 410) and self.opts.cache_controls:
+            # An absence carries the path's Cache-Control too (no validators),
+            # as a CDN-fronted index answers for a project it does not have.
+            path = urllib.parse.urlsplit(self.path).path
+            matches = [(len(p), v) for p, v in self.opts.cache_controls if path.startswith(p)]
+            if matches:
+                extra = dict(extra or {})
+                extra["Cache-Control"] = max(matches)[1]
         if status in (200, 206) and self.opts.cache_controls:
             extra = dict(extra or {})
             path = urllib.parse.urlsplit(self.path).path

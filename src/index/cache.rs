@@ -96,7 +96,8 @@ impl CacheHeaders {
 pub struct Answer {
     /// The URL that answered (after redirects), without credentials.
     pub url: String,
-    /// The status code (only 200 and 206 are stored).
+    /// The status code (200 and 206 are stored; 404 and 410 with an
+    /// explicit lifetime).
     pub status: u16,
     /// `Content-Type`, if any.
     pub content_type: Option<String>,
@@ -185,6 +186,13 @@ fn fresh_until(headers: &CacheHeaders, at: u64, with_credentials: bool) -> Optio
         return Some(at);
     }
     Some(at + lifetime.saturating_sub(age))
+}
+
+/// Whether `headers` give an answer a lifetime of their own (`s-maxage`,
+/// `max-age`, `Expires`) and do not ask for revalidation every time.
+fn has_explicit_lifetime(headers: &CacheHeaders) -> bool {
+    let d = directives(headers.cache_control.as_deref());
+    !d.no_cache && (d.s_maxage.is_some() || d.max_age.is_some() || headers.expires.is_some())
 }
 
 /// Parses an HTTP-date in the preferred IMF-fixdate form (`Sun, 06 Nov 1994
@@ -390,9 +398,16 @@ impl HttpCache {
 
     /// Stores `answer` and its `body` (the answer to the request of `key`)
     /// when the rules allow: a 200 or 206 the headers let a shared cache
-    /// keep. Failures to write are ignored (the cache is an optimisation).
+    /// keep, or a 404 or 410 whose headers also give it an explicit
+    /// lifetime (never a heuristic one: an absence is not revalidated).
+    /// Failures to write are ignored (the cache is an optimisation).
     pub fn store(&self, key: &str, answer: &Answer, body: &[u8], with_credentials: bool) {
-        if !matches!(answer.status, 200 | 206) {
+        let storable = match answer.status {
+            200 | 206 => true,
+            404 | 410 => has_explicit_lifetime(&answer.headers),
+            _ => false,
+        };
+        if !storable {
             return;
         }
         let at = now();
@@ -637,6 +652,44 @@ mod tests {
         assert!(cache.load(&key).is_none());
         std::fs::write(&path, b"garbage").unwrap();
         assert!(cache.load(&key).is_none());
+    }
+
+    #[test]
+    fn an_absence_is_stored_only_with_an_explicit_lifetime() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = HttpCache::new(dir.path().to_path_buf(), 1 << 20);
+        let answer = |status: u16, headers: CacheHeaders| Answer {
+            url: "https://x/simple/nothere/".into(),
+            status,
+            content_type: None,
+            content_range: None,
+            headers,
+        };
+        let with_etag = CacheHeaders {
+            etag: Some("\"e\"".into()),
+            ..CacheHeaders::default()
+        };
+        let cases = [
+            (404, h("max-age=600"), true),
+            (410, h("public, s-maxage=60"), true),
+            (404, h("max-age=600, no-cache"), false),
+            (404, h("no-store, max-age=600"), false),
+            (404, CacheHeaders::default(), false),
+            (404, with_etag, false),
+            (500, h("max-age=600"), false),
+        ];
+        for (i, (status, headers, stored)) in cases.into_iter().enumerate() {
+            let key = format!("k{i}");
+            cache.store(&key, &answer(status, headers.clone()), b"", false);
+            match cache.lookup(&key, 1 << 20) {
+                Lookup::Fresh(e) => {
+                    assert!(stored, "{status} {headers:?} stored");
+                    assert_eq!(e.into_parts().0.status, status);
+                }
+                Lookup::Miss => assert!(!stored, "{status} {headers:?} not stored"),
+                Lookup::Stale(_) => panic!("{status} {headers:?} stored stale"),
+            }
+        }
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::time::Instant;
 use url::Url;
 
 use super::cache::{Entry, HttpCache, Lookup};
-use super::client::Client;
+use super::client::{is_gone, Client};
 use super::response::Response;
 use crate::error::{index_error, Result};
 
@@ -34,8 +34,9 @@ impl CachedClient {
     /// GETs `url` following redirects. `Ok(None)`: 404 or 410. The body is
     /// capped at `cap` bytes (larger: `index_error`). Answered from the
     /// cache while it holds a fresh answer, revalidated when stale; 200 and
-    /// 206 answers are stored when the cache's rules allow. 404/410 are not
-    /// stored.
+    /// 206 answers are stored when the cache's rules allow, and so is a
+    /// 404 or 410 whose headers give it an explicit lifetime (RFC 9111:
+    /// a warm plan need not ask again for a project no index has).
     pub fn get(&self, url: &Url, headers: &[(&str, &str)], cap: u64) -> Result<Option<Response>> {
         match &self.cache {
             Some(cache) => self.get_through(cache, url, headers, cap),
@@ -55,6 +56,10 @@ impl CachedClient {
         let stale = match cache.lookup(&key, cap) {
             Lookup::Fresh(entry) => {
                 let (answer, body) = entry.into_parts();
+                if is_gone(answer.status) {
+                    cache.hit();
+                    return Ok(None);
+                }
                 match Response::from_stored(answer, body) {
                     Ok(r) => {
                         cache.hit();
@@ -66,9 +71,7 @@ impl CachedClient {
             Lookup::Stale(entry) => Some(entry),
             Lookup::Miss => None,
         };
-        let Some(answer) = self.revalidate(url, headers, cap, stale.as_ref())? else {
-            return Ok(None);
-        };
+        let answer = self.revalidate(url, headers, cap, stale.as_ref())?;
         if answer.status == 304 {
             let Some(entry) = stale else {
                 return Err(index_error(
@@ -79,26 +82,30 @@ impl CachedClient {
             let (stored, body) = cache
                 .refresh(&key, entry, &answer.cache, with_credentials)
                 .into_parts();
+            if is_gone(stored.status) {
+                return Ok(None);
+            }
             return Response::from_stored(stored, body)
                 .map(Some)
                 .map_err(|e| index_error(url, &format!("a cached answer is unusable: {e}")));
         }
         cache.store(&key, &answer.to_stored(), &answer.body, with_credentials);
-        Ok(Some(answer))
+        Ok((!is_gone(answer.status)).then_some(answer))
     }
 
     /// GETs `url` from the network, conditionally on `stale`'s validators
-    /// when there is a stale entry (a 304 is then returned as an answer).
+    /// when there is a stale entry (a 304 is then returned as an answer, as
+    /// are a 404 and a 410).
     fn revalidate(
         &self,
         url: &Url,
         headers: &[(&str, &str)],
         cap: u64,
         stale: Option<&Entry>,
-    ) -> Result<Option<Response>> {
+    ) -> Result<Response> {
         let validators = stale.map(Entry::validators).unwrap_or_default();
         let mut conditional: Vec<(&str, &str)> = headers.to_vec();
         conditional.extend(validators.iter().map(|(k, v)| (*k, v.as_str())));
-        self.client.fetch(url, &conditional, cap, None)
+        self.client.fetch_answer(url, &conditional, cap, None)
     }
 }

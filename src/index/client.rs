@@ -145,14 +145,27 @@ impl Client {
     }
 
     /// GETs `url` following redirects, bypassing the cache. A 304 (to a
-    /// conditional request) is returned as an answer.
+    /// conditional request) is returned as an answer; `Ok(None)`: 404 or 410.
     pub fn fetch(
         &self,
         url: &Url,
         headers: &[(&str, &str)],
         cap: u64,
-        mut sink: Option<&mut std::fs::File>,
+        sink: Option<&mut std::fs::File>,
     ) -> Result<Option<Response>> {
+        let answer = self.fetch_answer(url, headers, cap, sink)?;
+        Ok((!is_gone(answer.status)).then_some(answer))
+    }
+
+    /// [`Client::fetch`], a 404 or 410 returned as an answer too (with an
+    /// empty body: its headers say how long the absence may be cached).
+    pub fn fetch_answer(
+        &self,
+        url: &Url,
+        headers: &[(&str, &str)],
+        cap: u64,
+        mut sink: Option<&mut std::fs::File>,
+    ) -> Result<Response> {
         let mut url = url.clone();
         let mut credentials = take_credentials(&mut url);
         // Errors about a request that carried credentials show them as `****@`.
@@ -178,7 +191,7 @@ impl Client {
             let index_error =
                 |url: &Url, message: &str| starred(index_error(url, message), url, sent);
             match answer.status {
-                200..=299 | 304 => return Ok(Some(answer)),
+                200..=299 | 304 | 404 | 410 => return Ok(answer),
                 301 | 302 | 303 | 307 | 308 => {
                     let Some(location) = answer.location else {
                         return Err(index_error(&url, "a redirect without a Location header"));
@@ -195,7 +208,6 @@ impl Client {
                     });
                     url = next;
                 }
-                404 | 410 => return Ok(None),
                 401 => {
                     return Err(index_error(
                         &url,
@@ -555,6 +567,11 @@ fn header<B>(resp: &ureq::http::Response<B>, name: &str) -> Option<String> {
         .get(name)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned)
+}
+
+/// A status saying the resource is not there (404) or gone for good (410).
+pub fn is_gone(status: u16) -> bool {
+    matches!(status, 404 | 410)
 }
 
 /// Maps a transport error: certificate problems are `insecure_index`, the

@@ -154,6 +154,41 @@ fn a_fresh_cache_answers_without_requests_and_a_stale_one_revalidates() {
 }
 
 #[test]
+fn a_404_with_a_lifetime_is_cached_like_any_answer() {
+    let Some(index) = Index::start(&[
+        "--cache-control",
+        "/simple/=max-age=600",
+        "--cache-control",
+        "/files/=max-age=31536000, immutable",
+    ]) else {
+        return;
+    };
+    let input = app_input(&["lib>=1", "nothere>=1"]);
+    let cache = tempfile::tempdir().unwrap();
+    let cfg = config(
+        input.path(),
+        json!({"index_url": index.url(), "cache_dir": cache.path()}),
+        json!({}),
+    );
+    let cold = plan(&cfg);
+    let asked = index.take_log();
+    assert!(
+        asked
+            .iter()
+            .any(|r| r["status"] == 404 && r["path"].as_str() == Some("/simple/nothere/")),
+        "{asked:?}"
+    );
+    let warm = plan(&cfg);
+    assert_eq!(builds(&warm), builds(&cold), "{warm}");
+    assert_eq!(warm["missing_requirements"], cold["missing_requirements"]);
+    assert_eq!(
+        index.take_log(),
+        Vec::<Value>::new(),
+        "a fresh cache answers the 404 too"
+    );
+}
+
+#[test]
 fn no_store_private_and_credentials_are_not_cached() {
     let input = app_input(&["lib>=1"]);
     for (cc, auth) in [
