@@ -11,7 +11,7 @@ fn index_parity_cases() {
         .into_iter()
         .filter(|c| common::needs_index(c))
         .collect();
-    assert_eq!(cases.len(), 8, "expected 8 index cases");
+    assert_eq!(cases.len(), 13, "expected 13 index cases");
     let mut failures = Vec::new();
     let mut ran = 0;
     for case in &cases {

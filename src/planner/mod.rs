@@ -12,6 +12,7 @@
 //!
 //! [`select::Chooser`] is the one candidate chooser all of them use.
 
+pub mod build_graph;
 pub mod decide;
 pub mod expansion;
 pub mod fetch;
@@ -98,6 +99,10 @@ pub struct PlanOutcome<'a> {
     pub missing: Vec<String>,
     /// Non-fatal observations.
     pub warnings: Vec<String>,
+    /// The build order, with `build_graph` (contract-3 4.11).
+    pub build_order: Option<Vec<Vec<String>>>,
+    /// The build jobs that cannot be carried out, with `build_graph`.
+    pub unbuildable: Option<Vec<crate::plan::Unbuildable>>,
 }
 
 /// The planner's working state.
@@ -211,6 +216,8 @@ pub fn plan<'a>(inputs: &'a PlanInputs<'a>) -> Result<PlanOutcome<'a>> {
             .map(|m| m.req.text.to_string())
             .collect(),
         warnings,
+        build_order: None,
+        unbuildable: None,
     })
 }
 

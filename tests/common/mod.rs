@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use pep508_rs::{Requirement, VersionOrUrl};
 use serde_json::Value;
 
+pub mod build_graph;
 pub mod ffi;
 pub mod policy;
 pub mod servers;
@@ -156,7 +157,7 @@ fn pairs(v: &Value, keys: &[&str]) -> Vec<Value> {
         .unwrap_or_default()
 }
 
-fn req_key(s: &str) -> (String, BTreeSet<String>, String) {
+pub(crate) fn req_key(s: &str) -> (String, BTreeSet<String>, String) {
     let r: Requirement = s
         .parse()
         .unwrap_or_else(|e| panic!("requirement `{s}`: {e}"));
@@ -279,5 +280,6 @@ pub fn compare(case: &Path, result: &Value) -> Vec<String> {
             diffs.push(format!("warnings: want at least {n}, got {got}"));
         }
     }
+    build_graph::compare(&expect, result, &mut diffs);
     diffs
 }
