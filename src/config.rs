@@ -144,6 +144,12 @@ pub struct Override {
     /// Free text for people.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
+    /// The sdist to build from instead of the index's (contract-3 4.8).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_url: Option<String>,
+    /// The sha256 of `source_url`'s file, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_sha256: Option<String>,
 }
 
 /// One recorded build outcome (contract §4.6).
@@ -207,6 +213,14 @@ struct RawConfig {
     plan_path: Option<PathBuf>,
     #[serde(default)]
     time_budget_ms: Option<u64>,
+    #[serde(default)]
+    build_graph: bool,
+    #[serde(default = "default_build_graph_max_jobs")]
+    build_graph_max_jobs: u32,
+}
+
+fn default_build_graph_max_jobs() -> u32 {
+    200
 }
 
 fn default_platform() -> String {
@@ -254,6 +268,10 @@ pub struct Config {
     pub plan_path: Option<PathBuf>,
     /// Wall-clock budget for the whole call, in milliseconds (set by the Go binding from a context deadline).
     pub time_budget_ms: Option<u64>,
+    /// Plan sources, build environments and the build order (contract-3).
+    pub build_graph: bool,
+    /// At most this many releases are added for build environments.
+    pub build_graph_max_jobs: u32,
 }
 
 impl Config {
@@ -316,6 +334,12 @@ impl Config {
             validate_run_id(run_id)?;
         }
         validate_paths(&raw)?;
+        if raw.build_graph && raw.index.is_none() {
+            return Err(ResolverError::config(
+                "build_graph",
+                "needs an index (the sources and build environments come from it)",
+            ));
+        }
         Ok(Self {
             input_dir: raw.input_dir,
             cache_dir: raw.cache_dir,
@@ -336,6 +360,8 @@ impl Config {
             run_id: raw.run_id,
             plan_path: raw.plan_path,
             time_budget_ms: raw.time_budget_ms,
+            build_graph: raw.build_graph,
+            build_graph_max_jobs: raw.build_graph_max_jobs,
         })
     }
 }
@@ -354,6 +380,23 @@ fn validate_overrides(overrides: &BTreeMap<String, Override>) -> Result<()> {
                 return Err(ResolverError::config(
                     format!("overrides.{name}.version"),
                     format!("`{v}` is not a PEP 440 version"),
+                ));
+            }
+        }
+        if let Some(url) = &ov.source_url {
+            let lower = url.to_ascii_lowercase();
+            if !(lower.starts_with("http://") || lower.starts_with("https://")) {
+                return Err(ResolverError::config(
+                    format!("overrides.{name}.source_url"),
+                    format!("`{}` is not an http(s) URL", crate::redact::redact_url(url)),
+                ));
+            }
+        }
+        if let Some(sha) = &ov.source_sha256 {
+            if sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(ResolverError::config(
+                    format!("overrides.{name}.source_sha256"),
+                    "must be 64 hex digits",
                 ));
             }
         }

@@ -34,9 +34,6 @@ mod redact;
 mod reqfile;
 mod requirement;
 mod scan;
-// Read by the build graph (contract §4.9), which is not wired in yet: until then
-// only its tests and fuzz targets call it.
-#[cfg_attr(not(feature = "internals"), allow(dead_code, unused_imports))]
 mod sdist;
 mod stop;
 mod tags;
@@ -154,6 +151,11 @@ fn compute_plan_until<T>(
     let mut outcome = planner::plan(&inputs).map_err(|e| stop.explain(e, "planning"))?;
     stop.check("planning")?;
     policy::apply(config, &mut outcome, &requirements.constraints)?;
+    if config.build_graph {
+        planner::build_graph::plan(&inputs, &mut outcome)
+            .map_err(|e| stop.explain(e, "planning the build graph"))?;
+        stop.check("planning the build graph")?;
+    }
     if config.strict && !outcome.missing.is_empty() {
         return Err(strict_failure(&outcome.missing));
     }
@@ -213,6 +215,8 @@ fn assemble_plan(
         dependency_expansions: lists.dependency_expansions,
         missing_requirements: outcome.missing,
         skipped: lists.skipped,
+        build_order: outcome.build_order,
+        unbuildable: outcome.unbuildable,
         warnings,
         resolver: ResolverInfo::current(),
     })

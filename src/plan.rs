@@ -23,6 +23,9 @@ pub enum BuildReason {
     /// A project planned by bounded dependency expansion.
     #[serde(rename = "dependency expansion")]
     DependencyExpansion,
+    /// A release a build environment needs (contract-3 4.10).
+    #[serde(rename = "build requirement")]
+    BuildRequirement,
 }
 
 /// Why an input release is not reusable (which tag part rules it out).
@@ -65,6 +68,50 @@ pub struct BuildJob {
     /// Hints recorded with known failures (contract §4.6).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub hints: Vec<serde_json::Value>,
+    /// From what and with what it is built (only with `build_graph`).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub build: Option<Box<BuildSource>>,
+}
+
+/// A build job's source and build environment (contract-3 4.8–4.10).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct BuildSource {
+    /// The sdist it is built from; `None`: no source (unbuildable).
+    pub source: Option<Source>,
+    /// `build-backend` of its `pyproject.toml` (PEP 517 default when absent).
+    pub build_backend: Option<String>,
+    /// Its build requirements whose markers hold for the target; `None`
+    /// when unknown (no source, or the sdist could not be read).
+    pub build_requires: Option<Vec<String>>,
+    /// `name==version` of every release its build environment installs,
+    /// sorted.
+    pub build_deps: Vec<String>,
+}
+
+/// The sdist of a build (contract-3 4.8).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Source {
+    /// Its file name.
+    pub file: String,
+    /// Absolute URL, never with credentials.
+    pub url: String,
+    /// The index's (or the override's) sha256 of the file, when given.
+    pub sha256: Option<String>,
+    /// The simple-API base URL of the index that lists it; `None` for an
+    /// override's source.
+    pub index: Option<String>,
+}
+
+/// A build job that cannot be carried out (contract-3 4.11).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unbuildable {
+    /// PEP 503 normalised name.
+    pub name: String,
+    /// Version.
+    pub version: String,
+    /// `no source`, `build cycle: …`, `build requirement unbuildable: …` or
+    /// `build requirement missing: …`.
+    pub reason: String,
 }
 
 /// A reused input release.
@@ -197,6 +244,13 @@ pub struct Plan {
     pub missing_requirements: Vec<String>,
     /// Jobs left out as known failures.
     pub skipped: Vec<SkippedJob>,
+    /// Waves of `name==version` of the buildable jobs (only with
+    /// `build_graph`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub build_order: Option<Vec<Vec<String>>>,
+    /// Build jobs that cannot be carried out (only with `build_graph`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unbuildable: Option<Vec<Unbuildable>>,
     /// Non-fatal observations.
     pub warnings: Vec<String>,
     /// Producer.

@@ -26,6 +26,12 @@ impl CachedClient {
         Self { client, cache }
     }
 
+    /// The client itself, for a request the cache must not keep (an
+    /// sdist streamed to a file).
+    pub fn uncached(&self) -> &Client {
+        &self.client
+    }
+
     /// The call's deadline (`time_budget_ms`), if any.
     pub fn deadline(&self) -> Option<Instant> {
         self.client.deadline()

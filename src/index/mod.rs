@@ -31,10 +31,13 @@
 //!    `cached_client`).
 //! 6. [`metadata`]: PEP 658 metadata, else the wheel's (over
 //!    `range_reader`, `cached_client`, `files`, `package_index`).
-//! 7. [`remote`]: the indexes as one [`PackageIndex`], cached and
-//!    concurrent (over `metadata`, `cached_client`, `files`, `simple_api`,
-//!    `package_index`, `budget`).
-//! 8. This module: [`open`] and [`connect`] put them together from the
+//! 7. [`sdist_reader`]: an sdist's build system, streamed or read through
+//!    ranges, cached by the sdist's hash (over `range_reader`,
+//!    `cached_client`, `package_index`).
+//! 8. [`remote`]: the indexes as one [`PackageIndex`], cached and
+//!    concurrent (over `metadata`, `sdist_reader`, `cached_client`, `files`,
+//!    `simple_api`, `package_index`, `budget`).
+//! 9. This module: [`open`] and [`connect`] put them together from the
 //!    config.
 
 pub mod budget;
@@ -51,6 +54,7 @@ pub mod proxy;
 pub mod range_reader;
 pub mod remote;
 pub mod response;
+pub mod sdist_reader;
 pub mod security;
 pub mod simple_api;
 pub mod stats;
@@ -62,7 +66,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 #[cfg_attr(not(feature = "internals"), allow(unused_imports))]
-pub use package_index::{CompatibleWheel, IndexVersion, PackageIndex, PagePython, ReleaseMetadata};
+pub use package_index::{
+    BuildSystemRead, CompatibleWheel, IndexVersion, PackageIndex, PagePython, ReleaseMetadata,
+    SdistFile,
+};
 
 use crate::config::{Config, IndexConfig};
 use crate::error::{ResolverError, Result};
@@ -90,7 +97,9 @@ pub fn open(
         warnings,
     } = connect(index, config.cache_dir.as_deref(), stop)?;
     let client = cached_client::CachedClient::new(client, cache);
-    let remote = remote::RemoteIndexes::new(client, bases, index.strategy, target.clone());
+    let sdist_cache = cache_dir(index, config.cache_dir.as_deref()).map(|d| d.join("sdist"));
+    let remote = remote::RemoteIndexes::new(client, bases, index.strategy, target.clone())
+        .with_sdist_cache(sdist_cache);
     for w in warnings {
         remote.note(w);
     }

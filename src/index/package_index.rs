@@ -7,6 +7,7 @@ use pep440_rs::Version;
 use pep508_rs::PackageName;
 
 use crate::error::Result;
+use crate::sdist::BuildSystem;
 use crate::wheel::RequiresDist;
 
 /// One version of a project an index offers, with the facts the candidate
@@ -63,6 +64,24 @@ pub struct CompatibleWheel {
     pub requires_python: Option<String>,
 }
 
+/// An sdist of a release: on an index, or an override's (contract-3 4.8).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SdistFile {
+    /// Its file name.
+    pub file: String,
+    /// Absolute URL, without credentials.
+    pub url: String,
+    /// The sha256 of the file, when the index (or the override) gives one.
+    pub sha256: Option<String>,
+    /// The simple-API base URL of the index that listed it (no
+    /// credentials); `None` for an override's source.
+    pub index: Option<String>,
+}
+
+/// What reading an sdist's build system gave: the build system, or why it
+/// is unknown (for a warning naming the job).
+pub type BuildSystemRead = std::result::Result<BuildSystem, String>;
+
 /// What the planner needs from the configured indexes.
 pub trait PackageIndex: Sync {
     /// Every version the indexes offer for `name` (merged per the index
@@ -85,6 +104,20 @@ pub trait PackageIndex: Sync {
         name: &PackageName,
         version: &Version,
     ) -> Result<Option<CompatibleWheel>>;
+
+    /// The sdist of `name==version` a build uses (contract-3 4.8): not
+    /// yanked, a `.tar.gz` before a `.zip` before any other format, the
+    /// first listed among equals. `None`: the indexes list none.
+    fn sdist(&self, _name: &PackageName, _version: &Version) -> Result<Option<SdistFile>> {
+        Ok(None)
+    }
+
+    /// The build system of `sdist` (contract-3 4.9), read without unpacking
+    /// it and cached by its sha256 (else its URL). An `Err` only when the
+    /// call is stopped; an sdist that cannot be read is an inner `Err`.
+    fn build_system(&self, sdist: &SdistFile) -> Result<BuildSystemRead> {
+        Ok(Err(format!("{}: sdists are not read here", sdist.file)))
+    }
 
     /// Looks up many projects at once (concurrently), so later `versions`
     /// calls are answered from memory.

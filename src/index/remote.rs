@@ -15,8 +15,10 @@ use super::cached_client::CachedClient;
 use super::files::{FileRef, Files, Project};
 use super::metadata;
 use super::package_index::{
-    CompatibleWheel, IndexVersion, PackageIndex, PagePython, ReleaseMetadata,
+    BuildSystemRead, CompatibleWheel, IndexVersion, PackageIndex, PagePython, ReleaseMetadata,
+    SdistFile,
 };
+use super::sdist_reader;
 use super::security::shown;
 use super::simple_api::ACCEPT;
 use crate::config::IndexStrategy;
@@ -44,6 +46,8 @@ pub struct RemoteIndexes {
     /// What the pages being parsed may take ([`PARSE_BYTES_IN_FLIGHT`]).
     parses: Arc<ByteBudget>,
     warnings: Mutex<Vec<String>>,
+    /// Where the build systems read from sdists are kept, if anywhere.
+    sdist_cache: Option<std::path::PathBuf>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -68,7 +72,14 @@ impl RemoteIndexes {
             retained: AtomicUsize::new(0),
             parses: ByteBudget::new(PARSE_BYTES_IN_FLIGHT),
             warnings: Mutex::new(Vec::new()),
+            sdist_cache: None,
         }
+    }
+
+    /// Keeps the build systems read from sdists under `dir`.
+    pub fn with_sdist_cache(mut self, dir: Option<std::path::PathBuf>) -> Self {
+        self.sdist_cache = dir;
+        self
     }
 
     /// Records a warning for the plan.
@@ -314,6 +325,32 @@ impl PackageIndex for RemoteIndexes {
                 .unwrap_or_default(),
             requires_python: f.requires_python().map(str::to_owned),
         }))
+    }
+
+    fn sdist(&self, name: &PackageName, version: &Version) -> Result<Option<SdistFile>> {
+        let project = self.project(name)?;
+        let Some(files) = project.files(version) else {
+            return Ok(None);
+        };
+        let rank = |f: &FileRef<'_>| match crate::sdist::SdistFormat::of_filename(f.filename()) {
+            Ok(crate::sdist::SdistFormat::TarGz) => 0,
+            Ok(crate::sdist::SdistFormat::Zip) => 1,
+            Err(_) => 2,
+        };
+        let best = files
+            .iter()
+            .filter(|f| !f.is_wheel() && !f.yanked())
+            .min_by_key(|f| rank(f));
+        Ok(best.map(|f| SdistFile {
+            file: f.filename().to_owned(),
+            url: f.public_url().to_string(),
+            sha256: f.sha256(),
+            index: self.bases.get(f.origin()).map(ToString::to_string),
+        }))
+    }
+
+    fn build_system(&self, sdist: &SdistFile) -> Result<BuildSystemRead> {
+        sdist_reader::build_system(&self.client, self.sdist_cache.as_deref(), sdist)
     }
 
     fn prefetch(&self, names: &[PackageName]) -> Result<()> {

@@ -56,23 +56,31 @@ pub(crate) fn expand(state: &mut State<'_>) -> Result<()> {
         if chosen.is_empty() {
             return Ok(());
         }
+        // Every chosen release is examined, the last level's too: what the
+        // bound keeps out is then missing, not only unnamed.
+        frontier = requirements_of(state, &chosen)?;
         if depth >= bounds.max_depth {
-            let names: Vec<String> = chosen
-                .iter()
-                .map(|&id| state.jobs.get(id).name.to_string())
-                .collect::<BTreeSet<_>>()
-                .into_iter()
-                .collect();
-            state.warnings.push(format!(
-                "dependency expansion stopped at expansion.max_depth = {}: requirements of {} were not examined",
-                bounds.max_depth,
-                name_list(&names)
-            ));
+            depth_bound_warning(state, &frontier, bounds.max_depth);
             return Ok(());
         }
-        frontier = requirements_of(state, &chosen)?;
         depth += 1;
     }
+}
+
+/// Names what `max_depth` keeps out of the plan: the projects the last
+/// level's releases require and nothing planned satisfies (they stay in
+/// `missing_requirements`).
+fn depth_bound_warning(state: &mut State<'_>, left_out: &[SourcedRequirement<'_>], max_depth: u32) {
+    if left_out.is_empty() {
+        return;
+    }
+    let names = sorted_names(left_out.iter().map(|sr| &sr.req.requirement.name));
+    let parents = sorted_names(left_out.iter().filter_map(|sr| sr.parent.as_deref()));
+    state.warnings.push(format!(
+        "dependency expansion stopped at expansion.max_depth = {max_depth}: not expanded: {} (required by {})",
+        name_list(&names),
+        name_list(&parents)
+    ));
 }
 
 /// Plans one level: the frontier's projects that are neither an input nor

@@ -14,7 +14,9 @@ use pep508_rs::PackageName;
 use super::ReqRef;
 use crate::config::Override;
 use crate::index::CompatibleWheel;
-use crate::plan::{BuildJob, BuildReason, FetchEntry, Incompatible, ReuseEntry, SkippedJob};
+use crate::plan::{
+    BuildJob, BuildReason, BuildSource, FetchEntry, Incompatible, ReuseEntry, SkippedJob,
+};
 
 /// A job's position in the arena.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -88,6 +90,8 @@ pub struct Job<'a> {
     pub override_: Option<Override>,
     /// Hints from known failures (contract §4.6).
     pub hints: Vec<serde_json::Value>,
+    /// Source and build environment, on build jobs with `build_graph`.
+    pub build: Option<Box<BuildSource>>,
     /// What happens to it.
     pub action: Action,
 }
@@ -113,6 +117,7 @@ impl<'a> Job<'a> {
             incompatible: None,
             override_: None,
             hints: Vec::new(),
+            build: None,
             action: Action::Build,
         }
     }
@@ -172,6 +177,25 @@ impl<'a> Jobs<'a> {
         let id = JobId(u32::try_from(self.jobs.len()).unwrap_or(u32::MAX));
         self.jobs.push(job);
         id
+    }
+
+    /// How many jobs there are.
+    pub fn len(&self) -> usize {
+        self.jobs.len()
+    }
+
+    /// True when there are none.
+    #[cfg(any(test, feature = "internals"))]
+    pub fn is_empty(&self) -> bool {
+        self.jobs.is_empty()
+    }
+
+    /// Sorts the jobs from position `from` on by normalised name, then
+    /// version (no [`JobId`] may refer to them afterwards).
+    pub fn sort_tail(&mut self, from: usize) {
+        if let Some(tail) = self.jobs.get_mut(from..) {
+            tail.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.version.cmp(&b.version)));
+        }
     }
 
     /// The job `id`.
@@ -283,6 +307,7 @@ fn into_build_job(job: Job<'_>, version: String, python_tag: &str, platform_tag:
             .collect(),
         override_: job.override_,
         hints: job.hints,
+        build: job.build,
     }
 }
 

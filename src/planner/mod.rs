@@ -11,6 +11,7 @@
 //!
 //! [`select::Chooser`] is the one candidate chooser all of them use.
 
+pub mod build_graph;
 pub mod decide;
 pub mod expansion;
 pub mod fetch;
@@ -97,6 +98,10 @@ pub struct PlanOutcome<'a> {
     pub missing: Vec<String>,
     /// Non-fatal observations.
     pub warnings: Vec<String>,
+    /// The build order, with `build_graph` (contract-3 4.11).
+    pub build_order: Option<Vec<Vec<String>>>,
+    /// The build jobs that cannot be carried out, with `build_graph`.
+    pub unbuildable: Option<Vec<crate::plan::Unbuildable>>,
 }
 
 /// The planner's working state.
@@ -210,6 +215,8 @@ pub fn plan<'a>(inputs: &'a PlanInputs<'a>) -> Result<PlanOutcome<'a>> {
             .map(|m| m.req.text.to_string())
             .collect(),
         warnings,
+        build_order: None,
+        unbuildable: None,
     })
 }
 

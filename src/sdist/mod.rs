@@ -11,9 +11,9 @@
 //! `requires` strings are not evaluated here: the caller filters them for
 //! its target.
 //!
-//! Nothing in the planner calls this yet: wiring it into the build graph
-//! (a warning naming the job and `build_requires: null` on an error) is
-//! issue 26's next step.
+//! The index reads an sdist through this (`index::sdist_reader`); the
+//! build graph (`planner::build_graph`) turns an error into a warning
+//! naming the job and `build_requires: null`.
 
 pub mod build_system;
 mod meter;
@@ -22,6 +22,7 @@ pub mod zip;
 
 use std::io::{Read, Seek};
 
+#[cfg_attr(not(feature = "internals"), allow(unused_imports))]
 pub use build_system::{BuildSystem, DEFAULT_BUILD_BACKEND, DEFAULT_REQUIRES};
 
 /// The most compressed bytes read from one sdist (besides never more than

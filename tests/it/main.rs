@@ -8,6 +8,7 @@
 mod common;
 
 mod bad_inputs;
+mod build_graph;
 mod cancel_and_budget;
 mod config_errors;
 mod constraints;

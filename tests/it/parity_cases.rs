@@ -13,6 +13,8 @@ use serde_json::Value;
 
 use crate::common;
 
+mod build_graph;
+
 #[test]
 fn offline_parity_cases() {
     let mut failures = Vec::new();
@@ -48,7 +50,7 @@ fn offline_parity_cases() {
 #[test]
 fn index_parity_cases() {
     let cases: Vec<_> = cases().into_iter().filter(|c| needs_index(c)).collect();
-    assert_eq!(cases.len(), 8, "expected 8 index cases");
+    assert_eq!(cases.len(), 13, "expected 13 index cases");
     let mut failures = Vec::new();
     let mut ran = 0;
     for case in &cases {
@@ -104,7 +106,7 @@ fn read_json(path: &Path) -> Value {
 }
 
 /// The config of a case with paths made absolute and `${INDEX_URL}` replaced.
-fn case_config(case: &Path, index_url: Option<&str>) -> String {
+pub(crate) fn case_config(case: &Path, index_url: Option<&str>) -> String {
     let mut text = std::fs::read_to_string(case.join("config.json")).unwrap();
     if let Some(url) = index_url {
         text = text.replace("${INDEX_URL}", url);
@@ -249,5 +251,6 @@ fn compare(case: &Path, result: &Value) -> Vec<String> {
             diffs.push(format!("warnings: want at least {n}, got {got}"));
         }
     }
+    build_graph::compare(&expect, result, &mut diffs);
     diffs
 }

@@ -344,18 +344,25 @@ fn every_release_taken_from_an_index_is_expanded_within_the_bounds() {
     assert_eq!(p["to_build"][1]["depth"], 0, "pins keep the legacy depth 0");
     assert_eq!(p["missing_requirements"], json!([]), "{p}");
 
-    // max_depth 2: dep is planned, its requirements are not examined.
+    // max_depth 2: dep is planned and its requirements examined; leaf, which
+    // the bound keeps out, is missing and named.
     let p = run(2, 10);
     assert_eq!(built(&p).len(), 4, "{p}");
     assert!(
-        warnings(&p).contains("expansion.max_depth = 2: requirements of dep were not examined"),
+        warnings(&p).contains("expansion.max_depth = 2: not expanded: leaf (required by dep)"),
         "{p}"
     );
+    assert_eq!(p["missing_requirements"], json!(["leaf"]), "{p}");
     // max_depth 1: the pin and the range are planned, nothing of theirs.
     let p = run(1, 10);
     assert_eq!(built(&p).len(), 3, "{p}");
     assert!(
-        warnings(&p).contains("requirements of lib, tool were not examined"),
+        warnings(&p).contains("expansion.max_depth = 1: not expanded: dep (required by lib, tool)"),
+        "{p}"
+    );
+    assert_eq!(
+        p["missing_requirements"],
+        json!(["dep>=2", "dep>=2.1"]),
         "{p}"
     );
     // max_jobs 0: dep is named as not expanded and stays missing.

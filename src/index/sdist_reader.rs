@@ -1,0 +1,148 @@
+//! An sdist's build system read from an index (contract-3 4.9), never
+//! unpacked to disk nor held in memory whole: a `.tar.gz` is streamed into
+//! an anonymous temporary file (at most [`MAX_COMPRESSED_BYTES`]) and read
+//! from there only until `<top>/pyproject.toml`; a `.zip` is read through
+//! its central directory with range requests where the server honours
+//! them. What was read (or why it could not be) is kept as a small JSON
+//! file per sdist under the index cache, named by the sdist's sha256 (else
+//! its URL's), so a warm plan reads no sdist again.
+
+use std::io::{BufReader, Seek};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use super::cached_client::CachedClient;
+use super::package_index::{BuildSystemRead, SdistFile};
+use super::range_reader::RemoteFile;
+use crate::error::{ResolverError, Result};
+use crate::sdist::{self, BuildSystem, SdistFormat, MAX_COMPRESSED_BYTES};
+
+/// One cached read: the build system, or why it is unknown.
+#[derive(Debug, Serialize, Deserialize)]
+struct Stored {
+    backend: Option<String>,
+    requires: Option<Vec<String>>,
+    error: Option<String>,
+}
+
+/// Reads the build system of `sdist` through `client`, from `cache` (a
+/// directory) when it holds it, storing what was read there.
+pub fn build_system(
+    client: &CachedClient,
+    cache: Option<&Path>,
+    sdist: &SdistFile,
+) -> Result<BuildSystemRead> {
+    let path = cache.map(|dir| dir.join(format!("{}.json", cache_key(sdist))));
+    if let Some(read) = path.as_deref().and_then(load) {
+        return Ok(read);
+    }
+    let read = match read_remote(client, sdist) {
+        Ok(read) => read,
+        Err(e @ (ResolverError::Timeout(_) | ResolverError::Cancelled(_))) => return Err(e),
+        // A network failure is not kept: the next plan tries again.
+        Err(e) => return Ok(Err(e.to_string())),
+    };
+    if let Some(path) = &path {
+        store(path, &read);
+    }
+    Ok(read)
+}
+
+/// The cache file's stem: the sdist's sha256, else the sha256 of its URL.
+fn cache_key(sdist: &SdistFile) -> String {
+    match &sdist.sha256 {
+        Some(sha) => format!("sha256-{}", sha.to_ascii_lowercase()),
+        None => {
+            let digest = ring::digest::digest(&ring::digest::SHA256, sdist.url.as_bytes());
+            let hex: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+            format!("url-{hex}")
+        }
+    }
+}
+
+fn load(path: &Path) -> Option<BuildSystemRead> {
+    let bytes = std::fs::read(path).ok()?;
+    let stored: Stored = serde_json::from_slice(&bytes).ok()?;
+    match (stored.backend, stored.requires, stored.error) {
+        (Some(backend), Some(requires), None) => Some(Ok(BuildSystem { backend, requires })),
+        (None, None, Some(error)) => Some(Err(error)),
+        _ => None,
+    }
+}
+
+/// Stores `read` atomically (a temporary file renamed into place); a cache
+/// that cannot be written is only a cache.
+fn store(path: &Path, read: &BuildSystemRead) {
+    let stored = match read {
+        Ok(bs) => Stored {
+            backend: Some(bs.backend.clone()),
+            requires: Some(bs.requires.clone()),
+            error: None,
+        },
+        Err(e) => Stored {
+            backend: None,
+            requires: None,
+            error: Some(e.clone()),
+        },
+    };
+    let Some(dir) = path.parent() else { return };
+    let Ok(bytes) = serde_json::to_vec(&stored) else {
+        return;
+    };
+    let _ = std::fs::create_dir_all(dir).and_then(|()| {
+        let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+        std::io::Write::write_all(&mut tmp, &bytes)?;
+        tmp.persist(path).map(|_| ()).map_err(|e| e.error)
+    });
+}
+
+/// Reads the sdist from the network: a request error is an `Err`, an
+/// archive that cannot be read an inner `Err`.
+fn read_remote(client: &CachedClient, sdist: &SdistFile) -> Result<BuildSystemRead> {
+    let format = match SdistFormat::of_filename(&sdist.file) {
+        Ok(format) => format,
+        Err(e) => return Ok(Err(e.to_string())),
+    };
+    let url = Url::parse(&sdist.url)
+        .map_err(|e| ResolverError::Internal(format!("an sdist URL that is not one: {e}")))?;
+    match format {
+        SdistFormat::TarGz => read_tar_gz(client, &url),
+        SdistFormat::Zip => {
+            let Some(mut remote) = RemoteFile::open(client, &url, MAX_COMPRESSED_BYTES)? else {
+                return Ok(Err(not_found()));
+            };
+            let read = sdist::build_system_zip(&mut remote);
+            if let Some(e) = remote.take_error() {
+                return Err(e);
+            }
+            Ok(read.map_err(|e| e.to_string()))
+        }
+    }
+}
+
+/// Streams a `.tar.gz` into an anonymous temporary file, then reads it.
+fn read_tar_gz(client: &CachedClient, url: &Url) -> Result<BuildSystemRead> {
+    let io = |e: std::io::Error| ResolverError::io(Path::new("an sdist's temporary file"), &e);
+    let mut file = tempfile::tempfile().map_err(io)?;
+    let headers = [("Accept-Encoding", "identity")];
+    let found = client
+        .uncached()
+        .get_into(url, &headers, MAX_COMPRESSED_BYTES, &mut file);
+    match found {
+        Ok(Some(_)) => {}
+        Ok(None) => return Ok(Err(not_found())),
+        Err(ResolverError::IndexError { message, .. }) if message.contains("cap") => {
+            return Ok(Err(sdist::SdistError::TooManyCompressedBytes.to_string()))
+        }
+        Err(e) => return Err(e),
+    }
+    let size = file.metadata().map_err(io)?.len();
+    file.rewind().map_err(io)?;
+    Ok(sdist::build_system_tar_gz(BufReader::new(file), Some(size)).map_err(|e| e.to_string()))
+}
+
+fn not_found() -> String {
+    "HTTP 404: the index lists this sdist but does not have it".to_owned()
+}
