@@ -136,7 +136,8 @@ func checkInvariants(t *testing.T, p *Plan) {
 	}
 	for _, b := range p.ToBuild {
 		switch b.Reason {
-		case ReasonIncompatibleWheel, ReasonMissingDependency, ReasonMissingCompatibleWheel, ReasonDependencyExpansion:
+		case ReasonIncompatibleWheel, ReasonMissingDependency, ReasonMissingCompatibleWheel, ReasonDependencyExpansion,
+			ReasonBuildRequirement:
 		default:
 			t.Errorf("unknown reason %q", b.Reason)
 		}
