@@ -165,6 +165,18 @@ bench-index:
 bench-index-latency:
 	$(CARGO) run --release --example bench_index_latency
 
+# The build graph's cost (bench/build_graph.py): 30 builds whose sdists
+# (10-50 MB of incompressible payload each, pyproject.toml the last member)
+# are on scripts/index_test_server.py with 25 ms per request; cold and warm
+# wall time, requests, sdist bytes served and peak RSS of one plan process,
+# with build_graph and without. Writes about 1 GB to a temporary directory.
+# Stops with a message when the library has no build_graph. RUNS /
+# LATENCY_MS override (3, 25).
+.PHONY: bench-build-graph
+bench-build-graph:
+	$(CARGO) build --release --example plan
+	python3 bench/build_graph.py --plan-bin target/release/examples/plan
+
 # --- sanitizers ----------------------------------------------------------------
 # AddressSanitizer + LeakSanitizer on the two C-ABI consumers (the C harness
 # and the Go binding). The Rust static library itself is NOT instrumented:
@@ -363,8 +375,10 @@ consumer-check: dist
 # --- real-world check (opt-in; needs the public network; never in CI) -------------
 # Downloads shared/realworld's wheelhouse once with pip and plans it for
 # manylinux2014_s390x against the index in RESOLVER_INDEX_URL / PIP_INDEX_URL
-# (else pip's default), with fetch_compatible_wheels; prints what it fetches,
-# builds and why. REALWORLD_PYTHON=3.11.9 (or 3.9) and REALWORLD_PLATFORM override.
+# (else pip's default), with fetch_compatible_wheels and build_graph; prints
+# what it fetches, builds and why, each build's sdist, the build waves and
+# what cannot be built. REALWORLD_PYTHON=3.11.9 (or 3.9), REALWORLD_PLATFORM
+# and REALWORLD_BUILD_GRAPH=0 (plan without the build graph) override.
 .PHONY: realworld
 realworld:
 	$(CARGO) build --release --example plan

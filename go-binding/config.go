@@ -72,6 +72,18 @@ type Config struct {
 	// TimeBudgetMS bounds the whole call, in milliseconds. ComputePlan sets it
 	// from the context's deadline; when both are given the smaller wins.
 	TimeBudgetMS uint64 `json:"time_budget_ms,omitempty"`
+	// BuildGraph plans, for every build job, its source (the sdist), its
+	// build requirements and the releases of its build environment, and the
+	// order the builds can run in: BuildJob.Source, BuildJob.BuildBackend,
+	// BuildJob.BuildRequires, BuildJob.BuildDeps, Plan.BuildOrder and
+	// Plan.Unbuildable (contract-3). Needs Index (the library answers
+	// CodeInvalidConfig naming build_graph otherwise). Off, the plan is the
+	// same as without the field.
+	BuildGraph bool `json:"build_graph,omitempty"`
+	// BuildGraphMaxJobs bounds how many releases are added for build
+	// environments; nil means the default (200). Use [Uint32]: 0 is
+	// meaningful (none are added; what is left out is named in warnings).
+	BuildGraphMaxJobs *uint32 `json:"build_graph_max_jobs,omitempty"`
 }
 
 // IndexConfig configures the package indexes (contract §6).
@@ -111,7 +123,8 @@ type ExpansionConfig struct {
 	MaxJobs  *uint32 `json:"max_jobs,omitempty"`
 }
 
-// Uint32 returns a pointer to v, for ExpansionConfig.
+// Uint32 returns a pointer to v, for ExpansionConfig and
+// Config.BuildGraphMaxJobs.
 func Uint32(v uint32) *uint32 { return &v }
 
 // Override holds per-package build settings (contract §4.5). Version replaces
@@ -123,6 +136,11 @@ type Override struct {
 	SystemRecipe   string            `json:"system_recipe,omitempty"`
 	Env            map[string]string `json:"env,omitempty"`
 	Notes          string            `json:"notes,omitempty"`
+	// SourceURL, with Config.BuildGraph, is the sdist the build uses instead
+	// of the one on the index (BuildJob.Source then has a nil Index);
+	// SourceSHA256 is its hash (contract-3 4.8).
+	SourceURL    string `json:"source_url,omitempty"`
+	SourceSHA256 string `json:"source_sha256,omitempty"`
 }
 
 // KnownFailure is one recorded build outcome (contract §4.6).

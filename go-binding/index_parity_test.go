@@ -14,11 +14,14 @@ func TestIndexParityCases(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(cases) != 7 {
-		t.Fatalf("want 7 index cases with an index/ folder, found %d", len(cases))
+	if len(cases) != 12 {
+		t.Fatalf("want 12 index cases with an index/ folder, found %d", len(cases))
 	}
 	for _, c := range cases {
 		t.Run(c.Name, func(t *testing.T) {
+			if c.UsesBuildGraph() {
+				skipWithoutBuildGraph(t)
+			}
 			url := parity.StartPypiServer(t, c.IndexDir())
 			doc, err := ComputePlanJSON(context.Background(), c.ConfigJSONWithIndex(url, nil))
 			if err != nil {
@@ -26,6 +29,9 @@ func TestIndexParityCases(t *testing.T) {
 			}
 			for _, d := range c.CheckPlan(doc) {
 				t.Error(d)
+			}
+			if c.UsesBuildGraph() {
+				checkBuildGraphInvariants(t, decodeStrict(t, doc))
 			}
 		})
 	}

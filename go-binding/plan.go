@@ -11,6 +11,27 @@ const (
 	ReasonMissingDependency      = "missing dependency"
 	ReasonMissingCompatibleWheel = "missing compatible wheel for requirement"
 	ReasonDependencyExpansion    = "dependency expansion"
+	// ReasonBuildRequirement is a release a build environment needs that
+	// has no wheel for the target (Config.BuildGraph; contract-3 4.10).
+	ReasonBuildRequirement = "build requirement"
+)
+
+// How the reasons of Plan.Unbuildable start (contract-3 4.11); each is
+// followed by what it names, except UnbuildableNoSource.
+const (
+	// UnbuildableNoSource: the configured indexes have no sdist of the
+	// release and no override names one.
+	UnbuildableNoSource = "no source"
+	// UnbuildableCycle: the build environment needs, through builds, the
+	// release itself ("build cycle: a==1 -> b==2 -> a==1").
+	UnbuildableCycle = "build cycle: "
+	// UnbuildableRequirement: the build environment needs an unbuildable
+	// release ("build requirement unbuildable: x==1").
+	UnbuildableRequirement = "build requirement unbuildable: "
+	// UnbuildableMissing: nothing satisfies a build requirement, or a
+	// requirement of a release in the build environment ("build requirement
+	// missing: <requirement>").
+	UnbuildableMissing = "build requirement missing: "
 )
 
 // Plan node actions (PlanNode.Action).
@@ -36,9 +57,13 @@ type Plan struct {
 	Reuse []ReuseEntry `json:"reuse"`
 	// Fetch lists the releases to download from an index instead of
 	// building them (index.fetch_compatible_wheels; contract §4.7), in the
-	// order they would have had in ToBuild. Absent (nil) when empty.
+	// order they would have had in ToBuild; with Config.BuildGraph, the
+	// releases build environments need follow, sorted by name, then
+	// version. Absent (nil) when empty.
 	Fetch []FetchEntry `json:"fetch,omitempty"`
-	// ToBuild lists the build jobs, in contract order.
+	// ToBuild lists the build jobs, in contract order; with
+	// Config.BuildGraph, the builds build environments need follow
+	// (ReasonBuildRequirement), and the unbuildable jobs stay listed.
 	ToBuild []BuildJob `json:"to_build"`
 	// DependencyExpansions are the expansion jobs (also in ToBuild).
 	DependencyExpansions []BuildJob `json:"dependency_expansions"`
@@ -51,6 +76,44 @@ type Plan struct {
 	Warnings []string `json:"warnings"`
 	// Resolver identifies the producer.
 	Resolver ResolverInfo `json:"resolver"`
+	// BuildOrder, with Config.BuildGraph, is the order of the buildable
+	// jobs: waves of "name==version", each wave's builds needing only
+	// builds of earlier waves in their build environments (BuildJob.
+	// BuildDeps), so the builds of one wave can run in parallel. Every
+	// buildable job is in exactly one wave; unbuildable ones in none. Nil
+	// without the build graph (see HasBuildGraph).
+	BuildOrder [][]string `json:"build_order,omitempty"`
+	// Unbuildable, with Config.BuildGraph, are the build jobs that cannot
+	// be carried out, in ToBuild order (they stay in ToBuild).
+	Unbuildable []Unbuildable `json:"unbuildable,omitempty"`
+}
+
+// HasBuildGraph reports whether the plan was made with Config.BuildGraph:
+// only then does it have BuildOrder (possibly empty) and the build fields
+// of its jobs.
+func (p *Plan) HasBuildGraph() bool { return p.BuildOrder != nil }
+
+// Unbuildable is a build job the builder cannot carry out (contract-3 4.11).
+type Unbuildable struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+	// Reason is UnbuildableNoSource, or starts with UnbuildableCycle,
+	// UnbuildableRequirement or UnbuildableMissing.
+	Reason string `json:"reason"`
+}
+
+// Source is the sdist a build starts from (contract-3 4.8).
+type Source struct {
+	// File is the sdist's file name.
+	File string `json:"file"`
+	// URL is absolute and never carries credentials.
+	URL string `json:"url"`
+	// SHA256 is the index's hash of the file (or the override's), when
+	// there is one.
+	SHA256 string `json:"sha256,omitempty"`
+	// Index is the simple-API base URL of the index that lists it; nil when
+	// an override (Override.SourceURL) gives the source.
+	Index *string `json:"index"`
 }
 
 // PlanNode is one node of the legacy "plan" list.
@@ -122,6 +185,26 @@ type BuildJob struct {
 	// Hints are the hints recorded with known failures (contract §4.6), as
 	// raw JSON values.
 	Hints []json.RawMessage `json:"hints,omitempty"`
+
+	// The build graph (Config.BuildGraph; contract-3 4.8–4.10): absent
+	// without it. A job without a source has nil Source, BuildBackend and
+	// BuildRequires, and is in Plan.Unbuildable.
+
+	// Source is the sdist to build from; nil when there is none.
+	Source *Source `json:"source,omitempty"`
+	// BuildBackend is the [build-system] build-backend of the sdist's
+	// pyproject.toml (setuptools.build_meta:__legacy__ when it names none);
+	// nil when the sdist could not be read.
+	BuildBackend *string `json:"build_backend,omitempty"`
+	// BuildRequires are the [build-system] requires (as written) whose
+	// markers hold for the target. Nil when nothing is known of them (no
+	// source, or an sdist that could not be read: the plan's warnings say
+	// which); non-nil and empty when the sdist requires nothing.
+	BuildRequires []string `json:"build_requires,omitempty"`
+	// BuildDeps are "name==version" of every release the build environment
+	// installs (the build requirements and their runtime closure), sorted:
+	// exact constraints for the build.
+	BuildDeps []string `json:"build_deps,omitempty"`
 }
 
 // Incompatible explains why an input release is not reusable.

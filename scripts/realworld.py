@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Opt-in, needs the public network (never run in CI): plans a real web
 service's wheelhouse (shared/realworld/) for an IBM Z target against a real
-package index and prints what the plan fetches, builds and why.
+package index and prints what the plan fetches, builds and why; with the
+build graph (build_graph, on unless --no-build-graph or REALWORLD_BUILD_GRAPH=0),
+also each build's sdist, the waves the builds can run in and what cannot be
+built. A library without build_graph is noted and planned without it.
 
     make realworld [REALWORLD_PYTHON=3.11.9] [REALWORLD_PLATFORM=manylinux2014_s390x]
 
@@ -42,6 +45,39 @@ def download(requirements, wheelhouse):
     )
 
 
+def plan(args, config):
+    """Runs the plan binary on config: (plan or error document, seconds)."""
+    path = os.path.join(args.work, "config.json")
+    with open(path, "w") as f:
+        json.dump(config, f, indent=2)
+    started = time.monotonic()
+    out = subprocess.run([args.plan_bin, path], capture_output=True, text=True)
+    return json.loads(out.stdout), time.monotonic() - started
+
+
+def print_build_graph(doc):
+    """The waves the builds can run in (each build with its build
+    environment's builds and fetches), then what cannot be built and why."""
+    jobs = {f"{b['name']}=={b['version']}": b for b in doc["to_build"]}
+    waves = doc["build_order"]
+    print(f"\nbuild order: {sum(map(len, waves))} builds in {len(waves)} waves, "
+          f"{len(doc['unbuildable'])} unbuildable")
+    for k, wave in enumerate(waves, 1):
+        print(f"  wave {k}:")
+        for pin in wave:
+            job = jobs.get(pin, {})
+            builds = [d for d in job.get("build_deps", []) if d in jobs]
+            requires = job.get("build_requires")
+            print(f"    {pin}: {job.get('build_backend')}; requires "
+                  f"{', '.join(requires) if requires is not None else '(unknown)'}"
+                  f"; {len(job.get('build_deps', []))} in its environment"
+                  + (f", built here: {', '.join(builds)}" if builds else ""))
+    if doc["unbuildable"]:
+        print("\ncannot be built:")
+        for u in doc["unbuildable"]:
+            print(f"  {u['name']} {u['version']}: {u['reason']}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--plan-bin", required=True, help="the `plan` example binary")
@@ -51,6 +87,8 @@ def main():
     ap.add_argument("--platform", default=os.environ.get("REALWORLD_PLATFORM", "manylinux2014_s390x"))
     ap.add_argument("--max-depth", type=int, default=4)
     ap.add_argument("--max-jobs", type=int, default=200)
+    ap.add_argument("--no-build-graph", dest="build_graph", action="store_false",
+                    default=os.environ.get("REALWORLD_BUILD_GRAPH", "1") != "0")
     args = ap.parse_args()
 
     wheelhouse = os.path.join(args.work, "wheelhouse")
@@ -64,13 +102,13 @@ def main():
         "expansion": {"max_depth": args.max_depth, "max_jobs": args.max_jobs},
         "plan_path": os.path.join(args.work, "plan.json"),
     }
-    path = os.path.join(args.work, "config.json")
-    with open(path, "w") as f:
-        json.dump(config, f, indent=2)
-    started = time.monotonic()
-    out = subprocess.run([args.plan_bin, path], capture_output=True, text=True)
-    took = time.monotonic() - started
-    doc = json.loads(out.stdout)
+    if args.build_graph:
+        config["build_graph"] = True
+    doc, took = plan(args, config)
+    if "unknown field `build_graph`" in doc.get("error", {}).get("message", ""):
+        print("note: this library has no build_graph (contract-3); planned without the build graph\n")
+        del config["build_graph"]
+        doc, took = plan(args, config)
     if "error" in doc:
         print(json.dumps(doc, indent=2))
         return 1
@@ -89,9 +127,13 @@ def main():
             why += f" ({b['incompatible']['kind']})"
         if b["parents"]:
             why += f", for {', '.join(b['parents'])}"
+        if "source" in b:
+            why += f"; from {b['source']['file']}" if b["source"] else "; no source"
         print(f"  {b['name']} {b['version']}: {why}")
     reasons = collections.Counter(b["reason"] for b in doc["to_build"])
     print("\nbuild reasons:", dict(reasons))
+    if "build_order" in doc:
+        print_build_graph(doc)
     for key in ("missing_requirements", "skipped", "warnings"):
         if doc[key]:
             print(f"\n{key}:")

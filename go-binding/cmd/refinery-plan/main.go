@@ -14,6 +14,11 @@
 // The plan is written atomically to <output>/plan.json and summarised on
 // standard output (on standard error with --json, which prints the plan).
 //
+// With --build-graph, the plan also says from what each build starts (its
+// sdist), with what (its build environment) and in what order the builds
+// can run (build_order's waves); the summary counts the builds and waves and
+// names each job that cannot be built, with its reason.
+//
 // With --download DIR, the plan's fetch entries are then downloaded into
 // DIR (resolver.FetchWheels: sha256 verified, atomic, files already there
 // kept) and summarised; a file that fails makes the exit status 1.
@@ -69,7 +74,7 @@ type options struct {
 	indexURL, historyDB, runID, download                               string
 	extraIndexURLs, trustedHosts                                       listFlag
 	fallbackLatest, skipKnownFailures, strict, printJSON               bool
-	fetchCompatibleWheels                                              bool
+	fetchCompatibleWheels, buildGraph                                  bool
 	set                                                                map[string]bool
 }
 
@@ -89,6 +94,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.Var(&o.trustedHosts, "trusted-host", "host allowed over plain HTTP; repeatable (index.trusted_hosts)")
 	fs.BoolVar(&o.fallbackLatest, "fallback-latest", false, "consult the index for unsatisfied ranges (fallback_latest)")
 	fs.BoolVar(&o.fetchCompatibleWheels, "fetch-compatible-wheels", false, "list releases the index has a wheel of for the target under fetch instead of building them (index.fetch_compatible_wheels)")
+	fs.BoolVar(&o.buildGraph, "build-graph", false, "plan each build's source, build environment and the build order; needs an index (build_graph)")
 	fs.BoolVar(&o.skipKnownFailures, "skip-known-failures", false, "leave known failures out of the plan (skip_known_failures)")
 	fs.StringVar(&o.historyDB, "history-db", "", "legacy SQLite build history (history_db)")
 	fs.StringVar(&o.runID, "run-id", "", "fixed run id (run_id)")
@@ -201,6 +207,7 @@ func buildConfig(o *options) (map[string]any, error) {
 		"history-db":          o.historyDB,
 		"run-id":              o.runID,
 		"strict":              o.strict,
+		"build-graph":         o.buildGraph,
 	} {
 		if o.set[flagName] {
 			cfg[fieldOf[flagName]] = value
@@ -244,6 +251,7 @@ var fieldOf = map[string]string{
 	"history-db":          "history_db",
 	"run-id":              "run_id",
 	"strict":              "strict",
+	"build-graph":         "build_graph",
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -354,6 +362,9 @@ type planSummary struct {
 	MissingRequirements  []string   `json:"missing_requirements"`
 	Skipped              []struct{} `json:"skipped"`
 	Warnings             []string   `json:"warnings"`
+	// BuildOrder is nil unless the plan was made with build_graph.
+	BuildOrder  [][]string             `json:"build_order"`
+	Unbuildable []resolver.Unbuildable `json:"unbuildable"`
 }
 
 // summaryLines is how many missing requirements (and warnings) the summary
@@ -385,8 +396,34 @@ func summarize(w io.Writer, p *planSummary) {
 		}
 		fmt.Fprintf(w, "  build reasons: %s\n", strings.Join(parts, ", "))
 	}
+	if p.BuildOrder != nil {
+		summarizeBuildGraph(w, p)
+	}
 	listAtMost(w, "missing", p.MissingRequirements)
 	listAtMost(w, "warning", p.Warnings)
+}
+
+// summarizeBuildGraph prints how many builds run in how many waves, and
+// each job that cannot be built with its reason.
+func summarizeBuildGraph(w io.Writer, p *planSummary) {
+	builds := 0
+	for _, wave := range p.BuildOrder {
+		builds += len(wave)
+	}
+	fmt.Fprintf(w, "  build graph: %s in %s, %d unbuildable\n",
+		plural(builds, "build"), plural(len(p.BuildOrder), "wave"), len(p.Unbuildable))
+	lines := make([]string, len(p.Unbuildable))
+	for i, u := range p.Unbuildable {
+		lines[i] = fmt.Sprintf("%s %s: %s", u.Name, u.Version, u.Reason)
+	}
+	listAtMost(w, "unbuildable", lines)
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // listAtMost prints up to summaryLines items, then how many were left out.

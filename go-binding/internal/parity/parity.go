@@ -37,6 +37,14 @@ type Expect struct {
 	Fetch [][]any `json:"fetch"`
 	// Skipped is compared only where the case gives it.
 	Skipped *[][]any `json:"skipped"`
+	// The build graph's keys (cases 50–54), each compared only where the
+	// case gives it: see buildgraph.go.
+	Source        *[][]any    `json:"source"`
+	BuildRequires *[][]any    `json:"build_requires"`
+	BuildBackend  *[][]any    `json:"build_backend"`
+	BuildDeps     *[][]any    `json:"build_deps"`
+	BuildOrder    *[][]string `json:"build_order"`
+	Unbuildable   *[][]any    `json:"unbuildable"`
 }
 
 // RepoRoot is the repository root (the parent of go-binding).
@@ -223,7 +231,7 @@ func (c Case) CheckPlan(doc []byte) []string {
 	if len(p.Warnings) < c.Expect.Warnings {
 		diffs = append(diffs, fmt.Sprintf("warnings: want at least %d, got %q", c.Expect.Warnings, p.Warnings))
 	}
-	return diffs
+	return c.checkBuildGraph(diffs, doc)
 }
 
 // CheckError compares an error code and its message and details (as one

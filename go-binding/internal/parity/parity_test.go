@@ -89,3 +89,121 @@ func TestCheckPlanReportsEveryDifference(t *testing.T) {
 		t.Errorf("an error where a plan is expected: %v", diffs)
 	}
 }
+
+func indexCaseNamed(t *testing.T, name string) Case {
+	t.Helper()
+	cases, err := IndexCases()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cases {
+		if c.Name == name {
+			return c
+		}
+	}
+	t.Fatalf("fixtures/parity/%s not found", name)
+	return Case{}
+}
+
+// The build-graph keys (cases 50–54) can fail too, each on its own.
+func TestCheckPlanReportsBuildGraphDifferences(t *testing.T) {
+	c53 := indexCaseNamed(t, "53_build_only_versions_markers_extras")
+	good53 := `{"reuse": [{"name": "core", "version": "2.0"}],
+	 "fetch": [{"name": "core", "version": "1.5", "file": "core-1.5-py3-none-any.whl"},
+	  {"name": "setuptools", "version": "70.0.0", "file": "setuptools-70.0.0-py3-none-any.whl"},
+	  {"name": "speedup", "version": "1.0", "file": "speedup-1.0-py3-none-any.whl"}],
+	 "to_build": [
+	  {"name": "app", "version": "1.0", "reason": "incompatible wheel",
+	   "source": {"file": "app-1.0.tar.gz", "url": "http://x/app-1.0.tar.gz", "index": "http://x/simple/"},
+	   "build_backend": "setuptools.build_meta",
+	   "build_requires": ["Tool[Fast] >= 1 ; python_version>='3.10'", "core < 2"],
+	   "build_deps": ["tool==1.0", "Speedup==1.0", "core==1.5"]},
+	  {"name": "tool", "version": "1.0", "reason": "build requirement",
+	   "source": {"file": "tool-1.0.tar.gz", "url": "http://x/tool-1.0.tar.gz", "index": "http://x/simple/"},
+	   "build_backend": "setuptools.build_meta", "build_requires": ["setuptools>=61"],
+	   "build_deps": ["setuptools==70.0.0"]}],
+	 "dependency_expansions": [], "missing_requirements": [], "warnings": [],
+	 "build_order": [["tool==1.0"], ["App==1.0"]], "unbuildable": [],
+	 "plan": [{"name": "core", "version": "2.0", "action": "reuse"},
+	  {"name": "core", "version": "1.5", "action": "fetch"},
+	  {"name": "setuptools", "version": "70.0.0", "action": "fetch"},
+	  {"name": "speedup", "version": "1.0", "action": "fetch"},
+	  {"name": "app", "version": "1.0", "action": "build"},
+	  {"name": "tool", "version": "1.0", "action": "build"}]}`
+	// The order of the requirements counts; the case lists core<2 first.
+	good53 = strings.Replace(good53, `["Tool[Fast] >= 1 ; python_version>='3.10'", "core < 2"]`,
+		`["core < 2", "Tool[Fast] >= 1 ; python_version >= '3.10'"]`, 1)
+	if diffs := c53.CheckPlan([]byte(good53)); len(diffs) != 0 {
+		t.Fatalf("matching plan reported: %v", diffs)
+	}
+	for what, bad := range map[string]string{
+		"build_requires":          strings.Replace(good53, `"core < 2", "Tool[Fast]`, `"Tool[Fast]`+"\", \"core < 2\", \"x", 1),
+		"build_requires (extras)": strings.Replace(good53, `Tool[Fast] >= 1`, `Tool >= 1`, 1),
+		"build_requires (null)":   strings.Replace(good53, `"build_requires": ["setuptools>=61"]`, `"build_requires": null`, 1),
+		"build_deps":              strings.Replace(good53, `"Speedup==1.0", `, ``, 1),
+		"build_order":             strings.Replace(good53, `[["tool==1.0"], ["App==1.0"]]`, `[["tool==1.0", "app==1.0"]]`, 1),
+		"build_order (absent)":    strings.Replace(good53, `"build_order": [["tool==1.0"], ["App==1.0"]], `, ``, 1),
+		"unbuildable": strings.Replace(good53, `"unbuildable": []`,
+			`"unbuildable": [{"name": "app", "version": "1.0", "reason": "no source"}]`, 1),
+	} {
+		what, _, _ := strings.Cut(what, " (")
+		diffs := c53.CheckPlan([]byte(bad))
+		if len(diffs) != 1 || !strings.HasPrefix(diffs[0], what) {
+			t.Errorf("%s: want one %s difference, got %v", what, what, diffs)
+		}
+	}
+
+	c52 := indexCaseNamed(t, "52_no_source_is_unbuildable")
+	good52 := `{"reuse": [],
+	 "fetch": [{"name": "setuptools", "version": "70.0.0", "file": "setuptools-70.0.0-py3-none-any.whl"}],
+	 "to_build": [
+	  {"name": "app", "version": "1.0", "reason": "incompatible wheel",
+	   "source": {"file": "app-1.0.tar.gz", "url": "http://x/app-1.0.tar.gz", "sha256": "ab", "index": "http://x/simple/"},
+	   "build_backend": "setuptools.build_meta:__legacy__", "build_requires": ["setuptools>=40.8.0"],
+	   "build_deps": ["setuptools==70.0.0"]},
+	  {"name": "binonly", "version": "1.0", "reason": "incompatible wheel",
+	   "source": null, "build_backend": null, "build_requires": null, "build_deps": []}],
+	 "dependency_expansions": [], "missing_requirements": [], "warnings": ["binonly==1.0: no source"],
+	 "build_order": [["app==1.0"]],
+	 "unbuildable": [{"name": "binonly", "version": "1.0", "reason": "no source on any index"}],
+	 "plan": [{"name": "setuptools", "version": "70.0.0", "action": "fetch"},
+	  {"name": "app", "version": "1.0", "action": "build"},
+	  {"name": "binonly", "version": "1.0", "action": "build"}]}`
+	if diffs := c52.CheckPlan([]byte(good52)); len(diffs) != 0 {
+		t.Fatalf("matching plan reported: %v", diffs)
+	}
+	for what, bad := range map[string]string{
+		"source": strings.Replace(good52, `"source": null`,
+			`"source": {"file": "binonly-1.0.zip", "url": "u", "index": null}`, 1),
+		"build_backend": strings.Replace(good52, `"build_backend": "setuptools.build_meta:__legacy__"`,
+			`"build_backend": null`, 1),
+		"build_requires": strings.Replace(good52, `"build_requires": null`, `"build_requires": []`, 1),
+		"unbuildable":    strings.Replace(good52, `"reason": "no source on any index"`, `"reason": "build cycle: binonly==1.0"`, 1),
+		"warnings":       strings.Replace(good52, `["binonly==1.0: no source"]`, `[]`, 1),
+	} {
+		diffs := c52.CheckPlan([]byte(bad))
+		if len(diffs) != 1 || !strings.HasPrefix(diffs[0], what) {
+			t.Errorf("%s: want one %s difference, got %v", what, what, diffs)
+		}
+	}
+}
+
+func TestNormalizeBuildRequirement(t *testing.T) {
+	if a, b := NormalizeBuildRequirement("Tool[Fast,b_x]>=1; python_version >= '3.10'"),
+		NormalizeBuildRequirement(`tool [b-x, fast] >= 1 ; python_version >= "3.10"`); a != b {
+		t.Errorf("equal requirements differ: %q vs %q", a, b)
+	}
+	if NormalizeBuildRequirement("tool[fast]>=1") == NormalizeBuildRequirement("tool>=1") {
+		t.Error("extras are ignored")
+	}
+}
+
+func TestLacksBuildGraph(t *testing.T) {
+	old := "invalid config: build_graph: unknown field `build_graph`, expected one of `input_dir`, …"
+	if !LacksBuildGraph("invalid_config", old) {
+		t.Error("the unknown-field answer is not recognised")
+	}
+	if LacksBuildGraph("invalid_config", "invalid config: build_graph: needs an index") {
+		t.Error("a build_graph the library knows and refuses is taken for a missing feature")
+	}
+}
