@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""`make bench-build-graph`: what the build graph (contract-3) costs.
+"""`make bench-build-graph`: what the build graph (contract §4.8–4.11) costs.
 
 Writes, deterministically into a temporary directory, a wheelhouse of 30
 x86_64-only wheels (30 builds for manylinux2014_s390x) and a static index
@@ -188,7 +188,7 @@ def plan_once(plan_bin, config, work, log):
 
 def lacks_build_graph(plan_bin, work, input_dir):
     """True when the library refuses build_graph as an unknown field (it
-    predates contract-3); asked without an index, a library that has it
+    predates the build graph); asked without an index, a library that has it
     refuses the config for want of one instead."""
     path = os.path.join(work, "probe.json")
     with open(path, "w") as f:
@@ -224,7 +224,7 @@ def main():
         probe_input = os.path.join(ROOT, "fixtures", "parity", "01_basic", "input")
         if not args.only_baseline and lacks_build_graph(args.plan_bin, tmp, probe_input):
             print("bench-build-graph: this library does not know the config field build_graph "
-                  "(contract-3): build it from a tree that has the build graph "
+                  "(contract §4.8–4.11): build it from a tree that has the build graph "
                   "(or pass --only-baseline to plan without it)", file=sys.stderr)
             return 1
         tree = os.path.join(tmp, "tree")

@@ -21,7 +21,7 @@ var (
 )
 
 // skipWithoutBuildGraph skips the test when the linked library predates
-// the build graph (contract-3): asked for build_graph without an index, such
+// the build graph (contract §4.8–4.11): asked for build_graph without an index, such
 // a library refuses the field as unknown, while one that has it refuses the
 // config for want of an index.
 func skipWithoutBuildGraph(t *testing.T) {
@@ -34,13 +34,13 @@ func skipWithoutBuildGraph(t *testing.T) {
 	if e, ok := buildGraphErr.(*Error); ok {
 		details, _ := json.Marshal(e.Details)
 		if parity.LacksBuildGraph(string(e.Code), e.Message+" "+string(details)) {
-			t.Skip("SKIPPED: the library predates build_graph (contract-3); this runs once it has it")
+			t.Skip("SKIPPED: the library predates build_graph (contract §4.8–4.11); this runs once it has it")
 		}
 	}
 }
 
 // TestBuildGraphNeedsIndex: build_graph without an index is invalid_config
-// naming build_graph (contract-3 section 2).
+// naming build_graph (contract §2).
 func TestBuildGraphNeedsIndex(t *testing.T) {
 	skipWithoutBuildGraph(t)
 	cfg := basicConfig(t)
@@ -129,7 +129,7 @@ func TestBuildGraphConfigFields(t *testing.T) {
 	}
 }
 
-// checkBuildGraphInvariants checks what contract-3 4.10–4.11 promise of any
+// checkBuildGraphInvariants checks what contract §4.10–4.11 promise of any
 // plan made with build_graph: every buildable job in exactly one wave, after
 // the builds its environment needs; unbuildable jobs in none, in to_build
 // order; build_deps sorted.

@@ -76,7 +76,7 @@ type Config struct {
 	// build requirements and the releases of its build environment, and the
 	// order the builds can run in: BuildJob.Source, BuildJob.BuildBackend,
 	// BuildJob.BuildRequires, BuildJob.BuildDeps, Plan.BuildOrder and
-	// Plan.Unbuildable (contract-3). Needs Index (the library answers
+	// Plan.Unbuildable (contract §4.8–4.11). Needs Index (the library answers
 	// CodeInvalidConfig naming build_graph otherwise). Off, the plan is the
 	// same as without the field.
 	BuildGraph bool `json:"build_graph,omitempty"`
@@ -138,7 +138,7 @@ type Override struct {
 	Notes          string            `json:"notes,omitempty"`
 	// SourceURL, with Config.BuildGraph, is the sdist the build uses instead
 	// of the one on the index (BuildJob.Source then has a nil Index);
-	// SourceSHA256 is its hash (contract-3 4.8).
+	// SourceSHA256 is its hash (contract §4.8).
 	SourceURL    string `json:"source_url,omitempty"`
 	SourceSHA256 string `json:"source_sha256,omitempty"`
 }

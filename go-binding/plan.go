@@ -12,11 +12,11 @@ const (
 	ReasonMissingCompatibleWheel = "missing compatible wheel for requirement"
 	ReasonDependencyExpansion    = "dependency expansion"
 	// ReasonBuildRequirement is a release a build environment needs that
-	// has no wheel for the target (Config.BuildGraph; contract-3 4.10).
+	// has no wheel for the target (Config.BuildGraph; contract §4.10).
 	ReasonBuildRequirement = "build requirement"
 )
 
-// How the reasons of Plan.Unbuildable start (contract-3 4.11); each is
+// How the reasons of Plan.Unbuildable start (contract §4.11); each is
 // followed by what it names, except UnbuildableNoSource.
 const (
 	// UnbuildableNoSource: the configured indexes have no sdist of the
@@ -93,7 +93,7 @@ type Plan struct {
 // of its jobs.
 func (p *Plan) HasBuildGraph() bool { return p.BuildOrder != nil }
 
-// Unbuildable is a build job the builder cannot carry out (contract-3 4.11).
+// Unbuildable is a build job the builder cannot carry out (contract §4.11).
 type Unbuildable struct {
 	Name    string `json:"name"`
 	Version string `json:"version"`
@@ -102,7 +102,7 @@ type Unbuildable struct {
 	Reason string `json:"reason"`
 }
 
-// Source is the sdist a build starts from (contract-3 4.8).
+// Source is the sdist a build starts from (contract §4.8).
 type Source struct {
 	// File is the sdist's file name.
 	File string `json:"file"`
@@ -186,7 +186,7 @@ type BuildJob struct {
 	// raw JSON values.
 	Hints []json.RawMessage `json:"hints,omitempty"`
 
-	// The build graph (Config.BuildGraph; contract-3 4.8–4.10): absent
+	// The build graph (Config.BuildGraph; contract §4.8–4.10): absent
 	// without it. A job without a source has nil Source, BuildBackend and
 	// BuildRequires, and is in Plan.Unbuildable.
 

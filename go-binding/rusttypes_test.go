@@ -126,7 +126,7 @@ func TestGoTypesMatchRustSources(t *testing.T) {
 	}
 }
 
-// contract3Fields are the build-graph fields (contract-3) of the types
+// contract3Fields are the build-graph fields (contract §4.8–4.11) of the types
 // above, by Rust struct. They are left out of the comparison only while the
 // Rust sources predate the build graph (RawConfig has no build_graph); from
 // then on every type is compared whole.
@@ -158,11 +158,11 @@ func without(fields, drop []string) []string {
 }
 
 // TestBuildGraphTypesMatchRustSources compares the types only the build
-// graph has (contract-3) with their Rust structs, which may go by one of a
+// graph has (contract §4.8–4.11) with their Rust structs, which may go by one of a
 // few names; skipped while the Rust sources predate the build graph.
 func TestBuildGraphTypesMatchRustSources(t *testing.T) {
 	if !rustHasBuildGraph(t) {
-		t.Skip("SKIPPED: the Rust sources predate build_graph (contract-3)")
+		t.Skip("SKIPPED: the Rust sources predate build_graph (contract §4.8–4.11)")
 	}
 	for _, c := range []struct {
 		file   string

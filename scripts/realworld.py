@@ -106,7 +106,7 @@ def main():
         config["build_graph"] = True
     doc, took = plan(args, config)
     if "unknown field `build_graph`" in doc.get("error", {}).get("message", ""):
-        print("note: this library has no build_graph (contract-3); planned without the build graph\n")
+        print("note: this library has no build_graph (contract §4.8–4.11); planned without the build graph\n")
         del config["build_graph"]
         doc, took = plan(args, config)
     if "error" in doc:

@@ -144,7 +144,7 @@ pub struct Override {
     /// Free text for people.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
-    /// The sdist to build from instead of the index's (contract-3 4.8).
+    /// The sdist to build from instead of the index's (contract §4.8).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_url: Option<String>,
     /// The sha256 of `source_url`'s file, when given.
@@ -268,7 +268,7 @@ pub struct Config {
     pub plan_path: Option<PathBuf>,
     /// Wall-clock budget for the whole call, in milliseconds (set by the Go binding from a context deadline).
     pub time_budget_ms: Option<u64>,
-    /// Plan sources, build environments and the build order (contract-3).
+    /// Plan sources, build environments and the build order (contract §4.8–4.11).
     pub build_graph: bool,
     /// At most this many releases are added for build environments.
     pub build_graph_max_jobs: u32,

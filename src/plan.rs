@@ -23,7 +23,7 @@ pub enum BuildReason {
     /// A project planned by bounded dependency expansion.
     #[serde(rename = "dependency expansion")]
     DependencyExpansion,
-    /// A release a build environment needs (contract-3 4.10).
+    /// A release a build environment needs (contract §4.10).
     #[serde(rename = "build requirement")]
     BuildRequirement,
 }
@@ -73,7 +73,7 @@ pub struct BuildJob {
     pub build: Option<Box<BuildSource>>,
 }
 
-/// A build job's source and build environment (contract-3 4.8–4.10).
+/// A build job's source and build environment (contract §4.8–4.10).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct BuildSource {
     /// The sdist it is built from; `None`: no source (unbuildable).
@@ -88,7 +88,7 @@ pub struct BuildSource {
     pub build_deps: Vec<String>,
 }
 
-/// The sdist of a build (contract-3 4.8).
+/// The sdist of a build (contract §4.8).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Source {
     /// Its file name.
@@ -102,7 +102,7 @@ pub struct Source {
     pub index: Option<String>,
 }
 
-/// A build job that cannot be carried out (contract-3 4.11).
+/// A build job that cannot be carried out (contract §4.11).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Unbuildable {
     /// PEP 503 normalised name.

@@ -64,7 +64,7 @@ pub struct CompatibleWheel {
     pub requires_python: Option<String>,
 }
 
-/// An sdist of a release: on an index, or an override's (contract-3 4.8).
+/// An sdist of a release: on an index, or an override's (contract §4.8).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SdistFile {
     /// Its file name.
@@ -105,14 +105,14 @@ pub trait PackageIndex: Sync {
         version: &Version,
     ) -> Result<Option<CompatibleWheel>>;
 
-    /// The sdist of `name==version` a build uses (contract-3 4.8): not
+    /// The sdist of `name==version` a build uses (contract §4.8): not
     /// yanked, a `.tar.gz` before a `.zip` before any other format, the
     /// first listed among equals. `None`: the indexes list none.
     fn sdist(&self, _name: &PackageName, _version: &Version) -> Result<Option<SdistFile>> {
         Ok(None)
     }
 
-    /// The build system of `sdist` (contract-3 4.9), read without unpacking
+    /// The build system of `sdist` (contract §4.9), read without unpacking
     /// it and cached by its sha256 (else its URL). An `Err` only when the
     /// call is stopped; an sdist that cannot be read is an inner `Err`.
     fn build_system(&self, sdist: &SdistFile) -> Result<BuildSystemRead> {

@@ -1,4 +1,4 @@
-//! An sdist's build system read from an index (contract-3 4.9), never
+//! An sdist's build system read from an index (contract §4.9), never
 //! unpacked to disk nor held in memory whole: a `.tar.gz` is streamed into
 //! an anonymous temporary file (at most [`MAX_COMPRESSED_BYTES`]) and read
 //! from there only until `<top>/pyproject.toml`; a `.zip` is read through

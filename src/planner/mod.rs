@@ -98,7 +98,7 @@ pub struct PlanOutcome<'a> {
     pub missing: Vec<String>,
     /// Non-fatal observations.
     pub warnings: Vec<String>,
-    /// The build order, with `build_graph` (contract-3 4.11).
+    /// The build order, with `build_graph` (contract §4.11).
     pub build_order: Option<Vec<Vec<String>>>,
     /// The build jobs that cannot be carried out, with `build_graph`.
     pub unbuildable: Option<Vec<crate::plan::Unbuildable>>,

@@ -1,4 +1,4 @@
-//! The build graph (contract-3): sources, build requirements, build
+//! The build graph (contract §4.8–4.11): sources, build requirements, build
 //! environments, the order and what cannot be built, through the C ABI
 //! against real index servers on loopback.
 

@@ -467,7 +467,7 @@ func TestCLIBuildGraph(t *testing.T) {
 	r := runCLI(t, c.Dir, "--input", "input", "--python", "3.11", "--fallback-latest",
 		"--index-url", url, "--build-graph", "--output", out)
 	if m := errorLine.FindStringSubmatch(r.stderr); r.code == 1 && m != nil && parity.LacksBuildGraph(m[1], m[2]) {
-		t.Skip("SKIPPED: the library predates build_graph (contract-3); this runs once it has it")
+		t.Skip("SKIPPED: the library predates build_graph (contract §4.8–4.11); this runs once it has it")
 	}
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)

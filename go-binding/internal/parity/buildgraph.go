@@ -8,7 +8,7 @@ import (
 )
 
 // UsesBuildGraph reports whether the case's config turns build_graph on
-// (contract-3; cases 50–54).
+// (contract §4.8–4.11; cases 50–54).
 func (c Case) UsesBuildGraph() bool {
 	on, _ := c.Config["build_graph"].(bool)
 	return on
@@ -16,7 +16,7 @@ func (c Case) UsesBuildGraph() bool {
 
 // LacksBuildGraph reports whether an error the library returned (its code,
 // and its message and details as one text) says the library does not know
-// the config field build_graph: it predates contract-3. The library refuses
+// the config field build_graph: it predates the build graph. The library refuses
 // every field it does not know by name, so this is told apart from a
 // build_graph the library knows and rejects (no index, for example).
 func LacksBuildGraph(code, text string) bool {

@@ -1,4 +1,4 @@
-//! The build-graph keys of a parity case's `expect` (contract-3, cases
+//! The build-graph keys of a parity case's `expect` (contract §4.8–4.11, cases
 //! 50–54), compared as `fixtures/parity/README.md` says, each only where
 //! the case names it.
 
