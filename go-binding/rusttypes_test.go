@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
-	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -14,8 +13,11 @@ import (
 )
 
 var (
-	rustFieldRe  = regexp.MustCompile(`^\s*(?:pub(?:\([a-z]+\))?\s+)?([a-z_][a-z0-9_]*)\s*:`)
-	rustRenameRe = regexp.MustCompile(`#\[serde\([^\]]*\brename\s*=\s*"([^"]+)"`)
+	rustFieldRe   = regexp.MustCompile(`^\s*(?:pub(?:\([a-z]+\))?\s+)?([a-z_][a-z0-9_]*)\s*:`)
+	rustRenameRe  = regexp.MustCompile(`#\[serde\([^\]]*\brename\s*=\s*"([^"]+)"`)
+	rustFlattenRe = regexp.MustCompile(`#\[serde\([^\]]*\bflatten\b`)
+	// The struct a flattened field holds: `x: T`, `Option<T>`, `Option<Box<T>>`.
+	rustFlattenedTypeRe = regexp.MustCompile(`:\s*(?:Option<)?(?:Box<)?([A-Z][A-Za-z0-9_]*)`)
 )
 
 // rustFields returns the serialised field names of a struct in a Rust
@@ -48,7 +50,7 @@ func rustStructFields(t *testing.T, file, name string) ([]string, bool) {
 		return nil, false
 	}
 	var fields []string
-	rename := ""
+	rename, flatten := "", false
 	for _, l := range lines[start+1:] {
 		if strings.HasPrefix(l, "}") {
 			break
@@ -61,15 +63,24 @@ func rustStructFields(t *testing.T, file, name string) ([]string, bool) {
 			if m := rustRenameRe.FindStringSubmatch(trimmed); m != nil {
 				rename = m[1]
 			}
+			flatten = flatten || rustFlattenRe.MatchString(trimmed)
 			continue
 		}
 		if m := rustFieldRe.FindStringSubmatch(l); m != nil {
-			f := m[1]
-			if rename != "" {
-				f = rename
+			switch {
+			case flatten:
+				// A flattened field's own fields are serialised in its place.
+				inner := rustFlattenedTypeRe.FindStringSubmatch(l)
+				if inner == nil {
+					t.Fatalf("%s: %s.%s is flattened, but its type is not a named struct", file, name, m[1])
+				}
+				fields = append(fields, rustFields(t, file, inner[1])...)
+			case rename != "":
+				fields = append(fields, rename)
+			default:
+				fields = append(fields, m[1])
 			}
-			fields = append(fields, f)
-			rename = ""
+			rename, flatten = "", false
 		}
 	}
 	sort.Strings(fields)
@@ -117,75 +128,24 @@ func TestGoTypesMatchRustSources(t *testing.T) {
 	} {
 		rust := rustFields(t, c.file, c.rust)
 		goF := goFields(c.goType)
-		if !rustHasBuildGraph(t) {
-			goF = without(goF, contract3Fields[c.rust])
-		}
 		if !reflect.DeepEqual(rust, goF) {
 			t.Errorf("%s %s has fields %q; Go %T has %q", c.file, c.rust, rust, c.goType, goF)
 		}
 	}
 }
 
-// contract3Fields are the build-graph fields (contract §4.8–4.11) of the types
-// above, by Rust struct. They are left out of the comparison only while the
-// Rust sources predate the build graph (RawConfig has no build_graph); from
-// then on every type is compared whole.
-var contract3Fields = map[string][]string{
-	"RawConfig": {"build_graph", "build_graph_max_jobs"},
-	"Override":  {"source_sha256", "source_url"},
-	"Plan":      {"build_order", "unbuildable"},
-	"BuildJob":  {"build_backend", "build_deps", "build_requires", "source"},
-}
-
-func rustHasBuildGraph(t *testing.T) bool {
-	t.Helper()
-	for _, f := range rustFields(t, "src/config.rs", "RawConfig") {
-		if f == "build_graph" {
-			return true
-		}
-	}
-	return false
-}
-
-func without(fields, drop []string) []string {
-	var out []string
-	for _, f := range fields {
-		if !slices.Contains(drop, f) {
-			out = append(out, f)
-		}
-	}
-	return out
-}
-
 // TestBuildGraphTypesMatchRustSources compares the types only the build
-// graph has (contract §4.8–4.11) with their Rust structs, which may go by one of a
-// few names; skipped while the Rust sources predate the build graph.
+// graph has (contract §4.8–4.11) with the Rust structs they mirror.
 func TestBuildGraphTypesMatchRustSources(t *testing.T) {
-	if !rustHasBuildGraph(t) {
-		t.Skip("SKIPPED: the Rust sources predate build_graph (contract §4.8–4.11)")
-	}
 	for _, c := range []struct {
-		file   string
-		names  []string
-		goType any
+		file, rust string
+		goType     any
 	}{
-		{"src/plan.rs", []string{"Source", "BuildSource", "SdistSource", "SourceEntry"}, Source{}},
-		{"src/plan.rs", []string{"Unbuildable", "UnbuildableJob", "UnbuildableEntry"}, Unbuildable{}},
+		{"src/plan.rs", "Source", Source{}},
+		{"src/plan.rs", "Unbuildable", Unbuildable{}},
 	} {
-		found := false
-		for _, name := range c.names {
-			rust, ok := rustStructFields(t, c.file, name)
-			if !ok {
-				continue
-			}
-			found = true
-			if goF := goFields(c.goType); !reflect.DeepEqual(rust, goF) {
-				t.Errorf("%s %s has fields %q; Go %T has %q", c.file, name, rust, c.goType, goF)
-			}
-			break
-		}
-		if !found {
-			t.Errorf("%s has none of the structs %q that Go's %T mirrors: add the Rust name here", c.file, c.names, c.goType)
+		if goF, rust := goFields(c.goType), rustFields(t, c.file, c.rust); !reflect.DeepEqual(rust, goF) {
+			t.Errorf("%s %s has fields %q; Go %T has %q", c.file, c.rust, rust, c.goType, goF)
 		}
 	}
 }
