@@ -378,8 +378,11 @@ consumer-check: dist
 # (else pip's default), with fetch_compatible_wheels and build_graph; prints
 # what it fetches, builds and why, each build's sdist, the build waves and
 # what cannot be built. REALWORLD_PYTHON=3.11.9 (or 3.9), REALWORLD_PLATFORM
-# and REALWORLD_BUILD_GRAPH=0 (plan without the build graph) override.
+# and REALWORLD_BUILD_GRAPH=0 (plan without the build graph) override. Then
+# REALWORLD_RUNS (10) cold runs, a process each with a fresh cache_dir, and
+# as many in one process: wall time, look-ups, connections and TLS
+# handshakes per host; fails if a run takes over 2 s or looks a host up twice.
 .PHONY: realworld
 realworld:
-	$(CARGO) build --release --example plan
-	python3 scripts/realworld.py --plan-bin target/release/examples/plan
+	$(CARGO) build --release --example plan --example plan_runs
+	python3 scripts/realworld.py --plan-bin target/release/examples/plan --runs-bin target/release/examples/plan_runs

@@ -27,6 +27,9 @@ Serves DIR like `python3 -m http.server`, plus what that one lacks:
                       remote index's round trip)
   --many P=N          for a project page under P (`P<project>/`), serve N
                       generated sdist links `<project>-0.<i>.tar.gz` (PEP 503)
+  --many-wheels P=S,N the same with N wheel links of one version, differing
+                      in their build tag: `<project>-1.0-<b>-py3-none-any.whl`
+                      for b from S to S+N-1
   --pad P=BYTES       serve the project pages under P with about BYTES of
                       junk anchors (`?page=<i>` links) before the real ones
   --pad-text P=BYTES  the same with BYTES of plain text (no tags)
@@ -67,6 +70,15 @@ def generated(key, build):
 def many_links(project, n):
     parts = [f"<!DOCTYPE html><html><body><h1>Links for {project}</h1>\n"]
     parts.extend(f'<a href="/files/{project}-0.{i}.tar.gz">{project}-0.{i}.tar.gz</a><br/>\n' for i in range(n))
+    parts.append("</body></html>\n")
+    return "".join(parts).encode()
+
+
+def many_wheels(project, start, n):
+    parts = [f"<!DOCTYPE html><html><body><h1>Links for {project}</h1>\n"]
+    for b in range(start, start + n):
+        name = f"{project}-1.0-{b}-py3-none-any.whl"
+        parts.append(f'<a href="/files/{name}">{name}</a><br/>\n')
     parts.append("</body></html>\n")
     return "".join(parts).encode()
 
@@ -227,6 +239,12 @@ class Handler(BaseHTTPRequestHandler):
                 project = path[len(prefix):].strip("/")
                 body = generated(("many", path), lambda: many_links(project, int(n)))
                 return self.send(200, body, HTML_TYPE, head=head)
+        for prefix, spec in self.opts.many_wheels:
+            if path.startswith(prefix) and path.endswith("/") and len(path) > len(prefix):
+                project = path[len(prefix):].strip("/")
+                start, n = (int(x) for x in spec.split(","))
+                body = generated(("many-wheels", path), lambda: many_wheels(project, start, n))
+                return self.send(200, body, HTML_TYPE, head=head)
         rel = posixpath.normpath(urllib.parse.unquote(path)).lstrip("/")
         if rel.startswith(".."):
             return self.send(403, head=head)
@@ -298,6 +316,7 @@ def main():
     p.add_argument("--retry-after", action="append")
     p.add_argument("--latency", type=float, default=0.0)
     p.add_argument("--many", action="append")
+    p.add_argument("--many-wheels", action="append")
     p.add_argument("--pad", action="append")
     p.add_argument("--pad-text", action="append")
     a = p.parse_args()
@@ -306,6 +325,7 @@ def main():
     a.statuses, a.delays, a.redirects = parse_pairs(a.status), parse_pairs(a.delay), parse_pairs(a.redirect)
     a.flaky = parse_pairs(a.flaky)
     a.many, a.pad, a.pad_text = parse_pairs(a.many), parse_pairs(a.pad), parse_pairs(a.pad_text)
+    a.many_wheels = parse_pairs(a.many_wheels)
     Handler.opts = a
     server = Server(("127.0.0.1", a.port), Handler)
     if a.cert:

@@ -6,7 +6,15 @@ build graph (build_graph, on unless --no-build-graph or REALWORLD_BUILD_GRAPH=0)
 also each build's sdist, the waves the builds can run in and what cannot be
 built. A library without build_graph is noted and planned without it.
 
-    make realworld [REALWORLD_PYTHON=3.11.9] [REALWORLD_PLATFORM=manylinux2014_s390x]
+    make realworld [REALWORLD_PYTHON=3.11.9] [REALWORLD_PLATFORM=manylinux2014_s390x] [REALWORLD_RUNS=10]
+
+Then, with --runs-bin (the `plan_runs` example), the same plan REALWORLD_RUNS
+times cold, each in its own process with a fresh cache_dir (an empty HTTP
+cache and an empty DNS cache), and as many times in one process (after the
+first, names come from the process's DNS cache): per run the wall time and
+per host the name look-ups, connections and TLS handshakes; then min, median,
+max and spread. It fails (exit 1) when a run takes over 2 s or looks a host
+up more than once.
 
 The index URL comes from RESOLVER_INDEX_URL, else PIP_INDEX_URL, else pip's
 own default; no registry host is written here. The wheelhouse is downloaded
@@ -17,6 +25,7 @@ import argparse
 import collections
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -55,6 +64,56 @@ def plan(args, config):
     return json.loads(out.stdout), time.monotonic() - started
 
 
+MAX_RUN_SECONDS = 2.0
+MAX_LOOKUPS_PER_HOST = 1
+
+
+def plan_runs(args, config, runs):
+    """Runs the plan_runs binary: one JSON line per run."""
+    path = os.path.join(args.work, "config-runs.json")
+    with open(path, "w") as f:
+        json.dump(config, f, indent=2)
+    out = subprocess.run([args.runs_bin, path, str(runs)], capture_output=True, text=True)
+    if out.returncode != 0:
+        raise SystemExit(f"plan_runs failed: {out.stderr.strip()}")
+    return [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
+
+
+def print_runs(title, label, runs):
+    """Each run, then min/median/max and spread; the runs' failures (each
+    named `label` run k)."""
+    print(f"\n{title}:")
+    failures = []
+    for k, r in enumerate(runs, 1):
+        hosts = "; ".join(f"{h}: {s['lookups']} look-ups, {s['connections']} connections, "
+                          f"{s['handshakes']} TLS handshakes" for h, s in sorted(r["hosts"].items()))
+        print(f"  run {k:2}: {r['wall_ms'] / 1000:.2f} s; {hosts or 'no network'}")
+        if "error" in r:
+            failures.append(f"{label} run {k}: {r['error']}")
+        if r["wall_ms"] > MAX_RUN_SECONDS * 1000:
+            failures.append(f"{label} run {k} took {r['wall_ms'] / 1000:.2f} s (> {MAX_RUN_SECONDS} s)")
+        for h, s in r["hosts"].items():
+            if s["lookups"] > MAX_LOOKUPS_PER_HOST:
+                failures.append(f"{label} run {k} looked {h} up {s['lookups']} times (> {MAX_LOOKUPS_PER_HOST})")
+    walls = sorted(r["wall_ms"] / 1000 for r in runs)
+    if walls:
+        print(f"  min {walls[0]:.2f} s, median {statistics.median(walls):.2f} s, max {walls[-1]:.2f} s; "
+              f"spread {walls[-1] - walls[0]:.2f} s (max/min {walls[-1] / walls[0]:.2f})")
+    return failures
+
+
+def timed_runs(args, config):
+    """args.runs cold runs (a process each), then args.runs in one process;
+    a failure list (empty when every run is within bounds)."""
+    cold = [r for _ in range(args.runs) for r in plan_runs(args, config, 1)]
+    failures = print_runs(f"{args.runs} cold runs (a process each: empty HTTP and DNS caches)",
+                          "cold", cold)
+    warm_dns = plan_runs(args, config, args.runs)
+    failures += print_runs(f"{args.runs} runs in one process (fresh HTTP cache each; "
+                           "DNS cached after the first)", "in-process", warm_dns)
+    return failures
+
+
 def print_build_graph(doc):
     """The waves the builds can run in (each build with its build
     environment's builds and fetches), then what cannot be built and why."""
@@ -81,6 +140,8 @@ def print_build_graph(doc):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--plan-bin", required=True, help="the `plan` example binary")
+    ap.add_argument("--runs-bin", help="the `plan_runs` example binary: time cold runs")
+    ap.add_argument("--runs", type=int, default=int(os.environ.get("REALWORLD_RUNS", "10")))
     ap.add_argument("--requirements", default=os.path.join(ROOT, "..", "shared", "realworld", "webservice.txt"))
     ap.add_argument("--work", default=os.path.join(ROOT, "target", "realworld"))
     ap.add_argument("--python", default=os.environ.get("REALWORLD_PYTHON", "3.11"))
@@ -139,6 +200,12 @@ def main():
             print(f"\n{key}:")
             for item in doc[key]:
                 print("  ", item if isinstance(item, str) else json.dumps(item))
+    if args.runs_bin and args.runs > 0:
+        del config["plan_path"]
+        failures = timed_runs(args, config)
+        if failures:
+            print("\nFAILED:\n  " + "\n  ".join(failures))
+            return 1
     return 0
 
 

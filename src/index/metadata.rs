@@ -6,7 +6,7 @@ use pep508_rs::PackageName;
 use url::Url;
 
 use super::cached_client::CachedClient;
-use super::files::ProjectFile;
+use super::files::{FileRef, Files};
 use super::package_index::ReleaseMetadata;
 use super::range_reader::RemoteFile;
 use super::security::shown;
@@ -26,17 +26,22 @@ impl From<WheelMetadata> for ReleaseMetadata {
 /// The most bytes transferred to read one wheel's METADATA.
 pub const WHEEL_CAP: u64 = 64 * 1024 * 1024;
 
-/// The core metadata of a release from its `files`; `None` (and a note in
-/// `warnings` saying why) when no file can tell.
+/// The core metadata of a release from its `files` (none: the index does
+/// not list the version); `None` (and a note in `warnings` saying why) when
+/// no file can tell.
 pub fn release_metadata(
     client: &CachedClient,
     name: &PackageName,
     version: &pep440_rs::Version,
-    files: &[ProjectFile],
+    files: Option<Files<'_>>,
     tags: &SupportedTags,
     warnings: &mut Vec<String>,
 ) -> Result<Option<ReleaseMetadata>> {
-    let Some(file) = choose_wheel(files, tags) else {
+    // Only the chosen file is made owned: a version may list 100,000s.
+    let Some(file) = files
+        .and_then(|f| choose_wheel(f, tags))
+        .map(FileRef::to_project_file)
+    else {
         warnings.push(format!(
             "{name} {version}: the index has no wheel of it, so its requirements are unknown and were not expanded"
         ));
@@ -101,15 +106,15 @@ pub fn metadata_url(file_url: &Url) -> Url {
 
 /// The wheel whose metadata stands for the release: the most preferred
 /// target-compatible one, else any (non-yanked first, then by file name).
-fn choose_wheel<'f>(files: &'f [ProjectFile], tags: &SupportedTags) -> Option<&'f ProjectFile> {
+fn choose_wheel<'p>(files: Files<'p>, tags: &SupportedTags) -> Option<FileRef<'p>> {
     files
         .iter()
         .filter_map(|f| {
-            let w = f.wheel.as_ref()?;
+            let w = f.wheel()?;
             let priority = tags
                 .check(w.python_tags(), w.abi_tags(), w.platform_tags())
                 .unwrap_or(usize::MAX);
-            Some(((priority, f.file.yanked, f.file.filename.as_str()), f))
+            Some(((priority, f.yanked(), f.filename()), f))
         })
         .min_by(|a, b| a.0.cmp(&b.0))
         .map(|(_, f)| f)
@@ -118,22 +123,26 @@ fn choose_wheel<'f>(files: &'f [ProjectFile], tags: &SupportedTags) -> Option<&'
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::index::files::Project;
     use crate::index::simple_api::IndexFile;
     use crate::tags::{PythonVersion, TargetPlatform};
 
-    fn pf(name: &str, yanked: bool) -> ProjectFile {
-        ProjectFile {
-            file: IndexFile {
-                filename: name.into(),
-                url: Url::parse(&format!("https://x/p/{name}#sha256=00")).unwrap(),
-                yanked,
-                has_metadata: false,
-                requires_python: None,
-                sha256: None,
-            },
-            wheel: name.parse().ok(),
-            origin: 0,
+    fn pf(name: &str, yanked: bool) -> IndexFile {
+        IndexFile {
+            filename: name.into(),
+            url: Url::parse(&format!("https://x/p/{name}#sha256=00")).unwrap(),
+            yanked,
+            has_metadata: false,
+            requires_python: None,
+            sha256: None,
         }
+    }
+
+    /// The file name `choose_wheel` takes from `files` (all of `a` 1.0).
+    fn chosen(files: &[IndexFile], tags: &SupportedTags) -> Option<String> {
+        let project = Project::from_files(&"a".parse().unwrap(), files.to_vec(), &mut Vec::new());
+        let files = project.files(&"1.0".parse().unwrap())?;
+        choose_wheel(files, tags).map(|f| f.filename().to_owned())
     }
 
     #[test]
@@ -148,17 +157,15 @@ mod tests {
             pf("a-1.0-py3-none-any.whl", true),
             pf("a-1.0-cp311-cp311-manylinux2014_s390x.whl", false),
         ];
-        let chosen = choose_wheel(&files, &tags).unwrap();
         assert_eq!(
-            chosen.file.filename,
-            "a-1.0-cp311-cp311-manylinux2014_s390x.whl"
+            chosen(&files, &tags).as_deref(),
+            Some("a-1.0-cp311-cp311-manylinux2014_s390x.whl")
         );
-        let chosen = choose_wheel(&files[..2], &tags).unwrap();
         assert_eq!(
-            chosen.file.filename,
-            "a-1.0-cp311-cp311-manylinux2014_x86_64.whl"
+            chosen(&files[..2], &tags).as_deref(),
+            Some("a-1.0-cp311-cp311-manylinux2014_x86_64.whl")
         );
-        assert!(choose_wheel(&files[..1], &tags).is_none());
+        assert_eq!(chosen(&files[..1], &tags), None);
     }
 
     #[test]

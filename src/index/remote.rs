@@ -138,15 +138,11 @@ impl RemoteIndexes {
     ) -> Result<Option<Arc<ReleaseMetadata>>> {
         let project = self.project(name)?;
         let mut warnings = Vec::new();
-        let files = project
-            .files(version)
-            .map(|f| f.to_project_files())
-            .unwrap_or_default();
         let result = metadata::release_metadata(
             &self.client,
             name,
             version,
-            &files,
+            project.files(version),
             &self.target.tags,
             &mut warnings,
         );

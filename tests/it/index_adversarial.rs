@@ -467,6 +467,62 @@ fn a_page_with_many_files_plans_within_bounded_memory() {
     assert!(peak < PEAK_LIMIT, "peak RSS {peak}");
 }
 
+/// Two indexes (best-match) each listing `n` wheels of one version of
+/// `big`, differing in their build tag (`0..n` on the first, `n..2n` on the
+/// second), so that the merged project holds `2 n` files of one version;
+/// the one the plan reads (`big-1.0-0-py3-none-any.whl`, the first by
+/// name) is real. The right plan, and the peak memory stays bounded.
+#[test]
+fn two_indexes_with_many_files_of_one_version_plan_within_bounded_memory() {
+    if child_mode() {
+        return;
+    }
+    let n = wheel_resolver::internals::index::files::MAX_FILES_PER_PAGE;
+    let tree = tempfile::tempdir().unwrap();
+    let wheels = tempfile::tempdir().unwrap();
+    let whl = write_wheel(wheels.path(), "big-1.0-0-py3-none-any.whl", &[], 0);
+    add_file(tree.path(), &whl, None);
+    std::fs::create_dir_all(tree.path().join("simple")).unwrap();
+    let first = format!("/simple/=0,{n}");
+    let second = format!("/simple/={n},{n}");
+    let Some(one) = test_server(tree.path(), &["--many-wheels", &first], false) else {
+        return;
+    };
+    let Some(two) = test_server(tree.path(), &["--many-wheels", &second], false) else {
+        return;
+    };
+    let input = app_input(&["big>=0"]);
+    let cfg = common::servers::config(
+        input.path(),
+        json!({
+            "index_url": format!("{}/simple/", one.origin),
+            "extra_index_urls": [format!("{}/simple/", two.origin)],
+            "strategy": "best-match",
+        }),
+        json!({"fallback_latest": true, "expansion": {"max_depth": 2, "max_jobs": 5}}),
+    );
+    let start = Instant::now();
+    let (result, peak) = plan_in_child(
+        "two_indexes_with_many_files_of_one_version_plan_within_bounded_memory",
+        &cfg,
+    );
+    eprintln!(
+        "2 x {n} files of one version (best-match): peak RSS {} MB in {:?}",
+        peak >> 20,
+        start.elapsed()
+    );
+    assert_eq!(
+        builds(&result)[1..],
+        [(s("big"), s("1.0"), s(REASON))],
+        "{result}"
+    );
+    assert!(
+        !result["warnings"].to_string().contains("big 1.0"),
+        "{result}"
+    );
+    assert!(peak < PEAK_LIMIT, "peak RSS {peak}");
+}
+
 /// GETs `path` from the test server and discards the answer.
 fn warm(port: u16, path: &str) {
     use std::io::{Read, Write};
