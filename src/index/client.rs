@@ -12,6 +12,7 @@
 //! during back-off pauses (every 20 ms).
 
 use std::collections::HashMap;
+use std::io::Read;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -66,6 +67,28 @@ impl Retry {
 /// when the attempt is over but worth repeating, `Err` when the request
 /// failed for good.
 type Step<T> = Result<std::result::Result<T, Retry>>;
+
+/// Where an attempt puts a 2xx body.
+enum Sink<'s> {
+    /// Into memory: the response's `body`.
+    Memory,
+    /// Into a file, truncated first (and again before each retry).
+    File(&'s mut std::fs::File),
+    /// Handed to a consumer as a reader: once, since a body partly read is
+    /// not read again (no retry once it has started).
+    Stream(&'s mut dyn FnMut(&mut dyn Read)),
+}
+
+impl Sink<'_> {
+    /// The same sink, for one attempt.
+    fn reborrow(&mut self) -> Sink<'_> {
+        match self {
+            Sink::Memory => Sink::Memory,
+            Sink::File(file) => Sink::File(file),
+            Sink::Stream(consume) => Sink::Stream(&mut **consume),
+        }
+    }
+}
 
 /// One attempt's request.
 struct Request<'a> {
@@ -164,7 +187,50 @@ impl Client {
         url: &Url,
         headers: &[(&str, &str)],
         cap: u64,
-        mut sink: Option<&mut std::fs::File>,
+        sink: Option<&mut std::fs::File>,
+    ) -> Result<Response> {
+        self.fetch_to(url, headers, cap, sink.map_or(Sink::Memory, Sink::File))
+    }
+
+    /// GETs `url` following redirects and hands a 2xx body to `consume` as
+    /// a reader, which may stop early (the connection is then dropped, not
+    /// reused). The reader gives at most `cap` bytes, and fails once the
+    /// call is stopped; a failure of the transport while it is read fails
+    /// the request (the consumer's result is dropped), and is not retried.
+    /// `Ok(None)`: 404 or 410.
+    pub fn read_with<T>(
+        &self,
+        url: &Url,
+        headers: &[(&str, &str)],
+        cap: u64,
+        consume: impl FnOnce(&mut dyn Read) -> T,
+    ) -> Result<Option<T>> {
+        let mut consume = Some(consume);
+        let mut out = None;
+        let mut once = |body: &mut dyn Read| {
+            if let Some(consume) = consume.take() {
+                out = Some(consume(body));
+            }
+        };
+        let answer = self.fetch_to(url, headers, cap, Sink::Stream(&mut once))?;
+        if is_gone(answer.status) {
+            return Ok(None);
+        }
+        out.map(Some).ok_or_else(|| {
+            index_error(
+                url,
+                &format!("unexpected HTTP status {} (no body)", answer.status),
+            )
+        })
+    }
+
+    /// [`Client::fetch_answer`] with the body going to `sink`.
+    fn fetch_to(
+        &self,
+        url: &Url,
+        headers: &[(&str, &str)],
+        cap: u64,
+        mut sink: Sink<'_>,
     ) -> Result<Response> {
         let mut url = url.clone();
         let mut credentials = take_credentials(&mut url);
@@ -180,13 +246,7 @@ impl Client {
         for _ in 0..=MAX_REDIRECTS {
             let sent = credentials.is_some();
             let answer = self
-                .get_once(
-                    &url,
-                    credentials.as_deref(),
-                    headers,
-                    cap,
-                    sink.as_deref_mut(),
-                )
+                .get_once(&url, credentials.as_deref(), headers, cap, sink.reborrow())
                 .map_err(|e| starred(e, &url, sent))?;
             let index_error =
                 |url: &Url, message: &str| starred(index_error(url, message), url, sent);
@@ -238,7 +298,7 @@ impl Client {
         credentials: Option<&str>,
         headers: &[(&str, &str)],
         cap: u64,
-        mut sink: Option<&mut std::fs::File>,
+        mut sink: Sink<'_>,
     ) -> Result<Response> {
         let transport = self.policy.transport(url)?;
         let mut last = String::new();
@@ -257,7 +317,7 @@ impl Client {
                 cap,
                 timeout: self.attempt_timeout(url, &last)?,
             };
-            let answer = self.attempt(&request, sink.as_deref_mut());
+            let answer = self.attempt(&request, sink.reborrow());
             // A failure caused by a cancel (connections shut down) or by the
             // budget running out is reported as that, not as the index's.
             self.check(url, &last)?;
@@ -360,9 +420,9 @@ impl Client {
     }
 
     /// One attempt: a connection slot taken (see [`HostSlots`]), the request
-    /// sent, the status looked at, a 2xx body read (into `sink` when given,
-    /// else into memory) before the slot is given back.
-    fn attempt(&self, req: &Request<'_>, sink: Option<&mut std::fs::File>) -> Result<Attempt> {
+    /// sent, the status looked at, a 2xx body read (into `sink`) before the
+    /// slot is given back.
+    fn attempt(&self, req: &Request<'_>, sink: Sink<'_>) -> Result<Attempt> {
         let Some((_slot, timeout)) = self.slots.acquire(req.url, req.timeout, &self.stop) else {
             return Ok(Attempt::Retry(Retry {
                 why: format!(
@@ -387,13 +447,16 @@ impl Client {
         let content_range = header(&resp, "content-range");
         let location = header(&resp, "location");
         let cache = CacheHeaders::of(&resp);
-        let read = if !(200..=299).contains(&status) {
-            Ok((Vec::new(), None))
-        } else if let Some(file) = sink {
-            write_body(&mut resp, req, file)?.map(|()| (Vec::new(), None))
-        } else {
-            self.read_body(&mut resp, req, started)?
-                .map(|(body, reservation)| (body, Some(reservation)))
+        let read = match sink {
+            _ if !(200..=299).contains(&status) => Ok((Vec::new(), None)),
+            Sink::File(file) => write_body(&mut resp, req, file)?.map(|()| (Vec::new(), None)),
+            Sink::Stream(consume) => {
+                self.stream_body(&mut resp, req, consume)?;
+                Ok((Vec::new(), None))
+            }
+            Sink::Memory => self
+                .read_body(&mut resp, req, started)?
+                .map(|(body, reservation)| (body, Some(reservation))),
         };
         let (body, reservation) = match read {
             Ok(read) => read,
@@ -474,6 +537,26 @@ impl Client {
         }
     }
 
+    /// Hands a 2xx body to `consume` (see [`Client::read_with`]); the
+    /// transport's failure while it read, if any, is the attempt's.
+    fn stream_body(
+        &self,
+        resp: &mut ureq::http::Response<ureq::Body>,
+        req: &Request<'_>,
+        consume: &mut dyn FnMut(&mut dyn Read),
+    ) -> Result<()> {
+        let mut body = Streamed {
+            inner: resp.body_mut().with_config().reader(),
+            stop: &self.stop,
+            url: req.url,
+            cap: req.cap,
+            left: req.cap,
+            error: None,
+        };
+        consume(&mut body);
+        body.error.map_or(Ok(()), Err)
+    }
+
     /// The call's deadline (`time_budget_ms`), if any.
     pub fn deadline(&self) -> Option<Instant> {
         self.stop.deadline()
@@ -506,6 +589,66 @@ impl Client {
             }
         }
         err
+    }
+}
+
+/// A 2xx body as [`Client::read_with`] hands it on: at most `cap` bytes,
+/// failing once the call is stopped, the first failure kept in `error`
+/// (what the consumer makes of it is not trusted to say).
+struct Streamed<'r, R> {
+    inner: R,
+    stop: &'r Stop,
+    url: &'r Url,
+    cap: u64,
+    left: u64,
+    error: Option<ResolverError>,
+}
+
+impl<R: Read> Streamed<'_, R> {
+    fn read_inner(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.inner.read(buf).map_err(|e| {
+            self.error
+                .get_or_insert_with(|| ResolverError::IndexUnreachable {
+                    url: shown(self.url),
+                    message: format!("the response broke off: {e}"),
+                });
+            e
+        })
+    }
+}
+
+impl<R: Read> Read for Streamed<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        // A stop is reported by the request (the client checks it after
+        // every attempt), not as the body's failure.
+        if self.stop.reason().is_some() {
+            return Err(std::io::Error::other("the call was stopped"));
+        }
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        if self.left == 0 {
+            // One byte more tells a body that ends at the cap from one that
+            // goes on past it.
+            let mut probe = [0u8; 1];
+            if self.read_inner(&mut probe)? == 0 {
+                return Ok(0);
+            }
+            let cap = self.cap;
+            self.error.get_or_insert_with(|| {
+                index_error(
+                    self.url,
+                    &format!("the response is larger than the {cap}-byte cap"),
+                )
+            });
+            return Err(std::io::Error::other("over the byte cap"));
+        }
+        let want = buf
+            .len()
+            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let n = self.read_inner(&mut buf[..want])?;
+        self.left -= n as u64;
+        Ok(n)
     }
 }
 

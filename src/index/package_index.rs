@@ -119,6 +119,13 @@ pub trait PackageIndex: Sync {
         Ok(Err(format!("{}: sdists are not read here", sdist.file)))
     }
 
+    /// Reads the build systems of many sdists at once (concurrently), so
+    /// later `build_system` calls are answered from memory. An `Err` only
+    /// when the call is stopped.
+    fn prefetch_build_systems(&self, _sdists: &[SdistFile]) -> Result<()> {
+        Ok(())
+    }
+
     /// Looks up many projects at once (concurrently), so later `versions`
     /// calls are answered from memory.
     fn prefetch(&self, names: &[PackageName]) -> Result<()> {

@@ -48,6 +48,15 @@ pub struct RemoteIndexes {
     warnings: Mutex<Vec<String>>,
     /// Where the build systems read from sdists are kept, if anywhere.
     sdist_cache: Option<std::path::PathBuf>,
+    /// The build systems read in this call, by the sdist's URL and sha256.
+    build_systems: Mutex<HashMap<SdistKey, BuildSystemRead>>,
+}
+
+/// An sdist as its build system is known by: its URL and sha256.
+type SdistKey = (String, Option<String>);
+
+fn sdist_key(sdist: &SdistFile) -> SdistKey {
+    (sdist.url.clone(), sdist.sha256.clone())
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -73,6 +82,7 @@ impl RemoteIndexes {
             parses: ByteBudget::new(PARSE_BYTES_IN_FLIGHT),
             warnings: Mutex::new(Vec::new()),
             sdist_cache: None,
+            build_systems: Mutex::new(HashMap::new()),
         }
     }
 
@@ -346,7 +356,26 @@ impl PackageIndex for RemoteIndexes {
     }
 
     fn build_system(&self, sdist: &SdistFile) -> Result<BuildSystemRead> {
-        sdist_reader::build_system(&self.client, self.sdist_cache.as_deref(), sdist)
+        let key = sdist_key(sdist);
+        if let Some(read) = lock(&self.build_systems).get(&key) {
+            return Ok(read.clone());
+        }
+        let read = sdist_reader::build_system(&self.client, self.sdist_cache.as_deref(), sdist)?;
+        lock(&self.build_systems).insert(key, read.clone());
+        Ok(read)
+    }
+
+    fn prefetch_build_systems(&self, sdists: &[SdistFile]) -> Result<()> {
+        let mut todo: Vec<&SdistFile> = {
+            let known = lock(&self.build_systems);
+            sdists
+                .iter()
+                .filter(|s| !known.contains_key(&sdist_key(s)))
+                .collect()
+        };
+        todo.sort_by(|a, b| (&a.url, &a.sha256).cmp(&(&b.url, &b.sha256)));
+        todo.dedup_by(|a, b| (&a.url, &a.sha256) == (&b.url, &b.sha256));
+        self.concurrently(&todo, |sdist| self.build_system(sdist).map(|_| ()))
     }
 
     fn prefetch(&self, names: &[PackageName]) -> Result<()> {

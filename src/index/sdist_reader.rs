@@ -1,13 +1,12 @@
 //! An sdist's build system read from an index (contract §4.9), never
-//! unpacked to disk nor held in memory whole: a `.tar.gz` is streamed into
-//! an anonymous temporary file (at most [`MAX_COMPRESSED_BYTES`]) and read
-//! from there only until `<top>/pyproject.toml`; a `.zip` is read through
+//! unpacked to disk nor held in memory whole: a `.tar.gz` is streamed and
+//! decompressed only until `<top>/pyproject.toml` (at most
+//! [`MAX_COMPRESSED_BYTES`]), the connection then dropped; a `.zip` is read through
 //! its central directory with range requests where the server honours
 //! them. What was read (or why it could not be) is kept as a small JSON
 //! file per sdist under the index cache, named by the sdist's sha256 (else
 //! its URL's), so a warm plan reads no sdist again.
 
-use std::io::{BufReader, Seek};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -122,25 +121,23 @@ fn read_remote(client: &CachedClient, sdist: &SdistFile) -> Result<BuildSystemRe
     }
 }
 
-/// Streams a `.tar.gz` into an anonymous temporary file, then reads it.
+/// Streams a `.tar.gz` from the index, decompressing it only until its
+/// `pyproject.toml`: the rest is never downloaded.
 fn read_tar_gz(client: &CachedClient, url: &Url) -> Result<BuildSystemRead> {
-    let io = |e: std::io::Error| ResolverError::io(Path::new("an sdist's temporary file"), &e);
-    let mut file = tempfile::tempfile().map_err(io)?;
     let headers = [("Accept-Encoding", "identity")];
-    let found = client
+    let read = client
         .uncached()
-        .get_into(url, &headers, MAX_COMPRESSED_BYTES, &mut file);
-    match found {
-        Ok(Some(_)) => {}
-        Ok(None) => return Ok(Err(not_found())),
+        .read_with(url, &headers, MAX_COMPRESSED_BYTES, |body| {
+            sdist::build_system_tar_gz(body, None)
+        });
+    match read {
+        Ok(Some(read)) => Ok(read.map_err(|e| e.to_string())),
+        Ok(None) => Ok(Err(not_found())),
         Err(ResolverError::IndexError { message, .. }) if message.contains("cap") => {
-            return Ok(Err(sdist::SdistError::TooManyCompressedBytes.to_string()))
+            Ok(Err(sdist::SdistError::TooManyCompressedBytes.to_string()))
         }
-        Err(e) => return Err(e),
+        Err(e) => Err(e),
     }
-    let size = file.metadata().map_err(io)?.len();
-    file.rewind().map_err(io)?;
-    Ok(sdist::build_system_tar_gz(BufReader::new(file), Some(size)).map_err(|e| e.to_string()))
 }
 
 fn not_found() -> String {

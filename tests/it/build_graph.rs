@@ -7,7 +7,7 @@ use crate::parity_cases::case_config;
 
 use std::path::Path;
 
-use common::servers::{config, http_server, plan, pypiserver};
+use common::servers::{config, http_server, plan, pypiserver, test_server};
 use common::wheelgen::write_wheel;
 use serde_json::{json, Value};
 
@@ -308,4 +308,190 @@ fn build_environments_are_bounded_by_build_graph_max_jobs() {
         "{p}"
     );
     assert_eq!(build(&p, "app")["build_deps"], json!([]), "{p}");
+}
+
+/// A loopback HTTP server (one thread per connection, `Connection: close`)
+/// serving `pages` (path → body) and streaming `file` at `file_path`, that
+/// records how many bytes of each answer the socket took before the client
+/// went away: a `.tar.gz` sdist read only until its `pyproject.toml` is
+/// dropped early, and the server sees far fewer bytes go out than it has.
+struct CountingServer {
+    origin: String,
+    /// (path, bytes of the body written).
+    sent: std::sync::Arc<std::sync::Mutex<Vec<(String, u64)>>>,
+}
+
+impl CountingServer {
+    fn start(pages: Vec<(String, String)>, file_path: String, file: std::path::PathBuf) -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let origin = format!("http://{}", listener.local_addr().unwrap());
+        let sent = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = sent.clone();
+        std::thread::spawn(move || {
+            for conn in listener.incoming().flatten() {
+                let (pages, file_path, file, log) =
+                    (pages.clone(), file_path.clone(), file.clone(), log.clone());
+                std::thread::spawn(move || {
+                    let Some((path, n)) = answer(conn, &pages, &file_path, &file) else {
+                        return;
+                    };
+                    log.lock().unwrap().push((path, n));
+                });
+            }
+        });
+        Self { origin, sent }
+    }
+
+    /// The bytes sent for `path`, once its answer is over (waits for it).
+    fn sent_for(&self, path: &str) -> u64 {
+        let start = std::time::Instant::now();
+        while start.elapsed() < std::time::Duration::from_secs(20) {
+            let log = self.sent.lock().unwrap();
+            if let Some((_, n)) = log.iter().find(|(p, _)| p == path) {
+                return *n;
+            }
+            drop(log);
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        panic!("{path} was never answered: {:?}", self.sent.lock().unwrap());
+    }
+}
+
+/// Answers one request on `conn`: (its path, body bytes written).
+fn answer(
+    mut conn: std::net::TcpStream,
+    pages: &[(String, String)],
+    file_path: &str,
+    file: &Path,
+) -> Option<(String, u64)> {
+    use std::io::{BufRead, Read, Write};
+    let mut reader = std::io::BufReader::new(conn.try_clone().ok()?);
+    let mut request = String::new();
+    reader.read_line(&mut request).ok()?;
+    let path = request.split_whitespace().nth(1)?.to_owned();
+    let mut line = String::new();
+    while reader.read_line(&mut line).ok()? > 2 {
+        line.clear();
+    }
+    let head = |len: u64, status: &str| {
+        format!("HTTP/1.1 {status}\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n")
+    };
+    if path == file_path {
+        let mut body = std::fs::File::open(file).ok()?;
+        let len = body.metadata().ok()?.len();
+        conn.write_all(head(len, "200 OK").as_bytes()).ok()?;
+        let (mut written, mut chunk) = (0u64, vec![0u8; 64 * 1024]);
+        loop {
+            let n = body.read(&mut chunk).ok()?;
+            if n == 0 || conn.write_all(&chunk[..n]).is_err() {
+                return Some((path, written));
+            }
+            written += n as u64;
+        }
+    }
+    let body = pages
+        .iter()
+        .find(|(p, _)| *p == path)
+        .map(|(_, b)| b.as_str());
+    let status = if body.is_some() {
+        "200 OK"
+    } else {
+        "404 Not Found"
+    };
+    let body = body.unwrap_or("none");
+    conn.write_all(head(body.len() as u64, status).as_bytes())
+        .ok()?;
+    conn.write_all(body.as_bytes()).ok()?;
+    Some((path, body.len() as u64))
+}
+
+#[test]
+fn a_tar_gz_sdist_is_read_only_as_far_as_its_pyproject() {
+    let (root, input) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    // pyproject.toml first, then 64 MiB the reader never needs.
+    let sdist = root.path().join("big-1.0.tar.gz");
+    let gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(&sdist).unwrap(),
+        flate2::Compression::none(),
+    );
+    let mut tar = tar::Builder::new(gz);
+    let mut add = |path: &str, size: u64, body: &mut dyn std::io::Read| {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(size);
+        header.set_mode(0o644);
+        header.set_cksum();
+        tar.append_data(&mut header, path, body).unwrap();
+    };
+    let pyproject = "[build-system]\nrequires = []\nbuild-backend = \"flit_core.buildapi\"\n";
+    add(
+        "big-1.0/pyproject.toml",
+        pyproject.len() as u64,
+        &mut pyproject.as_bytes(),
+    );
+    let payload: u64 = 64 << 20;
+    add(
+        "big-1.0/payload.bin",
+        payload,
+        &mut std::io::Read::take(std::io::repeat(7), payload),
+    );
+    tar.into_inner().unwrap().finish().unwrap();
+    let size = std::fs::metadata(&sdist).unwrap().len();
+    write_wheel(
+        input.path(),
+        "big-1.0-cp311-cp311-manylinux2014_x86_64.whl",
+        &[],
+    );
+    let page =
+        "<html><body><a href=\"../../files/big-1.0.tar.gz\">big-1.0.tar.gz</a></body></html>";
+    let server = CountingServer::start(
+        vec![("/simple/big/".to_owned(), page.to_owned())],
+        "/files/big-1.0.tar.gz".to_owned(),
+        sdist,
+    );
+    let p = plan(&config(
+        input.path(),
+        json!({"index_url": format!("{}/simple/", server.origin)}),
+        json!({"build_graph": true}),
+    ));
+    let big = build(&p, "big");
+    assert_eq!(big["build_requires"], json!([]), "{p}");
+    assert_eq!(big["build_backend"], "flit_core.buildapi", "{p}");
+    let sent = server.sent_for("/files/big-1.0.tar.gz");
+    assert!(
+        sent < size / 4,
+        "{sent} of the sdist's {size} bytes went out: it was not streamed"
+    );
+}
+
+#[test]
+fn the_sdists_are_read_concurrently() {
+    let (root, input) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let files = root.path().join("files");
+    std::fs::create_dir_all(&files).unwrap();
+    let names: Vec<String> = (0..6).map(|i| format!("slow{i}")).collect();
+    for name in &names {
+        write_tar_gz(&files, &format!("{name}-1.0"), Some(&requires(&[])));
+        page(root.path(), name, &[&format!("{name}-1.0.tar.gz")]);
+        write_wheel(
+            input.path(),
+            &format!("{name}-1.0-cp311-cp311-manylinux2014_x86_64.whl"),
+            &[],
+        );
+    }
+    // Each sdist takes 1.5 s to answer: read one after another, the six
+    // would take 9 s.
+    let Some(server) = test_server(root.path(), &["--delay", "/files/=1.5"], false) else {
+        return;
+    };
+    let started = std::time::Instant::now();
+    let p = plan(&config(
+        input.path(),
+        json!({"index_url": format!("{}/simple/", server.origin)}),
+        json!({"build_graph": true}),
+    ));
+    let took = started.elapsed();
+    for name in &names {
+        assert_eq!(build(&p, name)["build_requires"], json!([]), "{p}");
+    }
+    assert!(took < std::time::Duration::from_secs(6), "{took:?}: {p}");
 }

@@ -54,6 +54,8 @@ struct Graph<'g, 'a> {
     /// Resolved runtime requirements per release and extras.
     runtime: HashMap<(JobId, Vec<ExtraName>), Vec<Resolved>>,
     envs: HashMap<JobId, Env>,
+    /// Builds whose sources have been read ahead.
+    read_ahead: BTreeSet<JobId>,
 }
 
 /// Plans sources, build environments and the build order into `outcome`.
@@ -83,8 +85,12 @@ pub(crate) fn plan<'a>(inputs: &PlanInputs<'a>, outcome: &mut PlanOutcome<'a>) -
         bounded: BTreeSet::new(),
         runtime: HashMap::default(),
         envs: HashMap::default(),
+        read_ahead: BTreeSet::new(),
     };
     while let Some(id) = graph.queue.pop_front() {
+        if !graph.read_ahead.contains(&id) {
+            graph.read_ahead_from(id)?;
+        }
         let env = graph.environment(id)?;
         graph.envs.insert(id, env);
     }
@@ -144,6 +150,20 @@ impl Graph<'_, '_> {
             env.reason = Some(format!("build requirement missing: {first}"));
         }
         Ok(env)
+    }
+
+    /// Reads the sources of `id` and of every build queued after it
+    /// concurrently (the cold graph costs about the longest read, not their
+    /// sum); each is then planned from memory in queue order, so the plan
+    /// does not depend on which read finishes first.
+    fn read_ahead_from(&mut self, id: JobId) -> Result<()> {
+        let mut sdists = Vec::new();
+        for next in std::iter::once(id).chain(self.queue.iter().copied()) {
+            if self.read_ahead.insert(next) {
+                sdists.extend(source::find(self.index, self.jobs.get(next))?);
+            }
+        }
+        self.index.prefetch_build_systems(&sdists)
     }
 
     /// Adds to `deps` the releases of `todo` and their runtime closure;
