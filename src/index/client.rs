@@ -441,6 +441,7 @@ impl Client {
         };
         let status = resp.status().as_u16();
         if let Some(retry) = retry_status(status, &resp) {
+            drain(&mut resp);
             return Ok(Attempt::Retry(retry));
         }
         let content_type = header(&resp, "content-type");
@@ -448,7 +449,10 @@ impl Client {
         let location = header(&resp, "location");
         let cache = CacheHeaders::of(&resp);
         let read = match sink {
-            _ if !(200..=299).contains(&status) => Ok((Vec::new(), None)),
+            _ if !(200..=299).contains(&status) => {
+                drain(&mut resp);
+                Ok((Vec::new(), None))
+            }
             Sink::File(file) => write_body(&mut resp, req, file)?.map(|()| (Vec::new(), None)),
             Sink::Stream(consume) => {
                 self.stream_body(&mut resp, req, consume)?;
@@ -710,6 +714,19 @@ fn header<B>(resp: &ureq::http::Response<B>, name: &str) -> Option<String> {
         .get(name)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned)
+}
+
+/// The most of a body that is not kept (a 404 page, a redirect, a 5xx)
+/// read only so that its connection can be used again.
+const DRAIN_CAP: u64 = 64 * 1024;
+
+/// Reads and drops a body that is not kept, up to [`DRAIN_CAP`]: ureq puts
+/// a connection back in its pool only once the body has been read, so an
+/// unread 404 page would cost a new connection (and TLS handshake) for the
+/// next request. A larger or broken body just closes the connection.
+fn drain(resp: &mut ureq::http::Response<ureq::Body>) {
+    let mut body = resp.body_mut().with_config().limit(DRAIN_CAP).reader();
+    let _ = std::io::copy(&mut body, &mut std::io::sink());
 }
 
 /// A status saying the resource is not there (404) or gone for good (410).

@@ -46,6 +46,7 @@ pub struct ProjectFile {
     /// As the index lists it.
     pub file: IndexFile,
     /// The parsed name, for a wheel; `None` for an sdist.
+    #[cfg_attr(not(any(test, feature = "internals")), allow(dead_code))]
     pub wheel: Option<WheelFilename>,
     /// Which configured index listed it (0: `index_url`, then the extra ones).
     #[cfg_attr(not(any(test, feature = "internals")), allow(dead_code))]
@@ -325,6 +326,7 @@ impl<'p> Files<'p> {
     }
 
     /// The files as owned values.
+    #[cfg(any(test, feature = "internals"))]
     pub fn to_project_files(self) -> Vec<ProjectFile> {
         self.iter().map(|f| f.to_project_file()).collect()
     }

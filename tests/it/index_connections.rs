@@ -14,7 +14,8 @@ use serde_json::json;
 use wheel_resolver::internals::index::{connect::PER_HOST, dns::TTL, stats};
 
 /// Projects the input requires: more than the connection bound, so that
-/// the look-up pool's threads ask at once and have to share.
+/// the look-up pool's threads ask at once and have to share (besides
+/// `PER_HOST` projects the index does not have).
 const PROJECTS: usize = 3 * PER_HOST;
 
 struct Index {
@@ -61,7 +62,14 @@ fn serve(latency_ms: u32, https: bool) -> Option<Index> {
     }
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let server = common::servers::test_server(tree.path(), &args, https)?;
-    let requires = names.iter().map(|n| format!("{n}>=1")).collect();
+    // And as many projects the index does not have: their 404 pages must
+    // not cost a connection each.
+    let missing = (0..PER_HOST).map(|m| format!("absent{m:02}>=1"));
+    let requires = names
+        .iter()
+        .map(|n| format!("{n}>=1"))
+        .chain(missing)
+        .collect();
     Some(Index {
         server,
         tree,
