@@ -25,6 +25,7 @@ when the library does not know build_graph.
 a library that lacks the build graph).
 """
 import argparse
+import concurrent.futures
 import gzip
 import hashlib
 import io
@@ -186,6 +187,28 @@ def plan_once(plan_bin, config, work, log):
     return wall, usage.ru_maxrss * 1024, doc, len(lines), sdist_bytes
 
 
+def floor_once(tree, port, connections=16):
+    """The floor of a cold build graph: the minimal work it cannot avoid,
+    every sdist's page and file fetched, `connections` at a time (as the
+    library's bound per host), and the whole file inflated (pyproject.toml
+    is last), by curl and gzip, with no planning, parsing or caching.
+    Returns the wall seconds."""
+    names = sorted(os.listdir(os.path.join(tree, "packages")))
+    sdists = [n for n in names if n.endswith(".tar.gz")]
+    base = f"http://127.0.0.1:{port}"
+
+    def one(name):
+        project = name.split("-")[0]
+        subprocess.run(["curl", "-sf", "-o", "/dev/null", f"{base}/simple/{project}/"], check=True)
+        subprocess.run(f"curl -sf {base}/packages/{name} | gzip -dc > /dev/null",
+                       shell=True, check=True)
+
+    started = time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(connections) as pool:
+        list(pool.map(one, sdists))
+    return time.monotonic() - started
+
+
 def lacks_build_graph(plan_bin, work, input_dir):
     """True when the library refuses build_graph as an unknown field (it
     predates the build graph); asked without an index, a library that has it
@@ -265,6 +288,12 @@ def main():
                 print()
                 row("cold (empty cache)", cold)
                 row("warm (cache of a cold run)", warm)
+                if graph:
+                    floors = sorted(floor_once(tree, port) for _ in range(runs))
+                    print(f"  {'floor (curl | gzip -d)':<28} wall median {statistics.median(floors):6.2f} s "
+                          f"(min {floors[0]:.2f}, max {floors[-1]:.2f}, {len(floors)} runs): every sdist "
+                          "fetched 16 at a time and inflated whole, nothing else; cold ÷ floor "
+                          f"{statistics.median(r[0] for r in cold) / statistics.median(floors):.2f}")
         finally:
             server.kill()
             server.wait()
