@@ -17,6 +17,9 @@
 //!   a 304 refreshes its freshness and the stored body is used;
 //! - `no-store` is never stored, nor `private` (a shared cache); `no-cache`
 //!   is stored but revalidated every time;
+//! - 200 and 206 answers are stored, and a 404 or 410 only when its headers
+//!   give it an explicit lifetime (`s-maxage`, `max-age`, `Expires`): an
+//!   absence has no validator to revalidate it with;
 //! - a request that carried credentials is stored only when the answer says
 //!   `public`, `s-maxage` or `must-revalidate` (RFC 9111 §3.5);
 //! - the key is the URL without credentials plus the request's `Accept` and
@@ -155,6 +158,20 @@ fn now() -> u64 {
 /// fresh; `None`: it may not be stored. `with_credentials`: the request
 /// carried an `Authorization` header.
 fn fresh_until(headers: &CacheHeaders, at: u64, with_credentials: bool) -> Option<u64> {
+    freshness(headers, at, with_credentials).map(|f| f.until)
+}
+
+/// How long an answer may be kept, and on what grounds.
+struct Freshness {
+    /// Until when (Unix seconds) it is fresh.
+    until: u64,
+    /// The headers gave it a lifetime of its own (`s-maxage`, `max-age`,
+    /// `Expires`), not `no-cache`: not only a validator or `immutable`.
+    explicit: bool,
+}
+
+/// [`fresh_until`], with whether the lifetime was explicit.
+fn freshness(headers: &CacheHeaders, at: u64, with_credentials: bool) -> Option<Freshness> {
     let d = directives(headers.cache_control.as_deref());
     if d.no_store || d.private {
         return None;
@@ -167,7 +184,7 @@ fn fresh_until(headers: &CacheHeaders, at: u64, with_credentials: bool) -> Optio
         .as_deref()
         .and_then(|a| a.trim().parse::<u64>().ok())
         .unwrap_or(0);
-    let lifetime = d.s_maxage.or(d.max_age).or_else(|| {
+    let explicit = d.s_maxage.or(d.max_age).or_else(|| {
         let expires = parse_http_date(headers.expires.as_deref()?).unwrap_or(0);
         let date = headers
             .date
@@ -176,23 +193,22 @@ fn fresh_until(headers: &CacheHeaders, at: u64, with_credentials: bool) -> Optio
             .unwrap_or(at);
         Some(expires.saturating_sub(date))
     });
-    let lifetime = match lifetime {
+    let lifetime = match explicit {
         Some(l) => l,
         None if d.immutable => IMMUTABLE_LIFETIME,
         None if headers.etag.is_some() || headers.last_modified.is_some() => 0,
         None => return None,
     };
     if d.no_cache {
-        return Some(at);
+        return Some(Freshness {
+            until: at,
+            explicit: false,
+        });
     }
-    Some(at + lifetime.saturating_sub(age))
-}
-
-/// Whether `headers` give an answer a lifetime of their own (`s-maxage`,
-/// `max-age`, `Expires`) and do not ask for revalidation every time.
-fn has_explicit_lifetime(headers: &CacheHeaders) -> bool {
-    let d = directives(headers.cache_control.as_deref());
-    !d.no_cache && (d.s_maxage.is_some() || d.max_age.is_some() || headers.expires.is_some())
+    Some(Freshness {
+        until: at + lifetime.saturating_sub(age),
+        explicit: explicit.is_some(),
+    })
 }
 
 /// Parses an HTTP-date in the preferred IMF-fixdate form (`Sun, 06 Nov 1994
@@ -402,18 +418,19 @@ impl HttpCache {
     /// lifetime (never a heuristic one: an absence is not revalidated).
     /// Failures to write are ignored (the cache is an optimisation).
     pub fn store(&self, key: &str, answer: &Answer, body: &[u8], with_credentials: bool) {
+        let at = now();
+        let Some(freshness) = freshness(&answer.headers, at, with_credentials) else {
+            return;
+        };
         let storable = match answer.status {
             200 | 206 => true,
-            404 | 410 => has_explicit_lifetime(&answer.headers),
+            404 | 410 => freshness.explicit,
             _ => false,
         };
         if !storable {
             return;
         }
-        let at = now();
-        let Some(fresh_until) = fresh_until(&answer.headers, at, with_credentials) else {
-            return;
-        };
+        let fresh_until = freshness.until;
         let header = EntryHeader {
             key: key.to_owned(),
             url: answer.url.clone(),

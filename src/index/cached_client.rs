@@ -9,7 +9,7 @@ use std::time::Instant;
 use url::Url;
 
 use super::cache::{Entry, HttpCache, Lookup};
-use super::client::{is_gone, Client};
+use super::client::{found, Client};
 use super::response::Response;
 use crate::error::{index_error, Result};
 
@@ -27,7 +27,7 @@ impl CachedClient {
     }
 
     /// The client itself, for a request the cache must not keep (an
-    /// sdist streamed to a file).
+    /// sdist streamed to its reader).
     pub fn uncached(&self) -> &Client {
         &self.client
     }
@@ -44,35 +44,34 @@ impl CachedClient {
     /// 404 or 410 whose headers give it an explicit lifetime (RFC 9111:
     /// a warm plan need not ask again for a project no index has).
     pub fn get(&self, url: &Url, headers: &[(&str, &str)], cap: u64) -> Result<Option<Response>> {
-        match &self.cache {
-            Some(cache) => self.get_through(cache, url, headers, cap),
-            None => self.client.fetch(url, headers, cap, None),
-        }
+        let answer = match &self.cache {
+            Some(cache) => self.get_through(cache, url, headers, cap)?,
+            None => self.client.fetch(url, headers, cap)?,
+        };
+        Ok(found(answer))
     }
 
+    /// The answer to `url`, from `cache` when it holds a fresh one (or
+    /// one the server says is not modified), else from the network, and
+    /// offered to the cache (an absence too: whether it may be kept is the
+    /// cache's rule).
     fn get_through(
         &self,
         cache: &HttpCache,
         url: &Url,
         headers: &[(&str, &str)],
         cap: u64,
-    ) -> Result<Option<Response>> {
+    ) -> Result<Response> {
         let key = HttpCache::key(url, headers);
         let with_credentials = self.client.sends_credentials(url);
         let stale = match cache.lookup(&key, cap) {
             Lookup::Fresh(entry) => {
                 let (answer, body) = entry.into_parts();
-                if is_gone(answer.status) {
+                if let Ok(r) = Response::from_stored(answer, body) {
                     cache.hit();
-                    return Ok(None);
+                    return Ok(r);
                 }
-                match Response::from_stored(answer, body) {
-                    Ok(r) => {
-                        cache.hit();
-                        return Ok(Some(r));
-                    }
-                    Err(_) => None,
-                }
+                None
             }
             Lookup::Stale(entry) => Some(entry),
             Lookup::Miss => None,
@@ -88,15 +87,11 @@ impl CachedClient {
             let (stored, body) = cache
                 .refresh(&key, entry, &answer.cache, with_credentials)
                 .into_parts();
-            if is_gone(stored.status) {
-                return Ok(None);
-            }
             return Response::from_stored(stored, body)
-                .map(Some)
                 .map_err(|e| index_error(url, &format!("a cached answer is unusable: {e}")));
         }
         cache.store(&key, &answer.to_stored(), &answer.body, with_credentials);
-        Ok((!is_gone(answer.status)).then_some(answer))
+        Ok(answer)
     }
 
     /// GETs `url` from the network, conditionally on `stale`'s validators
@@ -109,9 +104,11 @@ impl CachedClient {
         cap: u64,
         stale: Option<&Entry>,
     ) -> Result<Response> {
-        let validators = stale.map(Entry::validators).unwrap_or_default();
+        let Some(validators) = stale.map(Entry::validators) else {
+            return self.client.fetch(url, headers, cap);
+        };
         let mut conditional: Vec<(&str, &str)> = headers.to_vec();
         conditional.extend(validators.iter().map(|(k, v)| (*k, v.as_str())));
-        self.client.fetch_answer(url, &conditional, cap, None)
+        self.client.fetch(url, &conditional, cap)
     }
 }

@@ -8,8 +8,9 @@
 //! client's connections down (ureq's `Agent::shutdown`), so a request
 //! blocked reading from a silent server fails at once and the call returns
 //! `cancelled` (a TCP connect in progress is not interrupted: it is bounded
-//! by `timeout_seconds`). The stop is also checked before every attempt and
-//! during back-off pauses (every 20 ms).
+//! by `timeout_seconds`). The stop is also checked before every attempt,
+//! while waiting for a connection slot (`connect`) and during back-off
+//! pauses (every 20 ms). The agents themselves are built in `transport`.
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -164,32 +165,17 @@ impl Client {
         cap: u64,
         file: &mut std::fs::File,
     ) -> Result<Option<Response>> {
-        self.fetch(url, headers, cap, Some(file))
+        let answer = self.fetch_to(url, headers, cap, Sink::File(file))?;
+        Ok(found(answer))
     }
 
-    /// GETs `url` following redirects, bypassing the cache. A 304 (to a
-    /// conditional request) is returned as an answer; `Ok(None)`: 404 or 410.
-    pub fn fetch(
-        &self,
-        url: &Url,
-        headers: &[(&str, &str)],
-        cap: u64,
-        sink: Option<&mut std::fs::File>,
-    ) -> Result<Option<Response>> {
-        let answer = self.fetch_answer(url, headers, cap, sink)?;
-        Ok((!is_gone(answer.status)).then_some(answer))
-    }
-
-    /// [`Client::fetch`], a 404 or 410 returned as an answer too (with an
-    /// empty body: its headers say how long the absence may be cached).
-    pub fn fetch_answer(
-        &self,
-        url: &Url,
-        headers: &[(&str, &str)],
-        cap: u64,
-        sink: Option<&mut std::fs::File>,
-    ) -> Result<Response> {
-        self.fetch_to(url, headers, cap, sink.map_or(Sink::Memory, Sink::File))
+    /// GETs `url` following redirects (this client keeps no cache: see
+    /// `CachedClient`), the body read into memory. Every final status is
+    /// an answer: a 2xx, a 304 (to a conditional request), and a 404 or 410
+    /// (with an empty body: its headers say how long the absence may be
+    /// cached); [`found`] says which of them found something.
+    pub fn fetch(&self, url: &Url, headers: &[(&str, &str)], cap: u64) -> Result<Response> {
+        self.fetch_to(url, headers, cap, Sink::Memory)
     }
 
     /// GETs `url` following redirects and hands a 2xx body to `consume` as
@@ -212,10 +198,9 @@ impl Client {
                 out = Some(consume(body));
             }
         };
-        let answer = self.fetch_to(url, headers, cap, Sink::Stream(&mut once))?;
-        if is_gone(answer.status) {
+        let Some(answer) = found(self.fetch_to(url, headers, cap, Sink::Stream(&mut once))?) else {
             return Ok(None);
-        }
+        };
         out.map(Some).ok_or_else(|| {
             index_error(
                 url,
@@ -224,7 +209,7 @@ impl Client {
         })
     }
 
-    /// [`Client::fetch_answer`] with the body going to `sink`.
+    /// [`Client::fetch`] with the body going to `sink`.
     fn fetch_to(
         &self,
         url: &Url,
@@ -729,9 +714,10 @@ fn drain(resp: &mut ureq::http::Response<ureq::Body>) {
     let _ = std::io::copy(&mut body, &mut std::io::sink());
 }
 
-/// A status saying the resource is not there (404) or gone for good (410).
-pub fn is_gone(status: u16) -> bool {
-    matches!(status, 404 | 410)
+/// `answer`, unless it says the resource is not there (404) or gone for
+/// good (410).
+pub fn found(answer: Response) -> Option<Response> {
+    (!matches!(answer.status, 404 | 410)).then_some(answer)
 }
 
 /// Maps a transport error: certificate problems are `insecure_index`, the

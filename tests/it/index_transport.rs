@@ -180,6 +180,11 @@ fn a_404_with_a_lifetime_is_cached_like_any_answer() {
     );
     let warm = plan(&cfg);
     assert_eq!(builds(&warm), builds(&cold), "{warm}");
+    assert_eq!(
+        cold["missing_requirements"],
+        json!(["nothere>=1"]),
+        "{cold}"
+    );
     assert_eq!(warm["missing_requirements"], cold["missing_requirements"]);
     assert_eq!(
         index.take_log(),
