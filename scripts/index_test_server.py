@@ -154,21 +154,21 @@ class Handler(BaseHTTPRequestHandler):
         with LOCK, open(self.opts.log, "a", encoding="utf-8") as f:
             f.write(json.dumps(entry) + "\n")
 
+    def cache_control(self):
+        """The --cache-control value of the longest prefix of this path, if any."""
+        path = urllib.parse.urlsplit(self.path).path
+        matches = [(len(p), v) for p, v in self.opts.cache_controls if path.startswith(p)]
+        return max(matches)[1] if matches else None
+
     def send(self, status, body=b"", ctype="text/plain", extra=None, head=False):
-        if status in (404, 410) and self.opts.cache_controls:
+        if status in (404, 410) and self.cache_control():
             # An absence carries the path's Cache-Control too (no validators),
             # as a CDN-fronted index answers for a project it does not have.
-            path = urllib.parse.urlsplit(self.path).path
-            matches = [(len(p), v) for p, v in self.opts.cache_controls if path.startswith(p)]
-            if matches:
-                extra = dict(extra or {})
-                extra["Cache-Control"] = max(matches)[1]
+            extra = dict(extra or {}, **{"Cache-Control": self.cache_control()})
         if status in (200, 206) and self.opts.cache_controls:
             extra = dict(extra or {})
-            path = urllib.parse.urlsplit(self.path).path
-            matches = [(len(p), v) for p, v in self.opts.cache_controls if path.startswith(p)]
-            if matches:
-                extra["Cache-Control"] = max(matches)[1]
+            if self.cache_control():
+                extra["Cache-Control"] = self.cache_control()
             etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
             extra["ETag"] = etag
             extra["Last-Modified"] = "Thu, 01 Jan 2026 00:00:00 GMT"

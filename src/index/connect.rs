@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use ureq::unversioned::transport::{ConnectionDetails, Connector, DefaultConnector, Transport};
 use url::Url;
 
+use super::security::{origin, Origin};
 use super::stats;
 use crate::stop::Stop;
 
@@ -58,7 +59,7 @@ impl Connector<()> for CountingConnector {
 #[derive(Debug)]
 pub struct HostSlots {
     bound: usize,
-    held: Mutex<HashMap<String, usize>>,
+    held: Mutex<HashMap<Origin, usize>>,
     freed: Condvar,
 }
 
@@ -67,7 +68,7 @@ pub struct HostSlots {
 #[derive(Debug)]
 pub struct Slot<'a> {
     slots: &'a HostSlots,
-    key: String,
+    key: Origin,
 }
 
 impl HostSlots {
@@ -80,7 +81,7 @@ impl HostSlots {
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<String, usize>> {
+    fn lock(&self) -> MutexGuard<'_, HashMap<Origin, usize>> {
         self.held.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -94,15 +95,13 @@ impl HostSlots {
         stop: &Stop,
     ) -> Option<(Slot<'_>, Duration)> {
         let started = Instant::now();
-        let key = format!(
-            "{}://{}:{}",
-            url.scheme(),
-            url.host_str().unwrap_or_default().to_ascii_lowercase(),
-            url.port_or_known_default().unwrap_or_default()
-        );
+        let key = origin(url);
         let mut held = self.lock();
         loop {
-            let count = held.entry(key.clone()).or_default();
+            let count = match held.get_mut(&key) {
+                Some(count) => count,
+                None => held.entry(key.clone()).or_default(),
+            };
             if *count < self.bound {
                 *count += 1;
                 let left = timeout.saturating_sub(started.elapsed());

@@ -40,16 +40,16 @@ const VERSION_HEAP: usize = 200;
 /// the rest are counted.
 const NAMED_INVALID: usize = 10;
 
-/// One usable file of a project, owned (see [`FileRef::to_project_file`]).
+/// One usable file of a project, owned (see [`FileRef::to_project_file`]):
+/// what the tests and fuzz targets look at.
+#[cfg(any(test, feature = "internals"))]
 #[derive(Debug, Clone)]
 pub struct ProjectFile {
     /// As the index lists it.
     pub file: IndexFile,
     /// The parsed name, for a wheel; `None` for an sdist.
-    #[cfg_attr(not(any(test, feature = "internals")), allow(dead_code))]
     pub wheel: Option<WheelFilename>,
     /// Which configured index listed it (0: `index_url`, then the extra ones).
-    #[cfg_attr(not(any(test, feature = "internals")), allow(dead_code))]
     pub origin: usize,
 }
 
@@ -418,6 +418,7 @@ impl<'p> FileRef<'p> {
     }
 
     /// The file and its parsed wheel name, owned.
+    #[cfg(any(test, feature = "internals"))]
     pub fn to_project_file(self) -> ProjectFile {
         ProjectFile {
             file: self.to_index_file(),

@@ -40,15 +40,15 @@ pub fn release_metadata(
     // Only the chosen file is made owned: a version may list 100,000s.
     let Some(file) = files
         .and_then(|f| choose_wheel(f, tags))
-        .map(FileRef::to_project_file)
+        .map(FileRef::to_index_file)
     else {
         warnings.push(format!(
             "{name} {version}: the index has no wheel of it, so its requirements are unknown and were not expanded"
         ));
         return Ok(None);
     };
-    if file.file.has_metadata {
-        let url = metadata_url(&file.file.url);
+    if file.has_metadata {
+        let url = metadata_url(&file.url);
         if let Some(resp) = client.get(&url, &[], METADATA_CAP)? {
             let text = std::str::from_utf8(&resp.body)
                 .map_err(|_| index_error(&url, "the core metadata is not UTF-8"))?;
@@ -65,7 +65,7 @@ pub fn release_metadata(
             }
         }
     }
-    let url = &file.file.url;
+    let url = &file.url;
     let Some(mut remote) = RemoteFile::open(client, url, WHEEL_CAP)? else {
         return Err(index_error(
             url,

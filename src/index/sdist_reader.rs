@@ -1,9 +1,9 @@
 //! An sdist's build system read from an index (contract §4.9), never
-//! unpacked to disk nor held in memory whole: a `.tar.gz` is streamed and
-//! decompressed only until `<top>/pyproject.toml` (at most
-//! [`MAX_COMPRESSED_BYTES`]), the connection then dropped; a `.zip` is read through
-//! its central directory with range requests where the server honours
-//! them. What was read (or why it could not be) is kept as a small JSON
+//! unpacked to disk: a `.tar.gz` is streamed and decompressed only until
+//! `<top>/pyproject.toml` (at most [`MAX_COMPRESSED_BYTES`]), the
+//! connection then dropped; a `.zip` is read through its central directory
+//! with range requests where the server honours them (from one that does
+//! not, the whole file, capped, in memory). What was read (or why it could not be) is kept as a small JSON
 //! file per sdist under the index cache, named by the sdist's sha256 (else
 //! its URL's), so a warm plan reads no sdist again.
 
@@ -55,8 +55,7 @@ fn cache_key(sdist: &SdistFile) -> String {
         Some(sha) => format!("sha256-{}", sha.to_ascii_lowercase()),
         None => {
             let digest = ring::digest::digest(&ring::digest::SHA256, sdist.url.as_bytes());
-            let hex: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
-            format!("url-{hex}")
+            format!("url-{}", super::cache::hex(digest.as_ref()))
         }
     }
 }
@@ -71,8 +70,8 @@ fn load(path: &Path) -> Option<BuildSystemRead> {
     }
 }
 
-/// Stores `read` atomically (a temporary file renamed into place); a cache
-/// that cannot be written is only a cache.
+/// Stores `read` atomically (as a plan is written); a cache that cannot be
+/// written is only a cache.
 fn store(path: &Path, read: &BuildSystemRead) {
     let stored = match read {
         Ok(bs) => Stored {
@@ -90,11 +89,9 @@ fn store(path: &Path, read: &BuildSystemRead) {
     let Ok(bytes) = serde_json::to_vec(&stored) else {
         return;
     };
-    let _ = std::fs::create_dir_all(dir).and_then(|()| {
-        let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-        std::io::Write::write_all(&mut tmp, &bytes)?;
-        tmp.persist(path).map(|_| ()).map_err(|e| e.error)
-    });
+    if std::fs::create_dir_all(dir).is_ok() {
+        let _ = crate::output::write_atomic(path, &bytes);
+    }
 }
 
 /// Reads the sdist from the network: a request error is an `Err`, an

@@ -11,10 +11,6 @@ use super::dns::CachedResolver;
 use super::security::Transport;
 use crate::stop::{HookGuard, Stop};
 
-/// Connections kept per host: as many as may be open at once
-/// ([`connect::PER_HOST`]).
-const IDLE_PER_HOST: usize = connect::PER_HOST;
-
 /// The two agents of one client.
 pub struct Agents {
     verified: ureq::Agent,
@@ -62,8 +58,10 @@ fn agent(roots: RootCerts, accept_any_certificate: bool) -> ureq::Agent {
         .http_status_as_error(false)
         .max_redirects(0)
         .tls_config(tls)
-        .max_idle_connections_per_host(IDLE_PER_HOST)
-        .max_idle_connections(2 * IDLE_PER_HOST)
+        // As many kept per host as may be open at once; in all, enough for
+        // an index and the host its files are on.
+        .max_idle_connections_per_host(connect::PER_HOST)
+        .max_idle_connections(2 * connect::PER_HOST)
         // Proxies are chosen per request (super::proxy), not by ureq.
         .proxy(None)
         .user_agent(format!("wheel-resolver/{}", env!("CARGO_PKG_VERSION")))
