@@ -75,8 +75,8 @@ pub fn threads() -> usize {
     cores().clamp(IO_WIDTH, MAX_THREADS)
 }
 
-/// Worker threads running now (for tests and diagnostics).
-#[cfg(any(test, feature = "internals"))]
+/// Worker threads running now (for the tests).
+#[cfg(test)]
 pub fn running_threads() -> usize {
     POOL.get().map_or(0, |p| lock(&p.state).workers)
 }

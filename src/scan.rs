@@ -24,9 +24,6 @@ pub struct ScannedWheel {
     pub filename: WheelFilename,
     /// Requires-Dist that `keep` selected, in file order (empty when METADATA is missing).
     pub requires_dist: Vec<RequiresDist>,
-    /// False when the wheel had no METADATA.
-    #[cfg_attr(not(any(test, feature = "internals")), allow(dead_code))]
-    pub has_metadata: bool,
     /// METADATA's Requires-Python, as written.
     pub requires_python: Option<String>,
 }
@@ -258,22 +255,20 @@ fn scan_one(
     let mismatch = meta
         .as_ref()
         .and_then(|m| m.check_release(&filename.name, &filename.version).err());
-    let (requires_dist, requires_python, has_metadata, warning) = match meta {
+    let (requires_dist, requires_python, warning) = match meta {
         // Metadata of another release is not trusted (issue 11): as if unreadable.
         Some(_) if mismatch.is_some() => (
             Vec::new(),
             None,
-            false,
             Some(format!(
                 "{file_name}: its METADATA is that of {}, not of this release; not trusted, planned with no requirements",
                 mismatch.unwrap_or_default()
             )),
         ),
-        Some(m) => (m.requires_dist, m.requires_python, true, None),
+        Some(m) => (m.requires_dist, m.requires_python, None),
         None => (
             Vec::new(),
             None,
-            false,
             Some(format!(
                 "{file_name}: no *.dist-info/METADATA; planned with no requirements"
             )),
@@ -283,7 +278,6 @@ fn scan_one(
         ScannedWheel {
             filename,
             requires_dist,
-            has_metadata,
             requires_python,
         },
         warning,

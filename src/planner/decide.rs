@@ -184,7 +184,6 @@ mod tests {
         ScannedWheel {
             filename: file_name.parse().unwrap(),
             requires_dist: Vec::new(),
-            has_metadata: true,
             requires_python: None,
         }
     }

@@ -7,8 +7,8 @@ use pep508_rs::PackageName;
 use super::job::{Action, JobId};
 use super::State;
 use crate::error::Result;
-use crate::index::CompatibleWheel;
-use crate::target::parse_requires_python;
+use crate::index::{CompatibleWheel, PackageIndex};
+use crate::target::{parse_requires_python, Target};
 
 /// With `index.fetch_compatible_wheels`, turns every build job of a
 /// concrete version whose project has no override `version` into a fetch
@@ -54,22 +54,32 @@ pub(crate) fn fetch_compatible(state: &mut State<'_>) -> Result<()> {
     let target = state.inputs.target;
     for (id, wheel) in found {
         let job = state.jobs.get(id);
-        let requires_python = match &wheel.requires_python {
-            Some(rp) => Some(rp.clone()),
-            None => match &job.version {
-                Some(v) => index
-                    .metadata(&job.name, v)?
-                    .and_then(|m| m.requires_python.clone()),
-                None => None,
-            },
-        };
-        let admitted = requires_python
-            .as_deref()
-            .and_then(parse_requires_python)
-            .is_none_or(|spec| target.admits(&spec));
-        if admitted {
+        if admits_wheel(index, target, &job.name, job.version.as_ref(), &wheel)? {
             state.jobs.get_mut(id).action = Action::Fetch(wheel);
         }
     }
     Ok(())
+}
+
+/// Whether the target may install `wheel` of `name==version` as far as
+/// Requires-Python goes: the page's, else the release's metadata (read
+/// only then); none known admits it.
+pub(super) fn admits_wheel(
+    index: &dyn PackageIndex,
+    target: &Target,
+    name: &PackageName,
+    version: Option<&Version>,
+    wheel: &CompatibleWheel,
+) -> Result<bool> {
+    let requires_python = match (&wheel.requires_python, version) {
+        (Some(rp), _) => Some(rp.clone()),
+        (None, Some(v)) => index
+            .metadata(name, v)?
+            .and_then(|m| m.requires_python.clone()),
+        (None, None) => None,
+    };
+    Ok(requires_python
+        .as_deref()
+        .and_then(parse_requires_python)
+        .is_none_or(|spec| target.admits(&spec)))
 }

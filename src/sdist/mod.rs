@@ -22,8 +22,7 @@ pub mod zip;
 
 use std::io::{Read, Seek};
 
-#[cfg_attr(not(feature = "internals"), allow(unused_imports))]
-pub use build_system::{BuildSystem, DEFAULT_BUILD_BACKEND, DEFAULT_REQUIRES};
+pub use build_system::BuildSystem;
 
 /// The most compressed bytes read from one sdist (besides never more than
 /// its size).

@@ -121,13 +121,14 @@ fn requires_python_from_metadata_when_the_page_has_none() {
         warnings(&p).contains("lib: passed over for Requires-Python excluding Python 3.11: 2.0"),
         "{p}"
     );
-    // Only versions the target cannot install: missing, and said why.
+    // Another target Python that 2.0 excludes: 1.5 again.
     let p = plan(&config(
         input.path(),
         index_at(&url),
         json!({"fallback_latest": true, "target_python": "3.9"}),
     ));
     assert_eq!(built(&p), nv(&[("app", "1.0"), ("lib", "1.5")]), "{p}");
+    // Only versions the target cannot install: missing, and said why.
     let input = app_input(&["lib>=2"]);
     let p = plan(&config(
         input.path(),

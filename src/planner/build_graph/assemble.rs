@@ -7,7 +7,7 @@ use rustc_hash::FxHashMap as HashMap;
 use super::order::{order, Builds};
 use super::Graph;
 use crate::plan::Unbuildable;
-use crate::planner::job::{Action, JobId};
+use crate::planner::job::JobId;
 
 impl Graph<'_, '_> {
     /// The jobs in the plan's final order: those planned before the build
@@ -92,10 +92,8 @@ impl Graph<'_, '_> {
             }
             let mut build = env.build;
             build.build_deps = deps;
-            let job = self.jobs.get_mut(*id);
-            if matches!(job.action, Action::Build) {
-                job.build = Some(Box::new(build));
-            }
+            // `builds` holds build jobs only (see `finish`).
+            self.jobs.get_mut(*id).build = Some(Box::new(build));
         }
     }
 }

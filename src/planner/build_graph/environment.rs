@@ -9,10 +9,10 @@ use super::Graph;
 use crate::error::Result;
 use crate::index::CompatibleWheel;
 use crate::plan::BuildReason;
+use crate::planner::fetch::admits_wheel;
 use crate::planner::job::{Action, Job, JobId};
 use crate::planner::select::{satisfies, Choice};
 use crate::requirement::Req;
-use crate::target::parse_requires_python;
 
 /// What satisfies a requirement of a build environment.
 #[derive(Debug, Clone)]
@@ -113,17 +113,7 @@ impl Graph<'_, '_> {
         let Some(wheel) = self.index.compatible_wheel(name, version)? else {
             return Ok(None);
         };
-        let requires_python = match &wheel.requires_python {
-            Some(rp) => Some(rp.clone()),
-            None => self
-                .index
-                .metadata(name, version)?
-                .and_then(|m| m.requires_python.clone()),
-        };
-        let admitted = requires_python
-            .as_deref()
-            .and_then(parse_requires_python)
-            .is_none_or(|spec| self.inputs.target.admits(&spec));
+        let admitted = admits_wheel(self.index, self.inputs.target, name, Some(version), &wheel)?;
         Ok(admitted.then_some(wheel))
     }
 

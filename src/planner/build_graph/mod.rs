@@ -1,10 +1,10 @@
-//! Contract-3: the build graph — from what each build is made ([`source`]),
+//! The build graph (contract §4.8–4.11): from what each build is made ([`source`]),
 //! with what ([`environment`]) and in what order ([`order`]). Runs after
 //! the rest of planning (overrides and known failures applied), only with
 //! `build_graph`.
 //!
-//! Every build job with a concrete version is taken in `to_build` order
-//! from a queue: its source is found and read, each build requirement is
+//! Every build job is taken in `to_build` order from a queue (one with no
+//! concrete version has no source): its source is found and read, each build requirement is
 //! resolved to a release (which may add a fetch or a build, the latter
 //! queued in turn), and the runtime closure of those releases is its build
 //! environment. Releases added for build environments are then sorted by
@@ -24,7 +24,7 @@ use super::job::{JobId, Jobs};
 use super::select::Chooser;
 use super::{name_list, PlanInputs, PlanOutcome};
 use crate::error::Result;
-use crate::index::PackageIndex;
+use crate::index::{PackageIndex, SdistFile};
 use crate::plan::BuildSource;
 use environment::Resolved;
 
@@ -54,8 +54,9 @@ struct Graph<'g, 'a> {
     /// Resolved runtime requirements per release and extras.
     runtime: HashMap<(JobId, Vec<ExtraName>), Vec<Resolved>>,
     envs: HashMap<JobId, Env>,
-    /// Builds whose sources have been read ahead.
-    read_ahead: BTreeSet<JobId>,
+    /// The sources of the queued builds, found and read ahead (taken out
+    /// when the build is planned).
+    sources: HashMap<JobId, Option<SdistFile>>,
 }
 
 /// Plans sources, build environments and the build order into `outcome`.
@@ -85,10 +86,10 @@ pub(crate) fn plan<'a>(inputs: &PlanInputs<'a>, outcome: &mut PlanOutcome<'a>) -
         bounded: BTreeSet::new(),
         runtime: HashMap::default(),
         envs: HashMap::default(),
-        read_ahead: BTreeSet::new(),
+        sources: HashMap::default(),
     };
     while let Some(id) = graph.queue.pop_front() {
-        if !graph.read_ahead.contains(&id) {
+        if !graph.sources.contains_key(&id) {
             graph.read_ahead_from(id)?;
         }
         let env = graph.environment(id)?;
@@ -114,7 +115,11 @@ impl Graph<'_, '_> {
     /// The source, build requirements and environment of build `id`.
     fn environment(&mut self, id: JobId) -> Result<Env> {
         let mut env = Env::default();
-        let Some(sdist) = source::find(self.index, self.jobs.get(id))? else {
+        let sdist = match self.sources.remove(&id) {
+            Some(found) => found,
+            None => source::find(self.index, self.jobs.get(id))?,
+        };
+        let Some(sdist) = sdist else {
             env.reason = Some("no source".to_owned());
             return Ok(env);
         };
@@ -159,9 +164,12 @@ impl Graph<'_, '_> {
     fn read_ahead_from(&mut self, id: JobId) -> Result<()> {
         let mut sdists = Vec::new();
         for next in std::iter::once(id).chain(self.queue.iter().copied()) {
-            if self.read_ahead.insert(next) {
-                sdists.extend(source::find(self.index, self.jobs.get(next))?);
+            if self.sources.contains_key(&next) {
+                continue;
             }
+            let found = source::find(self.index, self.jobs.get(next))?;
+            sdists.extend(found.clone());
+            self.sources.insert(next, found);
         }
         self.index.prefetch_build_systems(&sdists)
     }
